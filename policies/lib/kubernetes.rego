@@ -26,12 +26,35 @@ config := object.union(default_config, data.kubepolicy.config) if {
 	is_object(data.kubepolicy.config)
 } else := default_config
 
-profile := config.profile
+profiles := {"default", "pss-baseline", "pss-restricted"}
 
-k8s_minor := config.kubernetesMinor
+# profile is the configured profile; anything but a known profile name means "default".
+profile := p if {
+	p := config.profile
+	p in profiles
+} else := "default"
 
-# param returns rules.<rule>.params.<name> from the configuration, or def.
-param(rule, name, def) := object.get(config.params, [rule, name], def)
+# k8s_minor is the configured Kubernetes minor version: kubernetesMinor (a number), else the minor of
+# kubernetesVersion ("1.37", "v1.37" or "1.37.2"), else the newest supported version.
+k8s_minor := m if {
+	m := data.kubepolicy.config.kubernetesMinor
+	is_number(m)
+} else := m if {
+	v := data.kubepolicy.config.kubernetesVersion
+	is_string(v)
+	regex.match(`^v?1\.[0-9]+(\.[0-9]+)?$`, v)
+	m := to_number(split(trim_prefix(v, "v"), ".")[1])
+} else := default_config.kubernetesMinor
+
+# param returns rules.<rule>.params.<name> from the configuration (the .kube-policy.yaml shape),
+# else params.<rule>.<name>, else def.
+param(rule, name, def) := v if {
+	v := object.get(obj(config.rules), [rule, "params", name], null)
+	v != null
+} else := v if {
+	v := object.get(obj(config.params), [rule, name], null)
+	v != null
+} else := def
 
 resource_defaults := object.union(resource_defaults_builtin, obj(object.get(config, ["defaults", "resources"], {})))
 
@@ -66,10 +89,20 @@ pod_spec_paths contains ["spec", "template", "spec"] if {
 
 pod_spec_paths contains ["spec", "jobTemplate", "spec", "template", "spec"] if input.kind == "CronJob"
 
-pod_spec_paths contains p.path if {
-	some p in config.podSpecPaths
+# Configured custom kinds: path is a list of keys or a dotted string ("spec.template.spec").
+pod_spec_paths contains path if {
+	some p in arr(config.podSpecPaths)
 	p.kind == input.kind
 	p.apiVersion == input.apiVersion
+	path := spec_path(p.path)
+	count(path) > 0
+}
+
+spec_path(p) := p if is_array(p)
+
+spec_path(p) := split(p, ".") if {
+	is_string(p)
+	p != ""
 }
 
 # pods: every pod spec of the object with the path of the spec and of its metadata.
@@ -125,3 +158,37 @@ effective(c, field) := v if {
 is_windows(pod) if pod.spec.os.name == "windows"
 
 is_psp if input.kind == "PodSecurityPolicy"
+
+# clean_path is a hostPath path in canonical form, as path.Clean does it: repeated "/" collapsed,
+# "." segments dropped, ".." resolved against the segment before it (and dropped at the root, where
+# "/.." is "/"), no trailing "/", "/" for the root. Exact for any number of segments: segment m
+# survives when the reflected depth never falls back below its own level later on (O(n²) in the
+# number of segments, which is tiny for a path). A relative path stays relative (its leading ".."
+# are dropped too; hostPath paths are absolute anyway). Undefined for a non-string.
+clean_path(p) := out if {
+	is_string(p)
+	segs := [s | some s in split(p, "/"); not s in {"", "."}]
+	n := count(segs)
+
+	# d[k]: depth after k steps (+1 per name, -1 per ".."); e[k]: the same walk clamped at the root,
+	# e[k] = d[k] - min(d[0..k]).
+	steps := [path_step(s) | some s in segs]
+	d := [x | some k in numbers.range(0, n); x := sum(array.slice(steps, 0, k))]
+	e := [x | some k in numbers.range(0, n); x := d[k] - min(array.slice(d, 0, k + 1))]
+	kept := [s |
+		some m, s in segs
+		s != ".."
+		every j in numbers.range(m + 1, n) {
+			e[j] >= e[m + 1]
+		}
+	]
+	out := path_join(startswith(p, "/"), kept)
+}
+
+path_step("..") := -1
+
+path_step(s) := 1 if s != ".."
+
+path_join(true, segs) := concat("", ["/", concat("/", segs)])
+
+path_join(false, segs) := concat("/", segs)
