@@ -1,0 +1,43 @@
+# METADATA
+# title: Containers must request CPU
+# description: >-
+#   The scheduler places pods by their requests. A container without a CPU request counts as
+#   needing no CPU at all, so nodes get overcommitted, and under contention the container gets the
+#   smallest share of CPU time, which shows up as latency spikes and failing health checks rather than
+#   as a clear error. The Horizontal Pod Autoscaler also needs the request to compute CPU utilisation.
+# custom:
+#   id: cpu-requests
+#   severity: medium
+#   profiles: [default]
+#   pss: []
+#   terrascan: [AC_K8S_0097]
+#   fixable: true
+#   passes: >-
+#     Every container and init container sets resources.requests.cpu, or the pod sets
+#     spec.resources.requests.cpu (Kubernetes 1.32 and later). Ephemeral debug containers are not checked.
+#   fix: Sets resources.requests.cpu to the configured default (100m).
+package kubepolicy.rules.cpu_requests
+
+import data.kubepolicy.lib
+
+violations contains v if {
+	some c in lib.containers
+	c.type != "ephemeralContainers"
+	not is_set(c.container)
+	not pod_level_set(c.pod)
+	path := array.concat(c.path, ["resources", "requests", "cpu"])
+	v := {
+		"path": path,
+		"message": sprintf("container %q has no resources.requests.cpu", [c.name]),
+		"fix": [{"op": "set", "path": path, "value": lib.resource_defaults.cpuRequest}],
+	}
+}
+
+# is_set: x (a container or a pod spec) has a non-empty resources.requests.cpu.
+is_set(x) if not object.get(x, ["resources", "requests", "cpu"], null) in {null, ""}
+
+# Pod-level resources (Kubernetes 1.32+) cover every container of the pod.
+pod_level_set(pod) if {
+	lib.k8s_minor >= 32
+	is_set(pod.spec)
+}
