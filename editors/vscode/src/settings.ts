@@ -1,0 +1,127 @@
+// Pure helpers of the extension: no `vscode` import, so they are unit-tested
+// with plain Node (see test/settings.test.ts).
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/** The configuration section shared with the server (SPEC.md section 6). */
+export const SECTION = 'kubePolicy';
+
+/**
+ * Settings forwarded to the server. Client-only settings (serverPath,
+ * trace.server) stay in the editor.
+ */
+export const SERVER_KEYS = ['profile', 'kubernetesVersion', 'rules', 'debounceMs'] as const;
+
+/** What `WorkspaceConfiguration.inspect` returns, reduced to what we read. */
+export interface Inspection {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+  globalLanguageValue?: unknown;
+  workspaceLanguageValue?: unknown;
+  workspaceFolderLanguageValue?: unknown;
+}
+
+/**
+ * Builds the `kubePolicy` object sent as initializationOptions and in answer
+ * to workspace/configuration. Only keys the user set in some scope are sent,
+ * so that a `.kube-policy.yaml` in the workspace is not overridden by the
+ * defaults shown in the settings UI.
+ */
+export function serverSettings(
+  inspect: (key: string) => Inspection | undefined,
+  get: (key: string) => unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of SERVER_KEYS) {
+    const i = inspect(key);
+    if (!i) continue;
+    const explicit = [
+      i.globalValue, i.workspaceValue, i.workspaceFolderValue,
+      i.globalLanguageValue, i.workspaceLanguageValue, i.workspaceFolderLanguageValue,
+    ].some((v) => v !== undefined && v !== null);
+    if (explicit) out[key] = jsonClone(get(key));
+  }
+  return out;
+}
+
+function jsonClone(v: unknown): unknown {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+}
+
+/** Where the server binary comes from. */
+export type ServerSource = 'setting' | 'bundled';
+
+export interface ResolvedServer {
+  path: string;
+  source: ServerSource;
+}
+
+/** The bundled binary's path inside the extension folder. */
+export function bundledServerPath(extensionPath: string, platform: NodeJS.Platform = process.platform): string {
+  return path.join(extensionPath, 'server', platform === 'win32' ? 'kube-policy-ls.exe' : 'kube-policy-ls');
+}
+
+/**
+ * Resolves kubePolicy.serverPath (when set) or falls back to the bundled
+ * binary. `~` and `${workspaceFolder}` are expanded; a relative path is taken
+ * from the first workspace folder, then looked up on PATH when it is a bare
+ * command name.
+ */
+export function resolveServerPath(
+  configured: string | undefined | null,
+  bundled: string,
+  workspaceFolder: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedServer {
+  const raw = (configured ?? '').trim();
+  if (raw === '') return { path: bundled, source: 'bundled' };
+  let p = raw;
+  if (workspaceFolder) p = p.split('${workspaceFolder}').join(workspaceFolder);
+  if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
+  if (!path.isAbsolute(p)) {
+    if (!p.includes('/') && !p.includes('\\')) {
+      const found = lookPath(p, env);
+      if (found) return { path: found, source: 'setting' };
+    }
+    p = path.resolve(workspaceFolder ?? process.cwd(), p);
+  }
+  return { path: p, source: 'setting' };
+}
+
+function lookPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (checkExecutable(candidate) === undefined) return candidate;
+  }
+  return undefined;
+}
+
+/** Returns undefined when `p` is an executable file, else why it is not. */
+export function checkExecutable(p: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    return 'does not exist';
+  }
+  if (!st.isFile()) return 'is not a file';
+  if (process.platform === 'win32') return undefined;
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+  } catch {
+    return 'is not executable';
+  }
+  return undefined;
+}
+
+/** The message shown when the server cannot be started. */
+export function missingServerMessage(resolved: ResolvedServer, problem: string): string {
+  const where = resolved.source === 'setting'
+    ? 'set by the kubePolicy.serverPath setting'
+    : 'bundled with the extension; set kubePolicy.serverPath to use another binary';
+  return `Kube Policy: cannot start the language server: ${resolved.path} ${problem} (${where}).`;
+}

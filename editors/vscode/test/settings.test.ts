@@ -1,0 +1,83 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import {
+  bundledServerPath,
+  checkExecutable,
+  missingServerMessage,
+  resolveServerPath,
+  serverSettings,
+} from '../src/settings';
+
+test('serverSettings sends only keys set in some scope', () => {
+  const values: Record<string, unknown> = {
+    profile: 'pss-restricted',
+    rules: { 'cpu-limits': { enabled: false } },
+    kubernetesVersion: '',
+    debounceMs: undefined,
+  };
+  const inspections: Record<string, object> = {
+    profile: { defaultValue: 'default', workspaceValue: 'pss-restricted' },
+    rules: { defaultValue: {}, globalValue: { 'cpu-limits': { enabled: false } } },
+    kubernetesVersion: { defaultValue: '' },
+    debounceMs: {},
+  };
+  const got = serverSettings((k) => inspections[k], (k) => values[k]);
+  assert.deepEqual(got, { profile: 'pss-restricted', rules: { 'cpu-limits': { enabled: false } } });
+});
+
+test('serverSettings returns an empty object when nothing is set', () => {
+  assert.deepEqual(serverSettings(() => ({}), () => undefined), {});
+  assert.deepEqual(serverSettings(() => undefined, () => 'x'), {});
+});
+
+test('resolveServerPath falls back to the bundled binary', () => {
+  const bundled = bundledServerPath('/ext', 'linux');
+  assert.equal(bundled, path.join('/ext', 'server', 'kube-policy-ls'));
+  assert.equal(bundledServerPath('/ext', 'win32'), path.join('/ext', 'server', 'kube-policy-ls.exe'));
+  for (const v of [undefined, null, '', '   ']) {
+    assert.deepEqual(resolveServerPath(v, bundled, '/ws'), { path: bundled, source: 'bundled' });
+  }
+});
+
+test('resolveServerPath expands ~, ${workspaceFolder} and relative paths', () => {
+  assert.deepEqual(resolveServerPath('~/bin/kpl', 'B', '/ws'), { path: path.join(os.homedir(), 'bin/kpl'), source: 'setting' });
+  assert.deepEqual(resolveServerPath('${workspaceFolder}/bin/kpl', 'B', '/ws'), { path: '/ws/bin/kpl', source: 'setting' });
+  assert.deepEqual(resolveServerPath('bin/kpl', 'B', '/ws'), { path: '/ws/bin/kpl', source: 'setting' });
+  assert.deepEqual(resolveServerPath('/abs/kpl', 'B', '/ws'), { path: '/abs/kpl', source: 'setting' });
+});
+
+test('resolveServerPath looks bare names up on PATH', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpl-'));
+  const exe = path.join(dir, 'kpl-test-bin');
+  fs.writeFileSync(exe, '#!/bin/sh\n', { mode: 0o755 });
+  assert.deepEqual(resolveServerPath('kpl-test-bin', 'B', '/ws', { PATH: `/nonexistent${path.delimiter}${dir}` }), { path: exe, source: 'setting' });
+  // not on PATH: relative to the workspace folder, so the error names a real place
+  assert.deepEqual(resolveServerPath('kpl-missing', 'B', '/ws', { PATH: dir }), { path: '/ws/kpl-missing', source: 'setting' });
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('checkExecutable explains what is wrong', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpl-'));
+  const exe = path.join(dir, 'exe');
+  const plain = path.join(dir, 'plain');
+  fs.writeFileSync(exe, '#!/bin/sh\n', { mode: 0o755 });
+  fs.writeFileSync(plain, 'x', { mode: 0o644 });
+  assert.equal(checkExecutable(exe), undefined);
+  assert.equal(checkExecutable(path.join(dir, 'nope')), 'does not exist');
+  assert.equal(checkExecutable(dir), 'is not a file');
+  if (process.platform !== 'win32') {
+    assert.equal(checkExecutable(plain), 'is not executable');
+  }
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('missingServerMessage names the path and where it came from', () => {
+  const m = missingServerMessage({ path: '/x/kube-policy-ls', source: 'setting' }, 'does not exist');
+  assert.match(m, /\/x\/kube-policy-ls does not exist/);
+  assert.match(m, /kubePolicy\.serverPath/);
+  const b = missingServerMessage({ path: '/ext/server/kube-policy-ls', source: 'bundled' }, 'is not executable');
+  assert.match(b, /\/ext\/server\/kube-policy-ls is not executable \(bundled/);
+});
