@@ -1,0 +1,232 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// Input is one file to analyse.
+type Input struct {
+	Path string // as the user named it; only for messages and reports
+	Text string
+	// Helm marks an unrendered Helm template (languageId "helm", or a file under a chart's
+	// templates/). Templates are also recognised by content when they do not parse.
+	Helm bool
+}
+
+// Result is the analysis of one file.
+type Result struct {
+	Path     string
+	Mapper   *Mapper // over the analysed text: converts Finding ranges to lines and columns
+	Docs     []*DocResult
+	Findings []Finding // every document's findings, in file offsets, sorted by position
+	Objects  int       // Kubernetes objects checked
+	Skipped  bool      // the file was not checked (a limit, binary content, a Helm template)
+
+	engine *Engine
+}
+
+// DocResult is the analysis of one document. Its findings are document-relative, so it can be
+// reused for an identical document anywhere in a later version of the file.
+type DocResult struct {
+	Doc      *Document
+	Objects  []Object
+	Findings []Finding // ranges relative to Doc.Text
+	Err      error     // an evaluation failure (a policy bug); the findings are then incomplete
+}
+
+// Limits that protect the process from hostile or accidental input (SPEC.md section 2).
+const (
+	MaxFileSize  = 10 << 20
+	MaxDocuments = 10_000
+	MaxLineBytes = 1 << 20
+)
+
+// parallelThreshold is the text size above which a file's documents are evaluated on
+// several cores: below it, goroutines cost more than they save.
+const parallelThreshold = 64 << 10
+
+// Analyze checks one file. prev, the result for an earlier version of the same file from the
+// same engine, lets unchanged documents be reused without parsing or evaluating them again.
+// The error is only for cancellation: everything wrong with the input is a finding.
+func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, error) {
+	res := &Result{Path: in.Path, Mapper: NewMapper(in.Text), engine: e}
+	if f, refused := e.refuse(in, res.Mapper); refused {
+		res.Findings, res.Skipped = []Finding{f}, true
+		return res, nil
+	}
+	if in.Helm {
+		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, res.Mapper)}, true
+		return res, nil
+	}
+	docs := SplitDocuments(in.Text)
+	if len(docs) > MaxDocuments {
+		res.Findings = []Finding{e.limitFinding(res.Mapper, fmt.Sprintf("file has %d YAML documents, over the limit of %d: not checked", len(docs), MaxDocuments))}
+		res.Skipped = true
+		return res, nil
+	}
+	reuse := map[uint64]*DocResult{}
+	if prev != nil && prev.engine == e {
+		for _, d := range prev.Docs {
+			reuse[d.Doc.Hash] = d
+		}
+	}
+	res.Docs = make([]*DocResult, len(docs))
+	var todo []int
+	for i, d := range docs {
+		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && old.Err == nil {
+			moved := *old.Doc
+			moved.Index, moved.Offset, moved.Line = d.Index, d.Offset, d.Line
+			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings}
+			continue
+		}
+		todo = append(todo, i)
+	}
+	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, len(in.Text) >= parallelThreshold); err != nil {
+		return nil, err
+	}
+	if isHelmTemplate(in.Text, res.Docs) {
+		res.Docs = nil
+		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, res.Mapper)}, true
+		return res, nil
+	}
+	for _, d := range res.Docs {
+		res.Objects += len(d.Objects)
+		for _, f := range d.Findings {
+			f.Range = f.Range.Shift(d.Doc.Offset)
+			f.Doc = d.Doc.Index
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	sortFindings(res.Findings)
+	return res, nil
+}
+
+// analyzeDocs analyses docs[i] for every i in todo into out[i], on all cores when parallel.
+func (e *Engine) analyzeDocs(ctx context.Context, docs []*Document, todo []int, out []*DocResult, parallel bool) error {
+	workers := 1
+	if parallel {
+		workers = min(runtime.GOMAXPROCS(0), len(todo))
+	}
+	if workers <= 1 {
+		for _, i := range todo {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			out[i] = e.analyzeDocument(ctx, docs[i])
+		}
+		return ctx.Err()
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = e.analyzeDocument(ctx, docs[i])
+			}
+		}()
+	}
+	for _, i := range todo {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return ctx.Err()
+}
+
+// analyzeDocument parses one document and evaluates the rules on each of its objects.
+func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
+	d.Parse()
+	res := &DocResult{Doc: d}
+	if d.Err != nil {
+		res.Findings = []Finding{{Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Message: d.Err.Msg, Range: d.Err.Range}}
+		return res
+	}
+	if d.Root == nil {
+		return res
+	}
+	res.Objects = d.Objects()
+	for _, obj := range res.Objects {
+		value, err := toValue(obj.Node)
+		if err != nil {
+			res.Findings = append(res.Findings, Finding{
+				Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Object: obj.Ref, Item: obj.Path,
+				Message: fmt.Sprintf("%s %s: %v: not checked", obj.Ref.Kind, obj.Ref.Name, err), Range: d.nodeStartRange(obj.Node),
+			})
+			continue
+		}
+		perRule, err := e.eval(ctx, value)
+		if err != nil {
+			res.Err = fmt.Errorf("evaluating %s: %w", obj.Ref, err)
+			continue
+		}
+		var fs []Finding
+		for i, vs := range perRule {
+			rule := e.enabled[i]
+			for _, v := range vs {
+				fs = append(fs, Finding{
+					Rule: rule.ID, Severity: e.severity[rule.ID], Message: v.Message,
+					Range: d.PathRange(obj, v.Path), Object: obj.Ref, Path: v.Path, Item: obj.Path, Fix: v.Fix,
+				})
+			}
+		}
+		res.Findings = append(res.Findings, dedupe(fs)...)
+	}
+	sortFindings(res.Findings)
+	return res
+}
+
+// refuse checks the limits that make a file unfit to parse at all.
+func (e *Engine) refuse(in Input, m *Mapper) (Finding, bool) {
+	if len(in.Text) > MaxFileSize {
+		return e.limitFinding(m, fmt.Sprintf("file is %.1f MiB, over the limit of %d MiB: not checked", float64(len(in.Text))/(1<<20), MaxFileSize>>20)), true
+	}
+	if strings.IndexByte(in.Text, 0) >= 0 {
+		return e.limitFinding(m, "file contains NUL bytes: binary content, not checked"), true
+	}
+	for line := range m.LineCount() {
+		if m.LineEnd(line)-m.LineStart(line) > MaxLineBytes {
+			f := e.limitFinding(m, fmt.Sprintf("line %d is longer than %d MiB: not checked", line+1, MaxLineBytes>>20))
+			return f, true
+		}
+	}
+	return Finding{}, false
+}
+
+// limitFinding reports a refused file on its first line.
+func (e *Engine) limitFinding(m *Mapper, msg string) Finding {
+	end := min(m.LineEnd(0), 200)
+	return Finding{Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Message: msg, Range: Range{0, end}}
+}
+
+// isHelmTemplate recognises an unrendered template by content: it has template actions and
+// they break the YAML. (A manifest that merely quotes "{{ }}", such as an alerting rule, parses.)
+func isHelmTemplate(text string, docs []*DocResult) bool {
+	if !strings.Contains(text, "{{") {
+		return false
+	}
+	for _, d := range docs {
+		if d.Doc.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// helmNotice is the one information finding for a skipped template, at its first action.
+func (e *Engine) helmNotice(text string, m *Mapper) Finding {
+	start := max(strings.Index(text, "{{"), 0)
+	end := m.LineEnd(m.LineOf(start))
+	return Finding{
+		Rule: RuleHelmTemplate, Severity: e.Severity(RuleHelmTemplate), Range: Range{start, end},
+		Message: "Helm template: not checked until rendered (run `helm template` and check its output)",
+	}
+}

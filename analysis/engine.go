@@ -1,0 +1,237 @@
+package analysis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/kube-policy-ls/kube-policy-ls/policies"
+)
+
+// Engine evaluates a configured rule set. It is immutable and safe for concurrent use; a
+// configuration change builds a new Engine.
+type Engine struct {
+	cfg      Config
+	catalog  []Rule          // every known rule, sorted by id
+	byID     map[string]Rule // the same, by id
+	enabled  []Rule          // the rules evaluated, in query order
+	severity map[string]Severity
+	query    rego.PreparedEvalQuery
+}
+
+// builtin holds the parsed built-in policies: they never change, so parse them once.
+var builtin = sync.OnceValues(func() (map[string]*ast.Module, error) {
+	return loadModules(policies.FS, ".")
+})
+
+// NewEngine prepares the rule set that cfg selects.
+func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	mods, err := builtin()
+	if err != nil {
+		return nil, fmt.Errorf("loading built-in policies: %w", err)
+	}
+	e := &Engine{cfg: cfg, byID: map[string]Rule{}, severity: map[string]Severity{}}
+	for _, r := range engineRules {
+		e.byID[r.ID] = r
+	}
+	for _, file := range slices.Sorted(maps.Keys(mods)) {
+		r, ok, err := ruleFromModule(file, mods[file])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if prev, dup := e.byID[r.ID]; dup {
+			return nil, fmt.Errorf("rule id %s is declared by both %s and %s", r.ID, prev.File, r.File)
+		}
+		e.byID[r.ID] = r
+	}
+	for id := range cfg.Rules {
+		if _, ok := e.byID[id]; !ok {
+			return nil, fmt.Errorf("rules.%s: unknown rule%s", id, suggest(id, slices.Collect(maps.Keys(e.byID))))
+		}
+	}
+	e.catalog = slices.Collect(maps.Values(e.byID))
+	sortRules(e.catalog)
+	for _, r := range e.catalog {
+		e.severity[r.ID] = r.Severity
+		if sev := cfg.Rules[r.ID].Severity; sev != "" {
+			e.severity[r.ID], _ = ParseSeverity(sev)
+		}
+		if r.Package != "" && e.ruleEnabled(r) {
+			e.enabled = append(e.enabled, r)
+		}
+	}
+	if err := e.prepare(ctx, mods); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ruleEnabled applies the profile, then the per-rule switch of the configuration.
+func (e *Engine) ruleEnabled(r Rule) bool {
+	if on := e.cfg.Rules[r.ID].Enabled; on != nil {
+		return *on
+	}
+	return slices.Contains(r.Profiles, e.cfg.profile())
+}
+
+// prepare compiles one query that collects the violations of every enabled rule.
+func (e *Engine) prepare(ctx context.Context, mods map[string]*ast.Module) error {
+	refs := make([]string, len(e.enabled))
+	for i, r := range e.enabled {
+		refs[i] = r.Package + ".violations"
+	}
+	opts := []func(*rego.Rego){
+		rego.Query("[" + strings.Join(refs, ", ") + "]"),
+		rego.Store(inmem.NewFromObject(map[string]any{"kubepolicy": map[string]any{"config": e.cfg.regoData()}})),
+		rego.SetRegoVersion(ast.RegoV1),
+	}
+	for _, file := range slices.Sorted(maps.Keys(mods)) {
+		opts = append(opts, rego.ParsedModule(mods[file]))
+	}
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return fmt.Errorf("compiling policies: %w", err)
+	}
+	e.query = pq
+	return nil
+}
+
+// Config returns the configuration the engine was built from.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Profile returns the effective profile.
+func (e *Engine) Profile() string { return e.cfg.profile() }
+
+// Rules returns the catalog: every known rule, enabled or not, sorted by id.
+func (e *Engine) Rules() []Rule { return slices.Clone(e.catalog) }
+
+// Rule returns one rule of the catalog.
+func (e *Engine) Rule(id string) (Rule, bool) {
+	r, ok := e.byID[id]
+	return r, ok
+}
+
+// Severity returns the rule's configured severity.
+func (e *Engine) Severity(id string) Severity {
+	if s, ok := e.severity[id]; ok {
+		return s
+	}
+	return High
+}
+
+// violation is one element of a rule's violations set.
+type violation struct {
+	Path    []any
+	Message string
+	Fix     []FixOp
+}
+
+// eval runs every enabled rule on one object.
+func (e *Engine) eval(ctx context.Context, input ast.Value) ([][]violation, error) {
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return nil, fmt.Errorf("policy query returned %d results", len(rs))
+	}
+	perRule, _ := rs[0].Expressions[0].Value.([]any)
+	out := make([][]violation, len(perRule))
+	for i, set := range perRule {
+		items, _ := set.([]any)
+		for _, item := range items {
+			v, err := decodeViolation(item)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", e.enabled[i].ID, err)
+			}
+			out[i] = append(out[i], v)
+		}
+	}
+	return out, nil
+}
+
+func decodeViolation(item any) (violation, error) {
+	m, ok := item.(map[string]any)
+	if !ok {
+		return violation{}, fmt.Errorf("violation is %T, want an object", item)
+	}
+	v := violation{Path: decodePath(m["path"])}
+	v.Message, _ = m["message"].(string)
+	if v.Message == "" {
+		return violation{}, fmt.Errorf("violation has no message")
+	}
+	fixes, _ := m["fix"].([]any)
+	for _, f := range fixes {
+		fm, ok := f.(map[string]any)
+		if !ok {
+			return violation{}, fmt.Errorf("fix operation is %T, want an object", f)
+		}
+		op := FixOp{Path: decodePath(fm["path"]), Value: plainJSON(fm["value"])}
+		op.Op, _ = fm["op"].(string)
+		switch op.Op {
+		case "set", "add", "remove":
+		default:
+			return violation{}, fmt.Errorf("fix operation %q: want set, add or remove", op.Op)
+		}
+		v.Fix = append(v.Fix, op)
+	}
+	return v, nil
+}
+
+// decodePath turns a JSON path from Rego into strings and ints.
+func decodePath(p any) []any {
+	list, _ := p.([]any)
+	out := make([]any, 0, len(list))
+	for _, s := range list {
+		switch x := s.(type) {
+		case string:
+			out = append(out, x)
+		case json.Number:
+			if i, err := x.Int64(); err == nil {
+				out = append(out, int(i))
+			} else {
+				out = append(out, x.String())
+			}
+		}
+	}
+	return out
+}
+
+// plainJSON replaces json.Number with int64 or float64 so values print naturally.
+func plainJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plainJSON(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plainJSON(e)
+		}
+		return out
+	}
+	return v
+}

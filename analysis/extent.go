@@ -1,0 +1,188 @@
+package analysis
+
+import (
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Range is a half-open span of byte offsets, in a document's text or (once rebased) a file's.
+type Range struct {
+	Start, End int
+}
+
+// Shift moves the range by delta bytes.
+func (r Range) Shift(delta int) Range { return Range{r.Start + delta, r.End + delta} }
+
+// yaml.v3 nodes carry a start line and code-point column but no end: these helpers compute
+// document-relative byte extents from the source text.
+
+// nodeOffset is the byte offset of the node's reported position (its anchor or tag, if any).
+func (d *Document) nodeOffset(n *yaml.Node) int {
+	col := n.Column - 1
+	if n.Line == 1 && d.Offset == 0 && strings.HasPrefix(d.Text, "\ufeff") {
+		col++ // yaml.v3 does not count a byte order mark as a column
+	}
+	off, err := d.mapper.Offset(Pos{n.Line - 1, max(col, 0)}, CodePoints)
+	if err != nil {
+		return 0
+	}
+	return off
+}
+
+// contentStart is where the node's own text starts, after any anchor and tag properties.
+func (d *Document) contentStart(n *yaml.Node) int {
+	s := d.nodeOffset(n)
+	t := d.Text
+	if n.Kind == yaml.AliasNode {
+		return s
+	}
+	for s < len(t) && (t[s] == '&' || t[s] == '!') {
+		for s < len(t) && !isSpace(t[s]) {
+			s++
+		}
+		for s < len(t) && (isSpace(t[s]) || t[s] == '\n' || t[s] == '\r') {
+			s++
+		}
+	}
+	return s
+}
+
+// nodeEnd is the byte offset just after the node's text.
+func (d *Document) nodeEnd(n *yaml.Node) int {
+	s := d.contentStart(n)
+	switch n.Kind {
+	case yaml.AliasNode:
+		return min(s+1+len(n.Value), len(d.Text))
+	case yaml.MappingNode, yaml.SequenceNode:
+		if n.Style&yaml.FlowStyle != 0 || len(n.Content) == 0 {
+			return d.flowEnd(s)
+		}
+		return d.nodeEnd(n.Content[len(n.Content)-1])
+	case yaml.ScalarNode:
+		switch {
+		case n.Style&yaml.DoubleQuotedStyle != 0:
+			return d.quotedEnd(s, '"')
+		case n.Style&yaml.SingleQuotedStyle != 0:
+			return d.quotedEnd(s, '\'')
+		case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+			return d.blockScalarEnd(s)
+		default:
+			return d.plainEnd(s, n.Value)
+		}
+	}
+	return s
+}
+
+// NodeRange is the node's text, from its properties to its end.
+func (d *Document) NodeRange(n *yaml.Node) Range {
+	return Range{d.nodeOffset(n), d.nodeEnd(n)}
+}
+
+// nodeStartRange covers the node's first line only: for errors about big nodes.
+func (d *Document) nodeStartRange(n *yaml.Node) Range {
+	s := d.nodeOffset(n)
+	line := d.mapper.LineOf(s)
+	return Range{s, max(s, min(d.nodeEnd(n), d.mapper.LineEnd(line)))}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' }
+
+// plainEnd follows a plain scalar's words through the source: a multi-line plain scalar is
+// folded into single spaces, so its words appear in order separated by white space.
+func (d *Document) plainEnd(s int, value string) int {
+	t := d.Text
+	if strings.HasPrefix(t[s:], value) {
+		return s + len(value)
+	}
+	end := s
+	for _, word := range strings.Fields(value) {
+		i := end
+		for i < len(t) && (isSpace(t[i]) || t[i] == '\n' || t[i] == '\r') {
+			i++
+		}
+		if !strings.HasPrefix(t[i:], word) {
+			break
+		}
+		end = i + len(word)
+	}
+	return end
+}
+
+// quotedEnd finds the closing quote of a quoted scalar starting at s.
+func (d *Document) quotedEnd(s int, q byte) int {
+	t := d.Text
+	for i := s + 1; i < len(t); i++ {
+		switch {
+		case q == '"' && t[i] == '\\':
+			i++
+		case t[i] == q && q == '\'' && i+1 < len(t) && t[i+1] == '\'':
+			i++
+		case t[i] == q:
+			return i + 1
+		}
+	}
+	return len(t)
+}
+
+// flowEnd finds the bracket that closes the flow collection opening at s, skipping quoted
+// strings and comments.
+func (d *Document) flowEnd(s int) int {
+	t := d.Text
+	depth := 0
+	for i := s; i < len(t); i++ {
+		switch c := t[i]; c {
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth <= 0 {
+				return i + 1
+			}
+		case '"', '\'':
+			i = d.quotedEnd(i, c) - 1
+		case '#':
+			if i == 0 || isSpace(t[i-1]) || t[i-1] == '\n' {
+				for i < len(t) && t[i] != '\n' {
+					i++
+				}
+			}
+		}
+	}
+	return len(t)
+}
+
+// blockScalarEnd finds the end of a literal or folded scalar whose header ("|", ">-", ...) is
+// at s: the end of its last non-blank line indented deeper than the header's line.
+func (d *Document) blockScalarEnd(s int) int {
+	m := d.mapper
+	header := m.LineOf(s)
+	end := m.LineEnd(header)
+	if c := strings.Index(d.Text[s:end], " #"); c >= 0 {
+		end = s + c
+	}
+	parentIndent := indentOf(m.Line(header))
+	contentIndent := -1
+	for line := header + 1; line < m.LineCount(); line++ {
+		content := m.Line(line)
+		if strings.TrimSpace(content) == "" {
+			continue
+		}
+		indent := indentOf(content)
+		if contentIndent < 0 {
+			if indent <= parentIndent {
+				break
+			}
+			contentIndent = indent
+		}
+		if indent < contentIndent {
+			break
+		}
+		end = m.LineEnd(line)
+	}
+	return end
+}
+
+func indentOf(line string) int {
+	return len(line) - len(strings.TrimLeft(line, " "))
+}

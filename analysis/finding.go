@@ -1,0 +1,117 @@
+package analysis
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Severity ranks a finding. Info is below every rule severity: it marks notices such as a
+// skipped Helm template, which never fail a build unless asked to.
+type Severity int
+
+// Severities, lowest first.
+const (
+	Info Severity = iota
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = []string{"info", "low", "medium", "high", "critical"}
+
+func (s Severity) String() string {
+	if int(s) < len(severityNames) {
+		return severityNames[s]
+	}
+	return fmt.Sprintf("severity(%d)", int(s))
+}
+
+// ParseSeverity reads "critical", "high", "medium", "low" or "info".
+func ParseSeverity(name string) (Severity, error) {
+	if i := slices.Index(severityNames, strings.ToLower(name)); i >= 0 {
+		return Severity(i), nil
+	}
+	return 0, fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", name)
+}
+
+// MarshalText writes the severity's name, for JSON output and config.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a severity's name.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// FixOp is one operation of a rule's fix, on an object-relative JSON path (SPEC.md section 7).
+type FixOp struct {
+	Op    string `json:"op"` // "set", "remove" or "add"
+	Path  []any  `json:"path"`
+	Value any    `json:"value,omitempty"`
+}
+
+// Finding is one problem in a file.
+type Finding struct {
+	Rule     string
+	Severity Severity
+	Message  string
+	Range    Range     // byte offsets in the file (in a DocResult: in the document)
+	Object   ObjectRef // zero for findings about the text itself (syntax, limits)
+	Path     []any     // object-relative JSON path the rule reported
+	Doc      int       // index of the document in the file
+	Item     []any     // where the object sits in its document (nil, or ["items", i])
+	Fix      []FixOp   // nil when the rule has no fix
+}
+
+// Fixable reports whether the finding carries a fix.
+func (f *Finding) Fixable() bool { return len(f.Fix) > 0 }
+
+// moreSpecific lists rule pairs that flag the same field for the same reason: where both
+// fire on one spot, only the key (more specific) rule reports. SPEC.md section 4.
+var moreSpecific = map[string]string{
+	"docker-socket-mount":     "host-path-volumes",
+	"cap-sys-admin":           "capabilities-added",
+	"vulnerable-volume-types": "restricted-volume-types",
+}
+
+// dedupe drops a general finding when a more specific rule flagged the same object at the
+// same path, or one inside it.
+func dedupe(fs []Finding) []Finding {
+	out := fs[:0]
+	for i, f := range fs {
+		if !shadowed(fs, i) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func shadowed(fs []Finding, i int) bool {
+	f := fs[i]
+	for j, g := range fs {
+		if j == i || g.Object != f.Object || !slices.Equal(g.Item, f.Item) {
+			continue
+		}
+		if general, ok := moreSpecific[g.Rule]; ok && general == f.Rule && (hasPrefix(g.Path, f.Path) || hasPrefix(f.Path, g.Path)) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefix(path, prefix []any) bool {
+	return len(prefix) <= len(path) && slices.EqualFunc(path[:len(prefix)], prefix, func(a, b any) bool { return a == b })
+}
+
+// sortFindings orders findings by position, then rule.
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if a.Range.Start != b.Range.Start {
+			return a.Range.Start - b.Range.Start
+		}
+		return strings.Compare(a.Rule, b.Rule)
+	})
+}

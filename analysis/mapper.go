@@ -1,0 +1,154 @@
+package analysis
+
+import (
+	"fmt"
+	"sort"
+	"unicode/utf8"
+)
+
+// Encoding says how a column counts characters.
+type Encoding int
+
+const (
+	// UTF16 counts UTF-16 code units, the LSP default.
+	UTF16 Encoding = iota
+	// UTF8 counts bytes.
+	UTF8
+	// CodePoints counts Unicode code points, as the CLI's columns and yaml.v3 do.
+	CodePoints
+)
+
+// Pos is a zero-based line and column, the column counted in some Encoding.
+type Pos struct {
+	Line, Col int
+}
+
+// Mapper converts between byte offsets and line/column positions of one text. It is the only
+// place that does column arithmetic: every range and edit goes through it. Lines end at "\n",
+// "\r\n" or a lone "\r", as in LSP and YAML.
+type Mapper struct {
+	text       string
+	lineStarts []int // byte offset of the start of each line
+	ascii      bool  // the whole text is ASCII: every encoding agrees
+}
+
+// NewMapper indexes text's line starts.
+func NewMapper(text string) *Mapper {
+	starts := make([]int, 1, 64)
+	ascii := true
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case c == '\n':
+			starts = append(starts, i+1)
+		case c == '\r':
+			if i+1 < len(text) && text[i+1] == '\n' {
+				i++
+			}
+			starts = append(starts, i+1)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return &Mapper{text: text, lineStarts: starts, ascii: ascii}
+}
+
+// Text returns the mapped text.
+func (m *Mapper) Text() string { return m.text }
+
+// LineCount returns the number of lines; a text ending in a newline has an empty last line.
+func (m *Mapper) LineCount() int { return len(m.lineStarts) }
+
+// LineStart returns the byte offset where line starts.
+func (m *Mapper) LineStart(line int) int { return m.lineStarts[line] }
+
+// LineEnd returns the byte offset of line's end, before its terminator.
+func (m *Mapper) LineEnd(line int) int {
+	if line+1 >= len(m.lineStarts) {
+		return len(m.text)
+	}
+	end := m.lineStarts[line+1]
+	if end > 0 && m.text[end-1] == '\n' {
+		end--
+	}
+	if end > m.lineStarts[line] && m.text[end-1] == '\r' {
+		end--
+	}
+	return end
+}
+
+// Line returns the content of line without its terminator.
+func (m *Mapper) Line(line int) string { return m.text[m.lineStarts[line]:m.LineEnd(line)] }
+
+// LineOf returns the line that contains offset.
+func (m *Mapper) LineOf(offset int) int {
+	return sort.Search(len(m.lineStarts), func(i int) bool { return m.lineStarts[i] > offset }) - 1
+}
+
+// Pos returns the position of a byte offset, clamped to the text.
+func (m *Mapper) Pos(offset int, enc Encoding) Pos {
+	offset = max(0, min(offset, len(m.text)))
+	line := m.LineOf(offset)
+	start := m.lineStarts[line]
+	if enc == UTF8 || m.ascii {
+		return Pos{line, offset - start}
+	}
+	return Pos{line, countUnits(m.text[start:offset], enc)}
+}
+
+// Offset returns the byte offset of a position. A column past the end of its line is clamped to
+// the line end, as LSP specifies; a line past the end of the text, or a column that falls inside
+// a character, is an error.
+func (m *Mapper) Offset(p Pos, enc Encoding) (int, error) {
+	if p.Line < 0 || p.Col < 0 {
+		return 0, fmt.Errorf("position %d:%d is negative", p.Line, p.Col)
+	}
+	if p.Line >= len(m.lineStarts) {
+		return 0, fmt.Errorf("line %d is past the end of the text (%d lines)", p.Line, len(m.lineStarts))
+	}
+	start, end := m.lineStarts[p.Line], m.LineEnd(p.Line)
+	if enc == UTF8 || m.ascii {
+		if start+p.Col > end {
+			return end, nil
+		}
+		if enc == UTF8 && !m.ascii && !utf8.RuneStart(m.text[start+p.Col]) && start+p.Col < end {
+			return 0, fmt.Errorf("column %d of line %d is inside a character", p.Col, p.Line)
+		}
+		return start + p.Col, nil
+	}
+	units := 0
+	for i, r := range m.text[start:end] {
+		if units == p.Col {
+			return start + i, nil
+		}
+		units += runeUnits(r, enc)
+		if units > p.Col {
+			return 0, fmt.Errorf("column %d of line %d is inside a character", p.Col, p.Line)
+		}
+	}
+	return end, nil
+}
+
+func countUnits(s string, enc Encoding) int {
+	n := 0
+	for _, r := range s {
+		n += runeUnits(r, enc)
+	}
+	return n
+}
+
+func runeUnits(r rune, enc Encoding) int {
+	switch enc {
+	case UTF16:
+		if r >= 0x10000 {
+			return 2
+		}
+		return 1
+	case UTF8:
+		if r == utf8.RuneError {
+			return 1
+		}
+		return utf8.RuneLen(r)
+	default:
+		return 1
+	}
+}

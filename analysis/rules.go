@@ -1,0 +1,141 @@
+package analysis
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// Rule describes one rule of the catalog, from its policy's METADATA.
+type Rule struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Severity    Severity `json:"severity"`
+	Profiles    []string `json:"profiles"`
+	PSS         []string `json:"pss"`
+	Terrascan   []string `json:"terrascan"`
+	Fixable     bool     `json:"fixable"`
+	Passes      string   `json:"passes"`
+	Fix         string   `json:"fix"`
+	Package     string   `json:"-"` // the Rego package, e.g. data.kubepolicy.rules.cpu_limits
+	File        string   `json:"file,omitempty"`
+}
+
+// Profiles are the rule sets a user can choose.
+var Profiles = []string{"default", "pss-baseline", "pss-restricted"}
+
+// Rule ids reported by the engine itself rather than by a policy.
+const (
+	RuleYAMLSyntax   = "yaml-syntax"
+	RuleHelmTemplate = "helm-template"
+)
+
+// engineRules are the catalog entries for what the engine reports itself.
+var engineRules = []Rule{
+	{
+		ID:          RuleYAMLSyntax,
+		Title:       "Manifests must be valid YAML",
+		Description: "A document that does not parse, has a duplicate key, or exceeds a safety limit (size, nesting, alias expansion) cannot be applied by kubectl and cannot be checked. The other documents of the file are still checked.",
+		Severity:    High,
+		Passes:      "A document that parses as YAML with unique keys.",
+		Fix:         "Correct the YAML at the reported line.",
+	},
+	{
+		ID:          RuleHelmTemplate,
+		Title:       "Helm templates are not checked",
+		Description: "Unrendered Helm templates ({{ ... }}) are not YAML until rendered, so they are skipped with this notice instead of a wall of syntax errors. Check the rendered output (helm template ... | kube-policy-ls check -) instead.",
+		Severity:    Info,
+		Passes:      "Plain manifests, or the output of helm template.",
+		Fix:         "None: check the rendered chart.",
+	},
+}
+
+// loadModules parses every non-test .rego file of fsys with its annotations.
+func loadModules(fsys fs.FS, root string) (map[string]*ast.Module, error) {
+	mods := map[string]*ast.Module{}
+	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+			return err
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
+		if err != nil {
+			return err
+		}
+		mods[p] = m
+		return nil
+	})
+	return mods, err
+}
+
+// ruleFromModule reads a rule's METADATA. Modules without a custom.id (libraries) are not rules.
+func ruleFromModule(file string, m *ast.Module) (Rule, bool, error) {
+	var a *ast.Annotations
+	for _, ann := range m.Annotations {
+		if ann.Scope == "package" {
+			a = ann
+		}
+	}
+	if a == nil || a.Custom["id"] == nil {
+		return Rule{}, false, nil
+	}
+	r := Rule{
+		ID:          str(a.Custom["id"]),
+		Title:       a.Title,
+		Description: strings.TrimSpace(a.Description),
+		Profiles:    strs(a.Custom["profiles"]),
+		PSS:         strs(a.Custom["pss"]),
+		Terrascan:   strs(a.Custom["terrascan"]),
+		Passes:      strings.TrimSpace(str(a.Custom["passes"])),
+		Fix:         strings.TrimSpace(str(a.Custom["fix"])),
+		Package:     m.Package.Path.String(),
+		File:        file,
+	}
+	r.Fixable, _ = a.Custom["fixable"].(bool)
+	sev, err := ParseSeverity(str(a.Custom["severity"]))
+	if err != nil || sev == Info {
+		return Rule{}, false, fmt.Errorf("%s: rule %s: severity: %v", file, r.ID, err)
+	}
+	r.Severity = sev
+	if r.ID == "" || r.Title == "" {
+		return Rule{}, false, fmt.Errorf("%s: rule metadata needs title and custom.id", file)
+	}
+	for _, p := range r.Profiles {
+		if !slices.Contains(Profiles, p) {
+			return Rule{}, false, fmt.Errorf("%s: rule %s: unknown profile %q", file, r.ID, p)
+		}
+	}
+	return r, true, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func strs(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sortRules(rules []Rule) {
+	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
+}
+
+// ruleFile is a rule's file name without directories, for messages.
+func ruleFile(r Rule) string { return path.Base(r.File) }
