@@ -1,0 +1,49 @@
+# METADATA
+# title: Probes and lifecycle hooks must not target another host
+# description: >-
+#   The kubelet runs httpGet and tcpSocket probes and lifecycle hooks from the node itself. When a
+#   handler sets host, the kubelet connects to that address instead of the pod, with the node's
+#   network position: a pod author can make every node probe internal services, cloud metadata
+#   endpoints or localhost ports of the node (a server-side request forgery), and learn from the
+#   probe results whether they answer. Since Kubernetes 1.34 the baseline Pod Security Standard
+#   forbids setting host on liveness, readiness and startup probes and on postStart and preStop
+#   handlers; leave it unset so the pod's own IP is used.
+# custom:
+#   id: host-probes
+#   severity: medium
+#   profiles: [default, pss-baseline, pss-restricted]
+#   pss: [hostProbesAndHostLifecycle]
+#   terrascan: []
+#   fixable: true
+#   passes: >-
+#     No livenessProbe, readinessProbe, startupProbe, lifecycle.postStart or lifecycle.preStop
+#     sets httpGet.host or tcpSocket.host (checked for Kubernetes 1.34 and later).
+#   fix: Removes the host key, so the handler targets the pod's IP.
+package kubepolicy.rules.host_probes
+
+import data.kubepolicy.lib
+
+handlers := [
+	["livenessProbe"],
+	["readinessProbe"],
+	["startupProbe"],
+	["lifecycle", "postStart"],
+	["lifecycle", "preStop"],
+]
+
+violations contains v if {
+	lib.k8s_minor >= 34
+	some c in lib.containers
+	some handler in handlers
+	some action in ["httpGet", "tcpSocket"]
+	field := array.concat(handler, [action, "host"])
+	host := object.get(c.container, field, null)
+	is_string(host)
+	host != ""
+	path := array.concat(c.path, field)
+	v := {
+		"path": path,
+		"message": sprintf("container %q sets %s to %q", [c.name, concat(".", field), host]),
+		"fix": [{"op": "remove", "path": path}],
+	}
+}
