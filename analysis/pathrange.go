@@ -50,7 +50,7 @@ func (d *Document) locate(path []any) location {
 			if k == nil {
 				if mk, mv := mergePair(cur, s); mk != nil {
 					// the field comes from a "<<: *anchor" merge: that line is where it is set here
-					return location{node: mv, key: mk, depth: loc.depth}
+					return location{node: mv, key: mk, depth: len(path)}
 				}
 				return loc
 			}
@@ -89,13 +89,10 @@ func mergePair(n *yaml.Node, key string) (k, v *yaml.Node) {
 	return nil, nil
 }
 
-// isBlock reports whether a value spans lines as a block (a block collection or block scalar,
-// or a flow collection broken over lines), so that only its key is highlighted.
+// isBlock reports whether a value spans lines (a block collection, a block or multi-line
+// scalar, a flow collection broken over lines), so that only its key is highlighted.
 func (d *Document) isBlock(n *yaml.Node) bool {
 	if n.Kind == yaml.AliasNode {
-		return false
-	}
-	if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		return false
 	}
 	start := d.contentStart(n)

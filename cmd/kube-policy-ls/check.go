@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+func init() {
+	commands["check"] = command{"check manifests (files, directories, - for stdin)", runCheck}
+}
+
+// checkOptions are the flags of the check command.
+type checkOptions struct {
+	format     string
+	profile    string
+	configPath string
+	failOn     analysis.Severity
+	color      string
+}
+
+// checked is the outcome for one file.
+type checked struct {
+	src    source
+	text   string
+	result *analysis.Result
+	err    error
+}
+
+func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var opts checkOptions
+	var failOn string
+	fl.StringVar(&opts.format, "format", "text", "output format: text, json or sarif")
+	fl.StringVar(&opts.profile, "profile", "", "rule profile: default, pss-baseline or pss-restricted (overrides the config)")
+	fl.StringVar(&opts.configPath, "config", "", "configuration file (default: the nearest "+analysis.ConfigFileName+" above each file)")
+	fl.StringVar(&failOn, "fail-on", "low", "exit 1 when a finding has this severity or higher: critical, high, medium, low or info")
+	fl.StringVar(&opts.color, "color", "auto", "colour text output: auto, always or never")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	sev, err := analysis.ParseSeverity(failOn)
+	if err != nil {
+		fmt.Fprintf(stderr, "kube-policy-ls check: --fail-on: %v\n", err)
+		return 2
+	}
+	opts.failOn = sev
+	if opts.format != "text" && opts.format != "json" && opts.format != "sarif" {
+		fmt.Fprintf(stderr, "kube-policy-ls check: --format %q: want text, json or sarif\n", opts.format)
+		return 2
+	}
+	if fl.NArg() == 0 {
+		fl.Usage()
+		return 2
+	}
+	sources, err := collect(fl.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "kube-policy-ls check: %v\n", err)
+		return 2
+	}
+	engines := newEngineCache(opts)
+	results := checkAll(context.Background(), sources, stdin, engines)
+
+	code := 0
+	for _, r := range results {
+		if r.err != nil {
+			fmt.Fprintf(stderr, "kube-policy-ls check: %v\n", r.err)
+			code = 2
+		}
+	}
+	rep := report{results: results, engines: engines, stdout: stdout, color: useColor(opts.color, stdout)}
+	switch opts.format {
+	case "json":
+		err = rep.json()
+	case "sarif":
+		err = rep.sarif()
+	default:
+		err = rep.text()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "kube-policy-ls check: writing report: %v\n", err)
+		return 2
+	}
+	if code == 0 && failing(results, opts.failOn) {
+		code = 1
+	}
+	return code
+}
+
+// checkAll analyses the sources on every core, keeping their order.
+func checkAll(ctx context.Context, sources []source, stdin io.Reader, engines *engineCache) []checked {
+	out := make([]checked, len(sources))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(sources), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i] = checkOne(ctx, sources[i], stdin, engines)
+			}
+		}()
+	}
+	for i := range sources {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func checkOne(ctx context.Context, src source, stdin io.Reader, engines *engineCache) checked {
+	c := checked{src: src}
+	text, err := src.read(stdin)
+	if err != nil {
+		c.err = err
+		return c
+	}
+	c.text = text
+	dir := "."
+	if src.path != "-" {
+		dir = filepath.Dir(src.path)
+	}
+	engine, err := engines.forDir(ctx, dir)
+	if err != nil {
+		c.err = err
+		return c
+	}
+	c.result, c.err = engine.Analyze(ctx, analysis.Input{Path: src.path, Text: text, Helm: src.helm}, nil)
+	return c
+}
+
+// failing reports whether any finding reaches the threshold.
+func failing(results []checked, threshold analysis.Severity) bool {
+	for _, r := range results {
+		if r.result == nil {
+			continue
+		}
+		for _, f := range r.result.Findings {
+			if f.Severity >= threshold {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// engineCache builds one engine per configuration file, shared by every file it governs.
+type engineCache struct {
+	opts checkOptions
+	mu   sync.Mutex
+	byCf map[string]*engineOnce
+}
+
+type engineOnce struct {
+	once   sync.Once
+	engine *analysis.Engine
+	err    error
+}
+
+func newEngineCache(opts checkOptions) *engineCache {
+	return &engineCache{opts: opts, byCf: map[string]*engineOnce{}}
+}
+
+// forDir returns the engine for files in dir: --config if given, else the nearest config file.
+func (c *engineCache) forDir(ctx context.Context, dir string) (*analysis.Engine, error) {
+	path := c.opts.configPath
+	if path == "" {
+		path = analysis.FindConfigFile(dir)
+	}
+	c.mu.Lock()
+	e, ok := c.byCf[path]
+	if !ok {
+		e = &engineOnce{}
+		c.byCf[path] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		var cfg analysis.Config
+		if path != "" {
+			if cfg, e.err = analysis.LoadConfigFile(path); e.err != nil {
+				return
+			}
+		}
+		if c.opts.profile != "" {
+			cfg.Profile = c.opts.profile
+		}
+		e.engine, e.err = analysis.NewEngine(ctx, cfg)
+	})
+	return e.engine, e.err
+}
+
+// any returns some engine, for the rule catalog of reports (every engine has the same one).
+func (c *engineCache) any(ctx context.Context) (*analysis.Engine, error) {
+	c.mu.Lock()
+	for _, e := range c.byCf {
+		if e.engine != nil {
+			c.mu.Unlock()
+			return e.engine, nil
+		}
+	}
+	c.mu.Unlock()
+	return c.forDir(ctx, ".")
+}

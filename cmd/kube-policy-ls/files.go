@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// source is one file to check, as named on the command line (or found under a directory).
+type source struct {
+	path string // as the user gave it, or joined under the directory they gave; "-" is stdin
+	helm bool   // under a chart's templates/ directory
+}
+
+// collect expands the command line's paths: files as given, directories walked for *.yaml and
+// *.yml (skipping hidden directories and node_modules), "-" for stdin.
+func collect(paths []string) ([]source, error) {
+	var out []source
+	for _, p := range paths {
+		if p == "-" {
+			out = append(out, source{path: "-"})
+			continue
+		}
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			out = append(out, source{path: p, helm: inChartTemplates(p)})
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if path != p && (strings.HasPrefix(name, ".") || name == "node_modules") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if ext := filepath.Ext(name); (ext == ".yaml" || ext == ".yml") && name != ".kube-policy.yaml" {
+				out = append(out, source{path: path, helm: inChartTemplates(path)})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// inChartTemplates reports whether path lies under a Helm chart's templates/ directory, one
+// whose parent holds a Chart.yaml.
+func inChartTemplates(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for dir := filepath.Dir(abs); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if filepath.Base(dir) == "templates" {
+			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "Chart.yaml")); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// read returns a source's text.
+func (s source) read(stdin io.Reader) (string, error) {
+	var data []byte
+	var err error
+	if s.path == "-" {
+		data, err = io.ReadAll(io.LimitReader(stdin, 1<<30))
+	} else {
+		data, err = os.ReadFile(s.path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", s.path, err)
+	}
+	return string(data), nil
+}

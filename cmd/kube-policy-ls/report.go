@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// report writes the results of check in one format.
+type report struct {
+	results []checked
+	engines *engineCache
+	stdout  io.Writer
+	color   bool
+}
+
+// span is a finding's position as the CLI prints it: 1-based lines, 1-based code-point
+// columns, end exclusive.
+type span struct {
+	Line, Column, EndLine, EndColumn int
+}
+
+func spanOf(m *analysis.Mapper, r analysis.Range) span {
+	s, e := m.Pos(r.Start, analysis.CodePoints), m.Pos(r.End, analysis.CodePoints)
+	return span{s.Line + 1, s.Col + 1, e.Line + 1, e.Col + 1}
+}
+
+// useColor decides whether text output is coloured: only on a terminal, never with NO_COLOR.
+func useColor(mode string, w io.Writer) bool {
+	switch mode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+var severityColor = map[analysis.Severity]string{
+	analysis.Critical: "\x1b[1;35m", analysis.High: "\x1b[1;31m", analysis.Medium: "\x1b[1;33m",
+	analysis.Low: "\x1b[1;36m", analysis.Info: "\x1b[1;34m",
+}
+
+// text prints findings like a compiler: "file:line:col: severity rule: message", then the
+// source line and a caret under the range.
+func (r report) text() error {
+	paint := func(code, s string) string {
+		if !r.color {
+			return s
+		}
+		return code + s + "\x1b[0m"
+	}
+	counts := map[analysis.Severity]int{}
+	files, objects, total := 0, 0, 0
+	for _, c := range r.results {
+		if c.result == nil {
+			continue
+		}
+		files++
+		objects += c.result.Objects
+		m := c.result.Mapper
+		for _, f := range c.result.Findings {
+			total++
+			counts[f.Severity]++
+			sp := spanOf(m, f.Range)
+			fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
+				paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", c.src.path, sp.Line, sp.Column)),
+				paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), f.Message)
+			line := strings.ReplaceAll(m.Line(sp.Line-1), "\t", " ")
+			width := sp.EndColumn - sp.Column
+			if sp.EndLine != sp.Line {
+				width = len([]rune(line)) - sp.Column + 1
+			}
+			if len(line) > 300 {
+				continue // a minified line would flood the terminal
+			}
+			fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", sp.Column-1),
+				paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(width-1, 0))))
+		}
+	}
+	var parts []string
+	for s := analysis.Critical; s >= analysis.Info; s-- {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	summary := fmt.Sprintf("%d findings in %d files (%d objects checked)", total, files, objects)
+	if len(parts) > 0 {
+		summary = fmt.Sprintf("%d findings (%s) in %d files (%d objects checked)", total, strings.Join(parts, ", "), files, objects)
+	}
+	_, err := fmt.Fprintln(r.stdout, summary)
+	return err
+}
+
+// jsonFinding is one finding of --format json (SPEC.md section 3).
+type jsonFinding struct {
+	Rule      string             `json:"rule"`
+	Severity  analysis.Severity  `json:"severity"`
+	Message   string             `json:"message"`
+	File      string             `json:"file"`
+	Line      int                `json:"line"`
+	Column    int                `json:"column"`
+	EndLine   int                `json:"endLine"`
+	EndColumn int                `json:"endColumn"`
+	Object    analysis.ObjectRef `json:"object"`
+	Path      []any              `json:"path,omitempty"`
+	Fixable   bool               `json:"fixable"`
+}
+
+func (r report) json() error {
+	out := struct {
+		Findings []jsonFinding `json:"findings"`
+		Summary  struct {
+			Files    int `json:"files"`
+			Objects  int `json:"objects"`
+			Findings int `json:"findings"`
+		} `json:"summary"`
+	}{Findings: []jsonFinding{}}
+	for _, c := range r.results {
+		if c.result == nil {
+			continue
+		}
+		out.Summary.Files++
+		out.Summary.Objects += c.result.Objects
+		for _, f := range c.result.Findings {
+			sp := spanOf(c.result.Mapper, f.Range)
+			out.Findings = append(out.Findings, jsonFinding{
+				Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
+				Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
+				Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
+			})
+		}
+	}
+	out.Summary.Findings = len(out.Findings)
+	enc := json.NewEncoder(r.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// catalog returns the rule catalog for reports.
+func (r report) catalog() ([]analysis.Rule, error) {
+	e, err := r.engines.any(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return e.Rules(), nil
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// docsURL is where each rule's documentation lives; a rule's section is #<rule-id>.
+const docsURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
+
+// SARIF 2.1.0, the subset that code-scanning tools read.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRule struct {
+	ID               string         `json:"id"`
+	Name             string         `json:"name"`
+	ShortDescription sarifText      `json:"shortDescription"`
+	FullDescription  sarifText      `json:"fullDescription"`
+	Help             sarifText      `json:"help"`
+	HelpURI          string         `json:"helpUri"`
+	Default          sarifLevel     `json:"defaultConfiguration"`
+	Properties       map[string]any `json:"properties"`
+}
+
+type sarifLevel struct {
+	Level string `json:"level"`
+}
+
+type sarifResult struct {
+	RuleID    string          `json:"ruleId"`
+	RuleIndex int             `json:"ruleIndex"`
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations"`
+}
+
+type sarifLocation struct {
+	Physical sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	Artifact sarifArtifact `json:"artifactLocation"`
+	Region   sarifRegion   `json:"region"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn"`
+	EndLine     int `json:"endLine"`
+	EndColumn   int `json:"endColumn"`
+}
+
+func sarifLevelOf(s analysis.Severity) string {
+	switch s {
+	case analysis.Critical, analysis.High:
+		return "error"
+	case analysis.Medium:
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity is the CVSS-like score GitHub code scanning ranks security results by.
+var securitySeverity = map[analysis.Severity]string{
+	analysis.Critical: "9.5", analysis.High: "7.5", analysis.Medium: "5.0", analysis.Low: "3.0", analysis.Info: "0.0",
+}
+
+func (r report) sarif() error {
+	rules, err := r.catalog()
+	if err != nil {
+		return err
+	}
+	index := map[string]int{}
+	driver := sarifDriver{Name: "kube-policy-ls", Version: version, InformationURI: docsURL}
+	for i, rule := range rules {
+		index[rule.ID] = i
+		driver.Rules = append(driver.Rules, sarifRule{
+			ID: rule.ID, Name: rule.Title,
+			ShortDescription: sarifText{Text: rule.Title},
+			FullDescription:  sarifText{Text: rule.Description},
+			Help:             sarifText{Text: ruleHelpText(rule), Markdown: ruleMarkdown(rule)},
+			HelpURI:          docsURL + "#" + rule.ID,
+			Default:          sarifLevel{sarifLevelOf(rule.Severity)},
+			Properties: map[string]any{
+				"tags":              append([]string{"security", "kubernetes"}, rule.Profiles...),
+				"security-severity": securitySeverity[rule.Severity],
+			},
+		})
+	}
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	for _, c := range r.results {
+		if c.result == nil {
+			continue
+		}
+		uri := filepath.ToSlash(c.src.path)
+		if c.src.path == "-" {
+			uri = "stdin"
+		}
+		for _, f := range c.result.Findings {
+			sp := spanOf(c.result.Mapper, f.Range)
+			run.Results = append(run.Results, sarifResult{
+				RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
+				Message: sarifText{Text: f.Message},
+				Locations: []sarifLocation{{Physical: sarifPhysical{
+					Artifact: sarifArtifact{URI: uri},
+					Region:   sarifRegion{sp.Line, sp.Column, sp.EndLine, sp.EndColumn},
+				}}},
+			})
+		}
+	}
+	enc := json.NewEncoder(r.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs:    []sarifRun{run},
+	})
+}
+
+// ruleHelpText is a rule's help as plain text.
+func ruleHelpText(r analysis.Rule) string {
+	var b strings.Builder
+	b.WriteString(r.Description)
+	if r.Passes != "" {
+		b.WriteString("\n\nPasses: " + r.Passes)
+	}
+	if r.Fix != "" {
+		b.WriteString("\nFix: " + r.Fix)
+	}
+	return b.String()
+}
