@@ -1,0 +1,317 @@
+-- Neovim end-to-end driver: loads editors/neovim through its public setup(),
+-- opens the fixture and checks, step by step, the diagnostics the real server
+-- publishes (rule, severity, LSP range and the highlighted text), a quick fix,
+-- a fix-all, typed edits, and the file written to disk.
+--
+-- Run by e2e/neovim/run.sh; inputs come from the environment:
+--   KPL_REPO  repository root     KPL_BIN   server binary
+--   KPL_WORK  scratch directory (holds the copy of the fixture that is edited)
+-- Results go to stdout ("ok ..."/"FAIL ..."); exit code 0 only if all passed.
+
+local repo = assert(os.getenv('KPL_REPO'), 'KPL_REPO not set')
+local bin = assert(os.getenv('KPL_BIN'), 'KPL_BIN not set')
+local work = assert(os.getenv('KPL_WORK'), 'KPL_WORK not set')
+local e2e = repo .. '/e2e'
+local TIMEOUT = tonumber(os.getenv('KPL_TIMEOUT_MS') or '8000')
+
+local function out(s)
+  io.stdout:write(s .. '\n')
+  io.stdout:flush()
+end
+
+local function read_file(path)
+  local f = assert(io.open(path, 'rb'), 'cannot open ' .. path)
+  local s = f:read('*a')
+  f:close()
+  return s
+end
+
+local function read_json(path)
+  return vim.fn.json_decode(read_file(path))
+end
+
+local failures = 0
+local function check(ok, name, detail)
+  if ok then
+    out('ok   ' .. name)
+  else
+    failures = failures + 1
+    out('FAIL ' .. name .. (detail and ('\n' .. detail) or ''))
+  end
+  return ok
+end
+
+-- Raw publishDiagnostics, by URI, captured before Neovim converts them.
+local published = {}
+local publish_count = 0
+
+local function main()
+  vim.cmd('filetype on')
+  vim.opt.runtimepath:prepend(repo .. '/editors/neovim')
+  vim.opt.swapfile = false
+
+  local default_publish = vim.lsp.handlers['textDocument/publishDiagnostics']
+  local kpl = require('kube_policy_ls')
+  kpl.setup({
+    cmd = { bin, 'serve', '--log-file', work .. '/server.log', '--log-level', 'debug' },
+    settings = {
+      debounceMs = 0,
+      -- Stays quiet only if the settings reach the server (the fixture sets no runAsUser).
+      rules = { ['run-as-high-uid'] = { enabled = false } },
+    },
+    flags = { debounce_text_changes = 0 },
+    handlers = {
+      ['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+        published[result.uri] = result.diagnostics
+        publish_count = publish_count + 1
+        return default_publish(err, result, ctx, config)
+      end,
+    },
+  })
+
+  -- 1. A YAML file that is not a manifest gets no client.
+  vim.cmd('edit ' .. vim.fn.fnameescape(work .. '/values.yaml'))
+  if vim.bo.filetype == '' then
+    vim.bo.filetype = 'yaml'
+  end
+  vim.wait(300)
+  check(#kpl.clients(vim.api.nvim_get_current_buf()) == 0, 'no client on a YAML file without apiVersion/kind')
+
+  -- 2. The manifest: the client attaches and the expected diagnostics arrive.
+  local path = work .. '/deploy.yaml'
+  vim.cmd('edit ' .. vim.fn.fnameescape(path))
+  if vim.bo.filetype ~= 'yaml' then
+    vim.bo.filetype = 'yaml'
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  local uri = vim.uri_from_bufnr(bufnr)
+  local attached = vim.wait(TIMEOUT, function()
+    return #kpl.clients(bufnr) > 0
+  end, 20)
+  if not check(attached, 'client attaches to the manifest (filetype ' .. vim.bo.filetype .. ')') then
+    return
+  end
+  local client = kpl.clients(bufnr)[1]
+
+  -- Normalises LSP diagnostics to the expected-file shape, sorted.
+  local function normalise(diags)
+    local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+    local res = {}
+    for _, d in ipairs(diags or {}) do
+      local r = d.range
+      local text = '?'
+      if r.start.line == r['end'].line and lines[r.start.line + 1] then
+        local line = lines[r.start.line + 1]
+        local ok1, s = pcall(vim.str_byteindex, line, r.start.character, true)
+        local ok2, e = pcall(vim.str_byteindex, line, r['end'].character, true)
+        if ok1 and ok2 then
+          text = line:sub(s + 1, e)
+        end
+      end
+      table.insert(res, {
+        code = d.code,
+        severity = d.severity,
+        range = { r.start.line, r.start.character, r['end'].line, r['end'].character },
+        text = text,
+        source = d.source,
+      })
+    end
+    table.sort(res, function(a, b)
+      for i = 1, 4 do
+        if a.range[i] ~= b.range[i] then
+          return a.range[i] < b.range[i]
+        end
+      end
+      return tostring(a.code) < tostring(b.code)
+    end)
+    return res
+  end
+
+  local function same(got, want)
+    if #got ~= #want then
+      return false
+    end
+    for i, w in ipairs(want) do
+      local g = got[i]
+      if g.code ~= w.code or g.severity ~= w.severity or g.text ~= w.text or g.source ~= 'kube-policy-ls' then
+        return false
+      end
+      for k = 1, 4 do
+        if g.range[k] ~= w.range[k] then
+          return false
+        end
+      end
+    end
+    return true
+  end
+
+  local function show(list)
+    local s = {}
+    for _, d in ipairs(list) do
+      table.insert(s, string.format('  %-28s sev=%s [%d,%d-%d,%d] %q src=%s', d.code, tostring(d.severity),
+        d.range[1], d.range[2], d.range[3], d.range[4], d.text, tostring(d.source)))
+    end
+    return table.concat(s, '\n')
+  end
+
+  -- Waits until the published diagnostics equal the expected file's.
+  local function expect_diagnostics(name, expected_file)
+    local want = read_json(expected_file)
+    local got
+    local ok = vim.wait(TIMEOUT, function()
+      got = normalise(published[uri])
+      return same(got, want)
+    end, 20)
+    return check(ok, name, 'want:\n' .. show(want) .. '\ngot:\n' .. show(got or {}))
+  end
+
+  -- The squiggles Neovim shows cover the same text (its own UTF-16 -> byte conversion).
+  local function check_rendered(name)
+    local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+    local bad = {}
+    local shown = vim.diagnostic.get(bufnr)
+    for _, d in ipairs(shown) do
+      local text = lines[d.lnum + 1]:sub(d.col + 1, d.end_col)
+      local ok = (d.code == 'privileged-container' and text == 'privileged: true')
+        or (d.code == 'host-network' and text == 'hostNetwork: true')
+        or (d.code == 'host-pid' and text == 'hostPID: true')
+        or (d.code ~= 'privileged-container' and d.code ~= 'host-network' and d.code ~= 'host-pid')
+      if not ok then
+        table.insert(bad, string.format('%s at %d:%d-%d shows %q', d.code, d.lnum, d.col, d.end_col, text))
+      end
+    end
+    check(#shown > 0 and #bad == 0, name, table.concat(bad, '\n'))
+  end
+
+  if not expect_diagnostics('initial diagnostics', e2e .. '/expected/initial.json') then
+    return
+  end
+  check_rendered('rendered ranges cover the offending text (UTF-16 line included)')
+
+  -- Finds the raw LSP diagnostic for a rule on a line.
+  local function diagnostic(code, line)
+    for _, d in ipairs(published[uri] or {}) do
+      if d.code == code and d.range.start.line == line then
+        return d
+      end
+    end
+    error(string.format('no %s diagnostic on line %d', code, line))
+  end
+
+  local function code_actions(diag, only)
+    local params = {
+      textDocument = { uri = uri },
+      range = diag.range,
+      context = { diagnostics = { diag }, only = only },
+    }
+    local responses = vim.lsp.buf_request_sync(bufnr, 'textDocument/codeAction', params, TIMEOUT)
+    local actions = {}
+    for _, resp in pairs(responses or {}) do
+      for _, a in ipairs(resp.result or {}) do
+        table.insert(actions, a)
+      end
+    end
+    return actions
+  end
+
+  local function titles(actions)
+    local t = {}
+    for _, a in ipairs(actions) do
+      table.insert(t, string.format('  %q kind=%s preferred=%s', a.title, tostring(a.kind), tostring(a.isPreferred)))
+    end
+    return table.concat(t, '\n')
+  end
+
+  local function apply(action)
+    if action.edit then
+      vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding or 'utf-16')
+    end
+    local cmd = action.command
+    if type(cmd) == 'table' then
+      -- The server answers with workspace/applyEdit, which Neovim applies.
+      local resp = vim.lsp.buf_request_sync(bufnr, 'workspace/executeCommand',
+        { command = cmd.command, arguments = cmd.arguments }, TIMEOUT)
+      for _, r in pairs(resp or {}) do
+        assert(not r.err, 'executeCommand failed: ' .. vim.inspect(r.err))
+      end
+    end
+  end
+
+  -- 3. Quick fix on the privileged container of the Pod (the line with non-ASCII text).
+  local priv = diagnostic('privileged-container', 68)
+  local actions = code_actions(priv, { 'quickfix' })
+  local fix
+  for _, a in ipairs(actions) do
+    if a.isPreferred and a.kind == 'quickfix' and (a.edit or a.command) then
+      fix = fix or a
+    end
+  end
+  if not check(fix ~= nil, 'a preferred quick fix is offered for privileged-container', titles(actions)) then
+    return
+  end
+  check(fix.title:match('privileged') ~= nil and fix.title:match('debug') ~= nil,
+    'quick fix title names the field and the container: ' .. fix.title)
+  apply(fix)
+  check(vim.api.nvim_buf_get_lines(bufnr, 68, 69, false)[1]:find('privileged: false', 1, true) ~= nil,
+    'quick fix wrote privileged: false into the flow mapping')
+  expect_diagnostics('diagnostics after the quick fix', e2e .. '/neovim/expected/after-quickfix.json')
+
+  -- 4. Fix all read-only-root-filesystem problems in this file.
+  local ro = diagnostic('read-only-root-filesystem', (read_json(e2e .. '/expected/initial.json')[2]).range[1])
+  actions = code_actions(ro, { 'quickfix' })
+  local fixall
+  for _, a in ipairs(actions) do
+    if a.title:match('^Fix all') and a.title:match('read%-only%-root%-filesystem') then
+      fixall = a
+    end
+  end
+  if not check(fixall ~= nil, 'a "Fix all read-only-root-filesystem" action is offered', titles(actions)) then
+    return
+  end
+  apply(fixall)
+  expect_diagnostics('diagnostics after fix-all', e2e .. '/neovim/expected/after-fixall.json')
+
+  -- 5. Typing: a new line `hostPID: true` under hostNetwork, keystroke by keystroke
+  --    in insert mode (autoindent gives the indentation), as a user would.
+  vim.bo.indentexpr = ''
+  vim.bo.autoindent = true
+  local before = publish_count
+  local host_network_line
+  for i, l in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    if l:match('^%s*hostNetwork: true') then
+      host_network_line = i
+    end
+  end
+  vim.api.nvim_win_set_cursor(0, { host_network_line, 0 })
+  local keys = vim.api.nvim_replace_termcodes('ohostPID: ture<BS><BS><BS>rue<Esc>', true, false, true)
+  vim.api.nvim_feedkeys(keys, 'xt', false)
+  check(vim.api.nvim_buf_get_lines(bufnr, host_network_line, host_network_line + 1, false)[1] == '      hostPID: true',
+    'typed line is in the buffer')
+  expect_diagnostics('diagnostics after typing (new host-pid problem appears)', e2e .. '/neovim/expected/after-typing.json')
+  check(publish_count - before >= 2, 'the server re-published while typing (' .. (publish_count - before) .. ' times)')
+  check_rendered('rendered ranges after typing')
+
+  -- 6. Write the file and compare it with the expected output.
+  vim.cmd('write')
+  local got = read_file(path)
+  local want = read_file(e2e .. '/neovim/expected/deploy.yaml')
+  if not check(got == want, 'written file equals e2e/neovim/expected/deploy.yaml') then
+    local f = io.open(work .. '/deploy.got.yaml', 'wb')
+    f:write(got)
+    f:close()
+    out(vim.fn.system({ 'diff', '-u', e2e .. '/neovim/expected/deploy.yaml', work .. '/deploy.got.yaml' }))
+  end
+end
+
+local ok, err = xpcall(main, debug.traceback)
+if not ok then
+  out('FAIL driver error: ' .. tostring(err))
+  failures = failures + 1
+end
+if failures > 0 then
+  out(failures .. ' check(s) failed')
+  vim.cmd('cquit 1')
+else
+  out('all checks passed')
+  vim.cmd('qall!')
+end

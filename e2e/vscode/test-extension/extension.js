@@ -1,0 +1,244 @@
+// Test-only extension: drives the real kube-policy-ls extension (installed
+// from the .vsix) through the public VS Code API, the way a user would, and
+// writes every check to a log and a result file that e2e/vscode/run.sh reads.
+'use strict';
+
+const vscode = require('vscode');
+const fs = require('fs');
+const path = require('path');
+
+const EXTENSION_ID = 'kube-policy-ls.kube-policy-ls';
+
+exports.activate = function activate() {
+  const configPath = process.env.KPL_E2E_CONFIG;
+  if (!configPath) return;
+  const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+  const t = new Tester(cfg);
+  // Not awaited: activation must return for the workbench to go on.
+  t.run().then(
+    () => t.finish(),
+    (err) => {
+      if (!(err instanceof Stop)) t.check(false, 'driver error', err && err.stack ? err.stack : String(err));
+      t.finish();
+    },
+  );
+};
+
+class Tester {
+  constructor(cfg) {
+    this.cfg = cfg;
+    this.checks = [];
+    this.failed = 0;
+    this.timeout = cfg.timeoutMs || 10000;
+    fs.writeFileSync(cfg.log, '');
+  }
+
+  log(line) {
+    fs.appendFileSync(this.cfg.log, line + '\n');
+  }
+
+  check(ok, name, detail) {
+    this.checks.push({ ok: !!ok, name, detail });
+    if (!ok) this.failed++;
+    this.log((ok ? 'ok   ' : 'FAIL ') + name + (!ok && detail ? '\n' + detail : ''));
+    return !!ok;
+  }
+
+  /** Checks a condition and stops the run if it does not hold. */
+  require(ok, name, detail) {
+    if (!this.check(ok, name, detail)) throw new Stop(name);
+  }
+
+  finish() {
+    fs.writeFileSync(this.cfg.result, JSON.stringify({ passed: this.failed === 0, failed: this.failed, checks: this.checks }, null, 2));
+  }
+
+  expected(rel) {
+    return JSON.parse(fs.readFileSync(path.join(this.cfg.e2eDir, rel), 'utf8'));
+  }
+
+  async waitFor(pred, timeoutMs = this.timeout, intervalMs = 25) {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await pred();
+      if (v) return v;
+      if (Date.now() > end) return undefined;
+      await sleep(intervalMs);
+    }
+  }
+
+  /** The server's diagnostics of the document, in the expected-file shape, sorted. */
+  diagnostics(doc) {
+    return vscode.languages.getDiagnostics(doc.uri)
+      .filter((d) => d.source === 'kube-policy-ls')
+      .map((d) => ({
+        code: typeof d.code === 'object' && d.code !== null ? d.code.value : d.code,
+        severity: d.severity + 1, // vscode.DiagnosticSeverity.Error is 0, LSP's is 1
+        range: [d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character],
+        text: d.range.isSingleLine ? doc.getText(d.range) : '?',
+      }))
+      .sort(compareDiag);
+  }
+
+  async expectDiagnostics(name, doc, rel) {
+    const want = this.expected(rel);
+    let got;
+    const ok = await this.waitFor(() => {
+      got = this.diagnostics(doc);
+      return JSON.stringify(got) === JSON.stringify(want);
+    });
+    return this.check(ok, name, `want:\n${show(want)}\ngot:\n${show(got)}`);
+  }
+
+  vscodeDiagnostic(doc, code, line) {
+    const d = vscode.languages.getDiagnostics(doc.uri).find((x) =>
+      x.source === 'kube-policy-ls' && (x.code && x.code.value !== undefined ? x.code.value : x.code) === code && x.range.start.line === line);
+    if (!d) throw new Error(`no ${code} diagnostic on line ${line}`);
+    return d;
+  }
+
+  async codeActions(doc, range, kind) {
+    // The 4th argument makes VS Code resolve lazily resolved actions.
+    return (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', doc.uri, range, kind, 10)) || [];
+  }
+
+  async apply(action) {
+    if (action.edit) {
+      this.require(await vscode.workspace.applyEdit(action.edit), `workspace.applyEdit accepted "${action.title}"`);
+    }
+    if (action.command) {
+      await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments || []));
+    }
+  }
+
+  async run() {
+    const ws = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+    this.require(ws, 'a workspace folder is open');
+    const file = vscode.Uri.joinPath(ws.uri, 'deploy.yaml');
+
+    // 1. The extension is installed from the .vsix and activates on a YAML file.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    this.require(ext, `extension ${EXTENSION_ID} is installed`);
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    this.check(doc.languageId === 'yaml', `languageId is yaml (got ${doc.languageId})`);
+    this.require(await this.waitFor(() => ext.isActive), 'extension activates on a YAML file');
+    const api = ext.exports;
+    await api.ready();
+    this.require(api.lastError === undefined && api.client && api.client.isRunning(),
+      'language client is running', `lastError: ${api.lastError}`);
+    this.check(api.serverPath === path.join(ext.extensionPath, 'server', 'kube-policy-ls'),
+      'the bundled server binary is used', `serverPath: ${api.serverPath}`);
+
+    // 2. Diagnostics: rule ids, severities, ranges and the text they cover.
+    if (!await this.expectDiagnostics('initial diagnostics', doc, 'expected/initial.json')) throw new Stop('initial diagnostics');
+
+    // 3. Hover on a flagged range shows the rule's documentation; elsewhere nothing.
+    const hoverSpec = this.expected('vscode/expected/hover.json');
+    const hovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri,
+      new vscode.Position(hoverSpec.position[0], hoverSpec.position[1]))) || [];
+    const hoverText = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    const missing = hoverSpec.contains.filter((s) => !hoverText.includes(s));
+    this.check(missing.length === 0, 'hover shows the rule documentation',
+      `missing: ${JSON.stringify(missing)}\nhover:\n${hoverText}`);
+    const quiet = (await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri,
+      new vscode.Position(hoverSpec.quietPosition[0], hoverSpec.quietPosition[1]))) || [];
+    const quietText = quiet.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    this.check(quietText === '', 'no hover on a line without a finding', quietText);
+
+    // 4. "Restart Server" gives a new client that publishes the same diagnostics.
+    const before = api.client;
+    await vscode.commands.executeCommand('kubePolicy.restartServer');
+    await api.ready();
+    this.check(api.client && api.client !== before && api.client.isRunning(), 'Restart Server starts a new client');
+    await this.expectDiagnostics('diagnostics after restart', doc, 'expected/initial.json');
+
+    // 5. The preferred quick fix for the privileged container "web".
+    const priv = this.vscodeDiagnostic(doc, 'privileged-container', 36);
+    const actions = await this.codeActions(doc, priv.range, 'quickfix');
+    const fix = actions.find((a) => a.isPreferred && (a.diagnostics || []).some((d) => d.code === priv.code || (d.code && d.code.value === 'privileged-container')));
+    this.require(fix, 'a preferred quick fix is offered for privileged-container', titles(actions));
+    this.check(/privileged/.test(fix.title) && /"web"/.test(fix.title), `quick fix title names field and container: ${fix.title}`);
+    await this.apply(fix);
+    this.check(doc.lineAt(36).text === '            privileged: false', 'quick fix wrote privileged: false', doc.lineAt(36).text);
+    await this.expectDiagnostics('diagnostics after the quick fix', doc, 'vscode/expected/after-quickfix.json');
+
+    // 6. "Fix all read-only-root-filesystem problems in this file".
+    const initial = this.expected('expected/initial.json');
+    const roLine = initial.find((d) => d.code === 'read-only-root-filesystem').range[0];
+    const ro = this.vscodeDiagnostic(doc, 'read-only-root-filesystem', roLine);
+    const roActions = await this.codeActions(doc, ro.range, 'quickfix');
+    const fixAll = roActions.find((a) => /^Fix all/.test(a.title) && /read-only-root-filesystem/.test(a.title));
+    this.require(fixAll, 'a "Fix all read-only-root-filesystem" action is offered', titles(roActions));
+    await this.apply(fixAll);
+    await this.expectDiagnostics('diagnostics after fix-all for one rule', doc, 'vscode/expected/after-fixall-rule.json');
+
+    // 7. source.fixAll.kube-policy-ls fixes everything fixable.
+    const whole = new vscode.Range(0, 0, doc.lineCount, 0);
+    const sourceActions = await this.codeActions(doc, whole, 'source.fixAll.kube-policy-ls');
+    this.require(sourceActions.length === 1 && sourceActions[0].kind && sourceActions[0].kind.value === 'source.fixAll.kube-policy-ls',
+      'one source.fixAll.kube-policy-ls action', titles(sourceActions));
+    await this.apply(sourceActions[0]);
+    await this.expectDiagnostics('diagnostics after source.fixAll', doc, 'vscode/expected/final.json');
+
+    // 8. Save and compare the file on disk.
+    this.require(await doc.save(), 'document saved');
+    const disk = fs.readFileSync(file.fsPath, 'utf8');
+    const want = fs.readFileSync(path.join(this.cfg.e2eDir, 'vscode/expected/deploy.yaml'), 'utf8');
+    this.check(disk === want, 'file on disk equals e2e/vscode/expected/deploy.yaml', unifiedHint(want, disk));
+
+    // 9. Typing a new problem makes it appear (incremental sync), then revert.
+    const editor = await vscode.window.showTextDocument(doc);
+    const hn = doc.getText().split('\n').findIndex((l) => /^\s*securityContext:/.test(l));
+    await editor.edit((b) => b.insert(new vscode.Position(hn, 0), '      hostPID: true\n'));
+    const typed = await this.waitFor(() => this.diagnostics(doc).find((d) => d.code === 'host-pid'));
+    this.check(typed && JSON.stringify(typed.range) === JSON.stringify([hn, 6, hn, 19]) && typed.text === 'hostPID: true',
+      'a typed hostPID: true is flagged at its range', JSON.stringify(typed));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await this.expectDiagnostics('diagnostics after revert', doc, 'vscode/expected/final.json');
+
+    // 10. A missing or non-executable serverPath gives a clear error naming the path.
+    const cfg = vscode.workspace.getConfiguration('kubePolicy');
+    const bogus = '/nonexistent/kube-policy-ls';
+    await cfg.update('serverPath', bogus, vscode.ConfigurationTarget.Workspace);
+    const err1 = await this.waitFor(() => api.lastError);
+    this.check(err1 && err1.includes(bogus) && err1.includes('does not exist') && err1.includes('kubePolicy.serverPath'),
+      'missing serverPath: error names the path', String(err1));
+    const plain = path.join(ws.uri.fsPath, 'not-executable');
+    fs.writeFileSync(plain, '#!/bin/sh\n', { mode: 0o644 });
+    await cfg.update('serverPath', plain, vscode.ConfigurationTarget.Workspace);
+    const err2 = await this.waitFor(() => api.lastError && api.lastError.includes(plain) && api.lastError);
+    this.check(err2 && err2.includes('is not executable'), 'non-executable serverPath: error names the path', String(err2 || api.lastError));
+    await cfg.update('serverPath', undefined, vscode.ConfigurationTarget.Workspace);
+    const back = await this.waitFor(() => api.lastError === undefined && api.client && api.client.isRunning());
+    this.check(back, 'clearing serverPath starts the bundled server again', String(api.lastError));
+  }
+}
+
+class Stop extends Error {}
+
+function compareDiag(a, b) {
+  for (let i = 0; i < 4; i++) if (a.range[i] !== b.range[i]) return a.range[i] - b.range[i];
+  return String(a.code) < String(b.code) ? -1 : String(a.code) > String(b.code) ? 1 : 0;
+}
+
+function show(list) {
+  return (list || []).map((d) => `  ${String(d.code).padEnd(28)} sev=${d.severity} [${d.range.join(',')}] ${JSON.stringify(d.text)}`).join('\n');
+}
+
+function titles(actions) {
+  return 'actions:\n' + actions.map((a) => `  ${JSON.stringify(a.title)} kind=${a.kind && a.kind.value} preferred=${a.isPreferred}`).join('\n');
+}
+
+function unifiedHint(want, got) {
+  const w = want.split('\n');
+  const g = got.split('\n');
+  for (let i = 0; i < Math.max(w.length, g.length); i++) {
+    if (w[i] !== g[i]) return `first difference at line ${i + 1}:\n  want ${JSON.stringify(w[i])}\n  got  ${JSON.stringify(g[i])}`;
+  }
+  return '';
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
