@@ -176,6 +176,9 @@ end
 
 --- The running clients of this module (attached to `bufnr` when given).
 function M.clients(bufnr)
+  if bufnr == 0 then
+    bufnr = vim.api.nvim_get_current_buf()
+  end
   local out = {}
   for _, client in pairs(get_clients()) do
     if client.name == config.name and (bufnr == nil or (client.attached_buffers or {})[bufnr]) then
