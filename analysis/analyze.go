@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -207,10 +208,14 @@ func (e *Engine) limitFinding(m *Mapper, msg string) Finding {
 	return Finding{Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Message: msg, Range: Range{0, end}}
 }
 
-// isHelmTemplate recognises an unrendered template by content: it has template actions and
+// goTemplateAction matches the start of a Go template action as Helm charts write them:
+// "{{ .Values", "{{- include", "{{ $x", "{{/* ... */}}". A bare "{{name}}" (mustache) is not one.
+var goTemplateAction = regexp.MustCompile(`\{\{-?\s*(\.|\$|/\*|(include|template|if|else|end|range|with|define|block|toYaml|tpl|printf|quote|default|required|fail|nindent|indent|lookup)\b)`)
+
+// isHelmTemplate recognises an unrendered template by content: it has Go template actions and
 // they break the YAML. (A manifest that merely quotes "{{ }}", such as an alerting rule, parses.)
 func isHelmTemplate(text string, docs []*DocResult) bool {
-	if !strings.Contains(text, "{{") {
+	if !goTemplateAction.MatchString(text) {
 		return false
 	}
 	for _, d := range docs {
@@ -223,7 +228,10 @@ func isHelmTemplate(text string, docs []*DocResult) bool {
 
 // helmNotice is the one information finding for a skipped template, at its first action.
 func (e *Engine) helmNotice(text string, m *Mapper) Finding {
-	start := max(strings.Index(text, "{{"), 0)
+	start := 0
+	if loc := goTemplateAction.FindStringIndex(text); loc != nil {
+		start = loc[0]
+	}
 	end := m.LineEnd(m.LineOf(start))
 	return Finding{
 		Rule: RuleHelmTemplate, Severity: e.Severity(RuleHelmTemplate), Range: Range{start, end},
