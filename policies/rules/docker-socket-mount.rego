@@ -18,7 +18,8 @@
 #     No hostPath volume points at a container runtime socket or a directory containing one
 #     (/var/run/docker.sock, /run/docker.sock, /var/run, /run, /var/run/docker,
 #     /run/containerd/containerd.sock, /run/containerd, /var/run/crio/crio.sock,
-#     /var/run/cri-dockerd.sock, /), after normalising the path (//, ., .., trailing /).
+#     /var/run/cri-dockerd.sock, /), after normalising the path (//, ., .., trailing /), with /var/run
+#     and /run taken as the same directory (/run/crio/crio.sock is /var/run/crio/crio.sock).
 #   fix: None, the workload depends on the mount; suppress the finding with a reason if it truly needs the runtime API.
 package kubepolicy.rules.docker_socket_mount
 
@@ -35,15 +36,27 @@ sockets := {
 # Directories that contain a runtime socket.
 socket_dirs := {"/var/run", "/run", "/var/run/docker", "/run/containerd", "/"}
 
+# /var/run is a symlink to /run on every current distribution: /run/crio/crio.sock is the listed
+# /var/run/crio/crio.sock, so each listed path matches under either prefix.
+aliases(p) := {p, concat("", ["/run", substring(p, 8, -1)])} if startswith(p, "/var/run/")
+
+aliases(p) := {p, concat("", ["/var/run", substring(p, 4, -1)])} if startswith(p, "/run/")
+
+aliases(p) := {p} if {
+	not startswith(p, "/var/run/")
+	not startswith(p, "/run/")
+}
+
 violations contains v if {
 	some pod in lib.pods
 	some i, volume in lib.arr(pod.spec.volumes)
 	raw := volume.hostPath.path
 	clean := lib.clean_path(raw)
-	clean in (sockets | socket_dirs)
+	some listed in aliases(clean)
+	listed in (sockets | socket_dirs)
 	v := {
 		"path": array.concat(pod.path, ["volumes", i, "hostPath", "path"]),
-		"message": sprintf("volume %q %s%s", [volume_name(volume, i), what(clean), as_written(raw, clean)]),
+		"message": sprintf("volume %q %s%s", [volume_name(volume, i), what(listed, clean), as_written(raw, clean)]),
 		"fix": [],
 	}
 }
@@ -53,10 +66,10 @@ volume_name(volume, i) := name if {
 	is_string(name)
 } else := sprintf("volumes[%d]", [i])
 
-what(p) := sprintf("mounts the container runtime socket %s from the host", [p]) if p in sockets
+what(listed, p) := sprintf("mounts the container runtime socket %s from the host", [p]) if listed in sockets
 
-what(p) := sprintf("mounts %s from the host, a directory that contains the container runtime socket", [p]) if {
-	p in socket_dirs
+what(listed, p) := sprintf("mounts %s from the host, a directory that contains the container runtime socket", [p]) if {
+	listed in socket_dirs
 }
 
 as_written(raw, clean) := "" if raw == clean

@@ -36,10 +36,28 @@ test_every_listed_path_fails if {
 	}
 }
 
+test_var_run_and_run_are_the_same_directory if {
+	aliased := {
+		"/run/crio/crio.sock": "mounts the container runtime socket /run/crio/crio.sock from the host",
+		"/run/cri-dockerd.sock": "mounts the container runtime socket /run/cri-dockerd.sock from the host",
+		"/var/run/containerd/containerd.sock": "mounts the container runtime socket /var/run/containerd/containerd.sock from the host",
+		"/var/run/containerd/": "mounts /var/run/containerd from the host, a directory that contains the container runtime socket",
+	}
+	every raw, what in aliased {
+		vs := docker_socket_mount.violations with input as pod([host("v", raw)])
+		{v.message | some v in vs} == {sprintf("volume \"v\" %s%s", [what, suffix(raw)])}
+	}
+}
+
+suffix(raw) := " (hostPath.path \"/var/run/containerd/\")" if raw == "/var/run/containerd/"
+
+else := ""
+
 test_other_host_paths_pass if {
 	others := [
 		"/var/lib/docker", "/var/run/docker.sock.bak", "/var/runner", "/var", "/data", "/run/secrets/x",
-		"/var/run/secrets/kubernetes.io", "var/run/docker.sock", "", "/etc/containerd",
+		"/var/run/secrets/kubernetes.io", "var/run/docker.sock", "", "/etc/containerd", "/run/crio",
+		"/run/podman/podman.sock", "/run/k3s/containerd/containerd.sock", "/runx/docker.sock", "/var/runc",
 	]
 	every p in others {
 		count(docker_socket_mount.violations) == 0 with input as pod([host("v", p)])
