@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Input is one file to analyse.
@@ -156,12 +158,22 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
 	}
 	res.Objects = d.Objects()
 	for _, obj := range res.Objects {
-		value, err := toValue(obj.Node)
+		var value ast.Value
+		var err error
+		switch {
+		case e.inspects(obj.Ref.Kind):
+			value, err = toValue(obj.Node)
+		case d.Aliases:
+			err = checkExpansion(obj.Node)
+		}
 		if err != nil {
 			res.Findings = append(res.Findings, Finding{
 				Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Object: obj.Ref, Item: obj.Path,
 				Message: fmt.Sprintf("%s %s: %v: not checked", obj.Ref.Kind, obj.Ref.Name, err), Range: d.nodeStartRange(obj.Node),
 			})
+			continue
+		}
+		if value == nil {
 			continue
 		}
 		perRule, err := e.eval(ctx, value)

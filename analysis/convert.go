@@ -30,6 +30,46 @@ type convertMemo struct {
 	size  int
 }
 
+// checkExpansion bounds how far n's aliases expand, without building any value: objects that
+// no rule inspects are never converted, but an alias bomb is still reported.
+func checkExpansion(n *yaml.Node) error {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node, depth int) (int, error)
+	size = func(n *yaml.Node, depth int) (int, error) {
+		if depth > MaxDepth {
+			return 0, fmt.Errorf("value nested deeper than %d levels", MaxDepth)
+		}
+		if n.Kind == yaml.AliasNode {
+			if n.Alias == nil {
+				return 1, nil
+			}
+			if s, ok := sizes[n.Alias]; ok {
+				if s < 0 {
+					return 0, errors.New("alias refers to a value that contains it")
+				}
+				return s, nil
+			}
+			sizes[n.Alias] = -1
+			s, err := size(n.Alias, depth+1)
+			sizes[n.Alias] = s
+			return s, err
+		}
+		total := 1
+		for _, c := range n.Content {
+			s, err := size(c, depth+1)
+			if err != nil {
+				return 0, err
+			}
+			if total += s; total > MaxExpandedNodes {
+				return 0, errAliasBomb
+			}
+		}
+		return total, nil
+	}
+	_, err := size(n, 0)
+	return err
+}
+
 // toValue converts n, an object's root, into an OPA value.
 func toValue(n *yaml.Node) (ast.Value, error) {
 	c := converter{}

@@ -19,8 +19,9 @@ type Document struct {
 	Text   string // the document's lines, from its "---" (if any) to before the next document
 	Hash   uint64 // of Text: equal hashes mean the analysis can be reused, rebased to Offset
 
-	Root *yaml.Node   // the document's content node; nil for an empty document or on error
-	Err  *SyntaxError // why the document did not parse, or nil
+	Root    *yaml.Node   // the document's content node; nil for an empty document or on error
+	Err     *SyntaxError // why the document did not parse, or nil
+	Aliases bool         // the document uses aliases: its values may expand far beyond its text
 
 	mapper *Mapper // over Text: yaml positions are relative to the document
 }
@@ -192,6 +193,8 @@ func (d *Document) checkStructure(n *yaml.Node, depth int) *SyntaxError {
 				return err
 			}
 		}
+	case yaml.AliasNode:
+		d.Aliases = true
 	case yaml.SequenceNode, yaml.DocumentNode:
 		for _, c := range n.Content {
 			if err := d.checkStructure(c, depth+1); err != nil {

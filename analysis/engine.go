@@ -25,6 +25,7 @@ type Engine struct {
 	enabled  []Rule          // the rules evaluated, in query order
 	severity map[string]Severity
 	query    rego.PreparedEvalQuery
+	kinds    map[string]bool // the kinds some rule inspects (lib.inspected_kinds); nil: all
 }
 
 // builtin holds the parsed built-in policies: they never change, so parse them once.
@@ -88,26 +89,49 @@ func (e *Engine) ruleEnabled(r Rule) bool {
 	return slices.Contains(r.Profiles, e.cfg.profile())
 }
 
-// prepare compiles one query that collects the violations of every enabled rule.
+// prepare compiles the policies once, then prepares the query that collects the violations of
+// every enabled rule, and reads which kinds the rules inspect.
 func (e *Engine) prepare(ctx context.Context, mods map[string]*ast.Module) error {
+	compiler := ast.NewCompiler().WithEnablePrintStatements(false)
+	if compiler.Compile(mods); compiler.Failed() {
+		return fmt.Errorf("compiling policies: %w", compiler.Errors)
+	}
+	store := inmem.NewFromObject(map[string]any{"kubepolicy": map[string]any{"config": e.cfg.regoData()}})
 	refs := make([]string, len(e.enabled))
 	for i, r := range e.enabled {
 		refs[i] = r.Package + ".violations"
 	}
-	opts := []func(*rego.Rego){
-		rego.Query("[" + strings.Join(refs, ", ") + "]"),
-		rego.Store(inmem.NewFromObject(map[string]any{"kubepolicy": map[string]any{"config": e.cfg.regoData()}})),
-		rego.SetRegoVersion(ast.RegoV1),
-	}
-	for _, file := range slices.Sorted(maps.Keys(mods)) {
-		opts = append(opts, rego.ParsedModule(mods[file]))
-	}
-	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	pq, err := rego.New(
+		rego.Query("["+strings.Join(refs, ", ")+"]"),
+		rego.Compiler(compiler), rego.Store(store), rego.SetRegoVersion(ast.RegoV1),
+	).PrepareForEval(ctx)
 	if err != nil {
-		return fmt.Errorf("compiling policies: %w", err)
+		return fmt.Errorf("preparing the policy query: %w", err)
 	}
 	e.query = pq
+	rs, err := rego.New(
+		rego.Query("data.kubepolicy.lib.inspected_kinds"),
+		rego.Compiler(compiler), rego.Store(store), rego.SetRegoVersion(ast.RegoV1),
+	).Eval(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the inspected kinds: %w", err)
+	}
+	if len(rs) == 1 && len(rs[0].Expressions) == 1 {
+		kinds, _ := rs[0].Expressions[0].Value.([]any)
+		e.kinds = map[string]bool{}
+		for _, k := range kinds {
+			if s, ok := k.(string); ok {
+				e.kinds[s] = true
+			}
+		}
+	}
 	return nil
+}
+
+// inspects reports whether any enabled rule looks at objects of this kind; nil kinds (no
+// declaration) means every kind.
+func (e *Engine) inspects(kind string) bool {
+	return e.kinds == nil || e.kinds[kind]
 }
 
 // Config returns the configuration the engine was built from.

@@ -192,3 +192,10 @@ path_step(s) := 1 if s != ".."
 path_join(true, segs) := concat("", ["/", concat("/", segs)])
 
 path_join(false, segs) := concat("/", segs)
+
+# inspected_kinds: every kind that some built-in rule looks at. The engine evaluates no other
+# object (a CustomResourceDefinition or a ConfigMap can hold no pod), so a rule that starts
+# inspecting a new kind must add it here.
+inspected_kinds := ({"Pod", "PodTemplate", "CronJob", "Rollout", "PodSecurityPolicy", "PersistentVolume", "StorageClass"} | template_kinds) | {p.kind |
+	some p in arr(config.podSpecPaths)
+}
