@@ -3,7 +3,6 @@ package analysis
 import (
 	"fmt"
 	"io/fs"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -136,6 +135,3 @@ func strs(v any) []string {
 func sortRules(rules []Rule) {
 	sort.Slice(rules, func(i, j int) bool { return rules[i].ID < rules[j].ID })
 }
-
-// ruleFile is a rule's file name without directories, for messages.
-func ruleFile(r Rule) string { return path.Base(r.File) }
