@@ -136,6 +136,11 @@ func (d *Document) syntaxError(err error) *SyntaxError {
 	if m := errLine.FindStringSubmatch(msg); m != nil {
 		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
 			line, msg = n-1, m[2]
+			// these errors carry the line before the construct that failed, unless it failed
+			// at the end of the document
+			if strings.HasPrefix(msg, "did not find expected") && line+1 < d.mapper.LineCount() && strings.TrimSpace(d.mapper.Line(line+1)) != "" {
+				line++
+			}
 		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")

@@ -106,3 +106,31 @@ func TestDeepNestingRefused(t *testing.T) {
 		t.Fatal("5000 levels of nesting parsed without error")
 	}
 }
+
+func TestSyntaxErrorLines(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		text string
+		line int // 0-based line the error must be reported on
+	}{
+		{"a: 1\nb: 2\nmetadata: {name: two\n  broken: here\nc: 3\n", 2},
+		{"a: 1\nb: [1, 2\nc: 3\n", 1},
+		{"a: 1\n  b: 2\nc: 3\n", 1},
+		{"a: 1\n\tb: 2\n", 1},
+		{"a:\n  - x\n  y: 1\n", 1},
+		{"a: 1\nb: @x\n", 1},
+		{"k: v\nb: {a: 1}}\n", 1},
+		{"a: 1\nkind: [\n", 1},
+	}
+	for _, tt := range tests {
+		d := SplitDocuments(tt.text)[0]
+		d.Parse()
+		if d.Err == nil {
+			t.Errorf("%q parsed", tt.text)
+			continue
+		}
+		if got := d.mapper.LineOf(d.Err.Range.Start); got != tt.line {
+			t.Errorf("%q: error %q on line %d, want %d", tt.text, d.Err.Msg, got, tt.line)
+		}
+	}
+}

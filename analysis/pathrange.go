@@ -15,6 +15,11 @@ import (
 func (d *Document) PathRange(obj Object, path []any) Range {
 	full := append(append([]any{}, obj.Path...), path...)
 	loc := d.locate(full)
+	if loc.alias != nil && loc.depth > loc.alias.depth {
+		// the field lies inside an alias: highlight where this object uses it, not the anchor
+		// that every user of the alias shares
+		loc, loc.depth = *loc.alias, len(full)
+	}
 	complete := loc.depth == len(full)
 	switch {
 	case loc.key != nil && complete && !d.isBlock(loc.node):
@@ -38,11 +43,16 @@ type location struct {
 	key   *yaml.Node // its key, when reached through a mapping
 	item  bool       // reached through a list index
 	depth int        // path elements matched
+	alias *location  // the first alias node the path went through, if any
 }
 
 func (d *Document) locate(path []any) location {
 	loc := location{node: d.Root}
 	for _, step := range path {
+		if loc.alias == nil && loc.node != nil && loc.node.Kind == yaml.AliasNode {
+			entry := loc
+			loc.alias = &entry
+		}
 		cur := deref(loc.node)
 		switch s := step.(type) {
 		case string:
@@ -50,16 +60,16 @@ func (d *Document) locate(path []any) location {
 			if k == nil {
 				if mk, mv := mergePair(cur, s); mk != nil {
 					// the field comes from a "<<: *anchor" merge: that line is where it is set here
-					return location{node: mv, key: mk, depth: len(path)}
+					return location{node: mv, key: mk, depth: len(path), alias: loc.alias}
 				}
 				return loc
 			}
-			loc = location{node: v, key: k, depth: loc.depth + 1}
+			loc = location{node: v, key: k, depth: loc.depth + 1, alias: loc.alias}
 		case int:
 			if cur == nil || cur.Kind != yaml.SequenceNode || s < 0 || s >= len(cur.Content) {
 				return loc
 			}
-			loc = location{node: cur.Content[s], item: true, depth: loc.depth + 1}
+			loc = location{node: cur.Content[s], item: true, depth: loc.depth + 1, alias: loc.alias}
 		default:
 			return loc
 		}
