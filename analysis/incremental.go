@@ -1,0 +1,267 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Reanalyze is Analyze for a new version of the text that prev analysed: the result is the
+// same, but only the documents around the bytes that differ are split, hashed, parsed and
+// evaluated again, and the documents before and after them are taken over from prev with
+// their offsets shifted. It keeps a keystroke in a 35,000-line file as cheap as one in the
+// document being edited. m, if not nil, is a Mapper over in.Text (Mapper.Replace makes one
+// without scanning the whole text); prev may be nil or from another engine, in which case
+// Reanalyze is Analyze.
+func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Result) (*Result, error) {
+	if prev == nil || prev.engine != e || prev.Skipped || len(prev.Docs) == 0 || in.Helm {
+		return e.Analyze(ctx, in, prev)
+	}
+	if m == nil || m.text != in.Text {
+		m = NewMapper(in.Text)
+	}
+	res := &Result{Path: in.Path, Mapper: m, engine: e}
+	if f, refused := e.refuse(in, m); refused {
+		res.Findings, res.Skipped = []Finding{f}, true
+		return res, nil
+	}
+	docs, kept := resplit(prev, m)
+	if len(docs) > MaxDocuments {
+		res.Findings = []Finding{e.limitFinding(m, fmt.Sprintf("file has %d YAML documents, over the limit of %d: not checked", len(docs), MaxDocuments))}
+		res.Skipped = true
+		return res, nil
+	}
+	reuse := map[uint64]*DocResult{}
+	for _, d := range prev.Docs {
+		reuse[d.Doc.Hash] = d
+	}
+	res.Docs = make([]*DocResult, len(docs))
+	var todo []int
+	for i, d := range docs {
+		if old := kept[i]; old != nil && reusable(old, d) {
+			res.Docs[i] = old
+			continue
+		}
+		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && reusable(old, d) {
+			res.Docs[i] = &DocResult{Doc: rebaseDoc(old.Doc, d, m), Objects: old.Objects, Findings: old.Findings}
+			continue
+		}
+		todo = append(todo, i)
+	}
+	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold); err != nil {
+		return nil, err
+	}
+	// From here on, as in Analyze.
+	if isHelmTemplate(in.Text, res.Docs) {
+		res.Docs = nil
+		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, m)}, true
+		return res, nil
+	}
+	for _, d := range res.Docs {
+		res.Objects += len(d.Objects)
+		for _, f := range d.Findings {
+			f.Range = f.Range.Shift(d.Doc.Offset)
+			f.Doc = d.Doc.Index
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	sortFindings(res.Findings)
+	return res, nil
+}
+
+// reusable reports whether old, the analysis of a document with d's text, holds for d. An
+// evaluation error is retried, as Analyze does. A syntax error is kept only on the same line:
+// its message may name a line of the file (a duplicate key's first definition).
+func reusable(old *DocResult, d *Document) bool {
+	return old.Err == nil && (old.Doc.Err == nil || old.Doc.Line == d.Line)
+}
+
+// Compact releases the parsed YAML of the documents that have no findings, so that a Result
+// kept as the cache of an open file costs little more than its text: a 2 MB file of
+// CustomResourceDefinitions otherwise keeps tens of MB of yaml.Node trees alive. Reuse by
+// Analyze and Reanalyze is unaffected (it needs the documents' text, hash, objects and
+// findings); documents with findings keep their trees for code actions.
+func (r *Result) Compact() {
+	for i, d := range r.Docs {
+		if len(d.Findings) > 0 || !d.holdsTree() {
+			continue
+		}
+		doc := *d.Doc
+		doc.Root = nil
+		objs := make([]Object, len(d.Objects))
+		for j, o := range d.Objects {
+			objs[j] = Object{Ref: o.Ref, Path: o.Path}
+		}
+		r.Docs[i] = &DocResult{Doc: &doc, Objects: objs, Findings: d.Findings, Err: d.Err}
+	}
+}
+
+func (d *DocResult) holdsTree() bool {
+	if d.Doc.Root != nil {
+		return true
+	}
+	for _, o := range d.Objects {
+		if o.Node != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// resplit returns the documents of m's text and, for each, the DocResult of prev that can be
+// taken over unchanged (nil for the documents to analyse or look up by hash). Only the
+// documents that contain the changed bytes are split again, when the boundaries around them
+// cannot have moved; otherwise the whole text is split.
+func resplit(prev *Result, m *Mapper) ([]*Document, []*DocResult) {
+	old, text := prev.Mapper, m.text
+	p := commonPrefix(old.text, text)
+	s := commonSuffix(old.text, text, min(len(old.text), len(text))-p)
+	oldEnd, newEnd := len(old.text)-s, len(text)-s // the changed bytes: [p, oldEnd) -> [p, newEnd)
+
+	// First document of the region: the last one whose first line (with its line break)
+	// lies before the change, so that the cut in front of it is made exactly as before.
+	a := 0
+	for i, d := range prev.Docs {
+		if d.Doc.Offset > p {
+			break
+		}
+		if line := old.LineOf(d.Doc.Offset); line+1 < old.LineCount() && old.LineStart(line+1) < p {
+			a = i
+		}
+	}
+	// First document after the region: the first one whose preceding line lies wholly in the
+	// unchanged tail, so that the cut in front of it depends only on unchanged lines and on
+	// the region's last document (checked below).
+	b := len(prev.Docs)
+	for i := a + 1; i < len(prev.Docs); i++ {
+		if off := prev.Docs[i].Doc.Offset; old.LineStart(old.LineOf(off-1)) >= oldEnd+1 {
+			b = i
+			break
+		}
+	}
+	regionStart := prev.Docs[a].Doc.Offset
+	regionOldEnd := len(old.text)
+	if b < len(prev.Docs) {
+		regionOldEnd = prev.Docs[b].Doc.Offset
+	}
+	delta := newEnd - oldEnd
+	regionEnd := regionOldEnd + delta
+	if regionEnd <= regionStart || (a == 0 && b == len(prev.Docs)) {
+		return fullSplit(text)
+	}
+	region := SplitDocuments(text[regionStart:regionEnd])
+	if len(region) == 0 || (b < len(prev.Docs) && !cutsBefore(text, m, regionEnd, region[len(region)-1])) {
+		return fullSplit(text)
+	}
+
+	docs := make([]*Document, 0, a+len(region)+len(prev.Docs)-b)
+	kept := make([]*DocResult, 0, cap(docs))
+	for _, d := range prev.Docs[:a] {
+		moved := rebaseDoc(d.Doc, d.Doc, m)
+		docs = append(docs, moved)
+		kept = append(kept, &DocResult{Doc: moved, Objects: d.Objects, Findings: d.Findings, Err: d.Err})
+	}
+	startLine := prev.Docs[a].Doc.Line
+	for _, d := range region {
+		d.Index += a
+		d.Offset += regionStart
+		d.Line += startLine
+		docs, kept = append(docs, d), append(kept, nil)
+	}
+	if b < len(prev.Docs) {
+		lineDelta := m.LineOf(regionEnd) - old.LineOf(regionOldEnd)
+		indexDelta := a + len(region) - b
+		for _, d := range prev.Docs[b:] {
+			at := *d.Doc
+			at.Index += indexDelta
+			at.Offset += delta
+			at.Line += lineDelta
+			if d.Doc.Err != nil && lineDelta != 0 { // see reusable: parse it again
+				docs = append(docs, &Document{Index: at.Index, Offset: at.Offset, Line: at.Line, Text: m.text[at.Offset : at.Offset+len(at.Text)], Hash: at.Hash})
+				kept = append(kept, nil)
+				continue
+			}
+			moved := rebaseDoc(d.Doc, &at, m)
+			docs = append(docs, moved)
+			kept = append(kept, &DocResult{Doc: moved, Objects: d.Objects, Findings: d.Findings, Err: d.Err})
+		}
+	}
+	return docs, kept
+}
+
+func fullSplit(text string) ([]*Document, []*DocResult) {
+	docs := SplitDocuments(text)
+	return docs, make([]*DocResult, len(docs))
+}
+
+// cutsBefore reports whether SplitDocuments of the whole text starts a document at offset,
+// given last, the document the region split ended with. The lines at and before offset are
+// unchanged and did start a document in the previous text: after a "..." line the cut is
+// certain; before a "---" line it is made unless last held only comments, blank lines and
+// directives (which then belong to the next document).
+func cutsBefore(text string, m *Mapper, offset int, last *Document) bool {
+	if _, closes := documentMarker(m.Line(m.LineOf(offset - 1))); closes {
+		return true
+	}
+	lm := NewMapper(last.Text)
+	for line := range lm.LineCount() {
+		content := lm.Line(line)
+		if opens, _ := documentMarker(content); opens {
+			return true
+		}
+		if t := strings.TrimSpace(content); t != "" && t[0] != '#' && t[0] != '%' {
+			return true
+		}
+	}
+	return false
+}
+
+// rebaseDoc returns old's parsed document at the place of at (same text, in the current version
+// of the file), with its text pointing into m's text so that older versions can be freed.
+func rebaseDoc(old, at *Document, m *Mapper) *Document {
+	d := *old
+	d.Index, d.Offset, d.Line = at.Index, at.Offset, at.Line
+	d.Text = m.text[at.Offset : at.Offset+len(old.Text)]
+	if old.mapper != nil {
+		d.mapper = &Mapper{text: d.Text, lineStarts: old.mapper.lineStarts, ascii: old.mapper.ascii}
+	}
+	return &d
+}
+
+// changedBytes is the size of the documents to analyse, to decide on parallel evaluation as
+// Analyze does for the whole text.
+func changedBytes(docs []*Document, todo []int) int {
+	n := 0
+	for _, i := range todo {
+		n += len(docs[i].Text)
+	}
+	return n
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b, comparing whole
+// blocks first (string equality is vectorised).
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	const block = 4096
+	i := 0
+	for i+block <= n && a[i:i+block] == b[i:i+block] {
+		i += block
+	}
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return i
+}
+
+// commonSuffix returns the length, at most limit, of the longest common suffix of a and b.
+func commonSuffix(a, b string, limit int) int {
+	const block = 4096
+	i := 0
+	for i+block <= limit && a[len(a)-i-block:len(a)-i] == b[len(b)-i-block:len(b)-i] {
+		i += block
+	}
+	for i < limit && a[len(a)-1-i] == b[len(b)-1-i] {
+		i++
+	}
+	return i
+}

@@ -1,0 +1,234 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sameAnalysis fails unless got (from Reanalyze) describes text exactly as want (from Analyze).
+func sameAnalysis(t *testing.T, label string, got, want *Result) {
+	t.Helper()
+	if got.Mapper.Text() != want.Mapper.Text() {
+		t.Fatalf("%s: analysed text differs", label)
+	}
+	if got.Skipped != want.Skipped || got.Objects != want.Objects {
+		t.Fatalf("%s: skipped %v objects %d, want %v %d", label, got.Skipped, got.Objects, want.Skipped, want.Objects)
+	}
+	if len(got.Docs) != len(want.Docs) {
+		t.Fatalf("%s: %d documents, want %d", label, len(got.Docs), len(want.Docs))
+	}
+	for i := range got.Docs {
+		g, w := got.Docs[i].Doc, want.Docs[i].Doc
+		if g.Index != w.Index || g.Offset != w.Offset || g.Line != w.Line || g.Text != w.Text || g.Hash != w.Hash {
+			t.Fatalf("%s: document %d is {%d %d %d %q}, want {%d %d %d %q}", label, i, g.Index, g.Offset, g.Line, g.Text, w.Index, w.Offset, w.Line, w.Text)
+		}
+		if !reflect.DeepEqual(g.Err, w.Err) {
+			t.Fatalf("%s: document %d error %v, want %v", label, i, g.Err, w.Err)
+		}
+	}
+	if !reflect.DeepEqual(got.Findings, want.Findings) {
+		t.Fatalf("%s: findings\n%v\nwant\n%v", label, got.Findings, want.Findings)
+	}
+}
+
+// randomEdit changes text at a random place: it types or deletes a few characters, inserts
+// or removes a line, or adds or removes a document marker.
+func randomEdit(r *rand.Rand, text string) (start, end int, ins string) {
+	pos := 0
+	if len(text) > 0 {
+		pos = r.IntN(len(text) + 1)
+	}
+	for pos > 0 && pos < len(text) && !isRuneStart(text[pos]) {
+		pos--
+	}
+	lineStart := strings.LastIndexByte(text[:pos], '\n') + 1
+	pieces := []string{"x", "é", "😀", ": ", "\n", "\r\n", "---\n", "...\n", "# c\n", "  - name: x\n", "{", "\n---\napiVersion: v1\nkind: Pod\nspec: {hostPID: true}\n"}
+	switch r.IntN(5) {
+	case 0: // delete a few bytes (whole characters)
+		end = pos
+		for n := r.IntN(8); n > 0 && end < len(text); n-- {
+			end++
+			for end < len(text) && !isRuneStart(text[end]) {
+				end++
+			}
+		}
+		return pos, end, ""
+	case 1: // delete the line
+		end = strings.IndexByte(text[pos:], '\n')
+		if end < 0 {
+			return lineStart, len(text), ""
+		}
+		return lineStart, pos + end + 1, ""
+	case 2: // insert at the start of the line
+		return lineStart, lineStart, pieces[r.IntN(len(pieces))]
+	default:
+		return pos, pos, pieces[r.IntN(len(pieces))]
+	}
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func checkEditSequence(t *testing.T, e *Engine, label, text string, steps int, seed uint64) {
+	t.Helper()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(seed, 1))
+	prev, err := e.Analyze(ctx, Input{Path: label, Text: text}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := prev.Mapper
+	for step := range steps {
+		start, end, ins := randomEdit(r, text)
+		if m, err = m.Replace(start, end, ins); err != nil {
+			t.Fatal(err)
+		}
+		text = m.Text()
+		got, err := e.Reanalyze(ctx, Input{Path: label, Text: text}, m, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := e.Analyze(ctx, Input{Path: label, Text: text}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAnalysis(t, fmt.Sprintf("%s step %d (replace [%d,%d) by %q)", label, step, start, end, ins), got, want)
+		if step%2 == 0 {
+			got.Compact()
+		}
+		prev = got
+	}
+}
+
+func TestReanalyzeMatchesAnalyze(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n"
+	texts := map[string]string{
+		"one document":           pod,
+		"documents and markers":  "# header\n---\n" + pod + "---\n# only a comment\n---\n" + pod + "...\n---\nkind: x\n...\n# tail\n",
+		"CRLF":                   strings.ReplaceAll("---\n"+pod+"---\n"+pod, "\n", "\r\n"),
+		"lone CR line breaks":    strings.ReplaceAll(pod+"---\n"+pod, "\n", "\r"),
+		"syntax error in middle": pod + "---\nbad: [\n---\n" + pod,
+		"directives":             "%YAML 1.2\n---\n" + pod + "...\n%YAML 1.2\n---\n" + pod,
+		"empty":                  "",
+	}
+	for name, text := range texts {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			for seed := range uint64(8) {
+				checkEditSequence(t, e, name, text, 40, seed)
+			}
+		})
+	}
+}
+
+func TestReanalyzeCorpusFiles(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join(sharedDir(t), "corpus")
+	e := newTestEngine(t, Config{})
+	for i, name := range []string{
+		"argoproj__argo-cd/manifests__ha__install.yaml",
+		"projectcalico__calico/manifests__calico.yaml",
+		"GoogleCloudPlatform__microservices-demo/kubernetes-manifests__adservice.yaml",
+	} {
+		data, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Skipf("corpus file %s: %v", name, err)
+		}
+		steps := 25
+		if testing.Short() {
+			steps = 5
+		}
+		checkEditSequence(t, e, name, string(data), steps, uint64(i))
+	}
+}
+
+func TestReanalyzeReusesUntouchedDocuments(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p%d\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n"
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "---\n"+pod, i)
+	}
+	ctx := context.Background()
+	prev, err := e.Analyze(ctx, Input{Text: b.String()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := strings.Index(prev.Mapper.Text(), "name: p10") + len("name: p10")
+	m, err := prev.Mapper.Replace(at, at, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Reanalyze(ctx, Input{Text: m.Text()}, m, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range res.Docs {
+		if fresh := d.Doc.Root != nil && prev.Docs[i].Doc.Root != d.Doc.Root; fresh != (i == 10) {
+			t.Errorf("document %d parsed again: %v, want %v", i, fresh, i == 10)
+		}
+		if !strings.HasPrefix(m.Text()[d.Doc.Offset:], d.Doc.Text) {
+			t.Errorf("document %d text is not at its offset", i)
+		}
+	}
+}
+
+func TestCompactKeepsFindingsAndTreesOfFlaggedDocuments(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	text := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: x}]\n"
+	res, err := e.Analyze(context.Background(), Input{Text: text}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings := len(res.Findings)
+	res.Compact()
+	if res.Docs[0].Doc.Root != nil || res.Docs[0].Objects[0].Node != nil {
+		t.Error("the ConfigMap without findings kept its tree")
+	}
+	if res.Docs[0].Objects[0].Ref.Kind != "ConfigMap" {
+		t.Error("Compact dropped the object reference")
+	}
+	if res.Docs[1].Doc.Root == nil || len(res.Findings) != findings {
+		t.Error("the flagged Pod lost its tree or findings")
+	}
+}
+
+// BenchmarkReanalyzeKeystroke types one character into a Deployment of the largest
+// multi-document file of the corpus, as the language server does on each keystroke.
+func BenchmarkReanalyzeKeystroke(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(sharedDir(b), "corpus", "argoproj__argo-cd/manifests__ha__install.yaml"))
+	if err != nil {
+		b.Skip(err)
+	}
+	e := newTestEngine(b, Config{})
+	ctx := context.Background()
+	prev, err := e.Analyze(ctx, Input{Text: string(data)}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := strings.Index(prev.Mapper.Text(), "name: argocd-repo-server\n") + len("name: argocd-repo-server")
+	b.ResetTimer()
+	for i := range b.N {
+		ins, del := "x", 0
+		if i%2 == 1 {
+			ins, del = "", 1
+		}
+		m, err := prev.Mapper.Replace(at, at+del, ins)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if prev, err = e.Reanalyze(ctx, Input{Text: m.Text()}, m, prev); err != nil {
+			b.Fatal(err)
+		}
+		prev.Compact()
+	}
+}
