@@ -117,6 +117,10 @@ spec:
     hostPath: {path: /var/log}
   - name: gluster
     glusterfs: {endpoints: e, path: p}
+  initContainers:
+  - name: root
+    image: x
+    securityContext: {runAsUser: 0}
 `
 	for _, profile := range Profiles {
 		e := newTestEngine(t, Config{Profile: profile})
@@ -137,6 +141,15 @@ spec:
 			}
 			if count["vulnerable-volume-types"] != 1 || count["restricted-volume-types"] != 0 {
 				t.Errorf("%s: vulnerable %d, restricted %d; want 1 and 0", profile, count["vulnerable-volume-types"], count["restricted-volume-types"])
+			}
+			// runAsUser: 0 on "root" is run-as-non-root's; "c" has no runAsUser: run-as-high-uid's
+			for _, f := range res.Findings {
+				if f.Rule == "run-as-high-uid" && strings.Contains(f.Message, `"root"`) {
+					t.Errorf("%s: runAsUser: 0 reported by run-as-high-uid too: %s", profile, f.Message)
+				}
+			}
+			if count["run-as-high-uid"] != 1 {
+				t.Errorf("%s: run-as-high-uid %d, want 1 (container c)", profile, count["run-as-high-uid"])
 			}
 		case "pss-baseline":
 			// docker-socket-mount and vulnerable-volume-types are not in baseline: the general rules

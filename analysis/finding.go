@@ -70,11 +70,14 @@ type Finding struct {
 func (f *Finding) Fixable() bool { return len(f.Fix) > 0 }
 
 // moreSpecific lists rule pairs that flag the same field for the same reason: where both
-// fire on one spot, only the key (more specific) rule reports. SPEC.md section 4.
+// fire on one spot, only the key (more specific) rule reports. SPEC.md section 4 names the
+// first three.
 var moreSpecific = map[string]string{
 	"docker-socket-mount":     "host-path-volumes",
 	"cap-sys-admin":           "capabilities-added",
 	"vulnerable-volume-types": "restricted-volume-types",
+	// runAsUser: 0 is "runs as root" before it is "UID below minUID"
+	"run-as-non-root": "run-as-high-uid",
 }
 
 // dedupe drops a general finding when a more specific rule flagged the same object at the
