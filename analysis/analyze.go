@@ -22,12 +22,13 @@ type Input struct {
 
 // Result is the analysis of one file.
 type Result struct {
-	Path     string
-	Mapper   *Mapper // over the analysed text: converts Finding ranges to lines and columns
-	Docs     []*DocResult
-	Findings []Finding // every document's findings, in file offsets, sorted by position
-	Objects  int       // Kubernetes objects checked
-	Skipped  bool      // the file was not checked (a limit, binary content, a Helm template)
+	Path       string
+	Mapper     *Mapper // over the analysed text: converts Finding ranges to lines and columns
+	Docs       []*DocResult
+	Findings   []Finding // every document's findings, in file offsets, sorted by position
+	Suppressed []Finding // findings silenced by a suppression, each with its Suppressed reason
+	Objects    int       // Kubernetes objects checked
+	Skipped    bool      // the file was not checked (a limit, binary content, a Helm template)
 
 	engine *Engine
 }
@@ -35,10 +36,11 @@ type Result struct {
 // DocResult is the analysis of one document. Its findings are document-relative, so it can be
 // reused for an identical document anywhere in a later version of the file.
 type DocResult struct {
-	Doc      *Document
-	Objects  []Object
-	Findings []Finding // ranges relative to Doc.Text
-	Err      error     // an evaluation failure (a policy bug); the findings are then incomplete
+	Doc        *Document
+	Objects    []Object
+	Findings   []Finding // ranges relative to Doc.Text
+	Suppressed []Finding // likewise, the findings a suppression silenced
+	Err        error     // an evaluation failure (a policy bug); the findings are then incomplete
 }
 
 // Limits that protect the process from hostile or accidental input (SPEC.md section 2).
@@ -83,7 +85,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && old.Err == nil {
 			moved := *old.Doc
 			moved.Index, moved.Offset, moved.Line = d.Index, d.Offset, d.Line
-			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings}
+			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings, Suppressed: old.Suppressed}
 			continue
 		}
 		todo = append(todo, i)
@@ -98,14 +100,22 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 	}
 	for _, d := range res.Docs {
 		res.Objects += len(d.Objects)
-		for _, f := range d.Findings {
-			f.Range = f.Range.Shift(d.Doc.Offset)
-			f.Doc = d.Doc.Index
-			res.Findings = append(res.Findings, f)
-		}
+		res.Findings = appendRebased(res.Findings, d.Findings, d.Doc)
+		res.Suppressed = appendRebased(res.Suppressed, d.Suppressed, d.Doc)
 	}
 	sortFindings(res.Findings)
+	sortFindings(res.Suppressed)
 	return res, nil
+}
+
+// appendRebased appends a document's findings with their ranges moved into the file.
+func appendRebased(dst, fs []Finding, d *Document) []Finding {
+	for _, f := range fs {
+		f.Range = f.Range.Shift(d.Offset)
+		f.Doc = d.Index
+		dst = append(dst, f)
+	}
+	return dst
 }
 
 // analyzeDocs analyses docs[i] for every i in todo into out[i], on all cores when parallel.
@@ -193,6 +203,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
 		}
 		res.Findings = append(res.Findings, dedupe(fs)...)
 	}
+	res.Findings, res.Suppressed = e.applySuppressions(d, res.Objects, res.Findings)
 	sortFindings(res.Findings)
 	return res
 }

@@ -6,20 +6,21 @@ import (
 	"strings"
 )
 
-// Severity ranks a finding. Info is below every rule severity: it marks notices such as a
-// skipped Helm template, which never fail a build unless asked to.
+// Severity ranks a finding. Info and Hint are below every rule severity: they mark notices
+// (a skipped Helm template, an unused suppression) that never fail a build unless asked to.
 type Severity int
 
 // Severities, lowest first.
 const (
-	Info Severity = iota
+	Hint Severity = iota
+	Info
 	Low
 	Medium
 	High
 	Critical
 )
 
-var severityNames = []string{"info", "low", "medium", "high", "critical"}
+var severityNames = []string{"hint", "info", "low", "medium", "high", "critical"}
 
 func (s Severity) String() string {
 	if int(s) < len(severityNames) {
@@ -28,12 +29,12 @@ func (s Severity) String() string {
 	return fmt.Sprintf("severity(%d)", int(s))
 }
 
-// ParseSeverity reads "critical", "high", "medium", "low" or "info".
+// ParseSeverity reads "critical", "high", "medium", "low", "info" or "hint".
 func ParseSeverity(name string) (Severity, error) {
 	if i := slices.Index(severityNames, strings.ToLower(name)); i >= 0 {
 		return Severity(i), nil
 	}
-	return 0, fmt.Errorf("unknown severity %q (want critical, high, medium, low or info)", name)
+	return 0, fmt.Errorf("unknown severity %q (want critical, high, medium, low, info or hint)", name)
 }
 
 // MarshalText writes the severity's name, for JSON output and config.
@@ -64,6 +65,8 @@ type Finding struct {
 	Doc      int       // index of the document in the file
 	Item     []any     // where the object sits in its document (nil, or ["items", i])
 	Fix      []FixOp   // nil when the rule has no fix
+
+	Suppressed *Suppression // why the finding is not reported; only in Result.Suppressed
 }
 
 // Fixable reports whether the finding carries a fix.

@@ -53,6 +53,22 @@ var engineRules = []Rule{
 		Passes:      "Plain manifests, or the output of helm template.",
 		Fix:         "None: check the rendered chart.",
 	},
+	{
+		ID:          RuleInvalidSuppression,
+		Title:       "Suppressions must name a known rule, give a reason and not be expired",
+		Description: "A suppression (the ignore.kube-policy-ls.io/<rule> annotation, a \"# kube-policy-ls ignore <rule> -- reason\" comment, or Terrascan's runterrascan.io/skip) that names an unknown rule, has no reason, or has expired does not suppress anything: the finding it meant to hide is reported, and this warning says why.",
+		Severity:    Medium,
+		Passes:      `ignore.kube-policy-ls.io/host-network: "node exporter needs the host network; expires=2027-03-31"`,
+		Fix:         "Correct the rule id (the closest one is suggested), add a reason, or renew or remove the suppression.",
+	},
+	{
+		ID:          RuleUnusedSuppression,
+		Title:       "Suppressions that suppress nothing should go",
+		Description: "A suppression that matches no finding is stale: the problem was fixed or moved. Removing it keeps suppressions meaningful, so that a new problem is not silenced by an old exception.",
+		Severity:    Hint,
+		Passes:      "Every suppression silences a finding.",
+		Fix:         "Remove the suppression.",
+	},
 }
 
 // loadModules parses every non-test .rego file of fsys with its annotations.

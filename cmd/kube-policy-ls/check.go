@@ -24,6 +24,7 @@ type checkOptions struct {
 	configPath string
 	failOn     analysis.Severity
 	color      string
+	showSupp   bool
 }
 
 // checked is the outcome for one file.
@@ -42,8 +43,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.StringVar(&opts.format, "format", "text", "output format: text, json or sarif")
 	fl.StringVar(&opts.profile, "profile", "", "rule profile: default, pss-baseline or pss-restricted (overrides the config)")
 	fl.StringVar(&opts.configPath, "config", "", "configuration file (default: the nearest "+analysis.ConfigFileName+" above each file)")
-	fl.StringVar(&failOn, "fail-on", "low", "exit 1 when a finding has this severity or higher: critical, high, medium, low or info")
+	fl.StringVar(&failOn, "fail-on", "low", "exit 1 when a finding has this severity or higher: critical, high, medium, low, info or hint (suppressed findings never count)")
 	fl.StringVar(&opts.color, "color", "auto", "colour text output: auto, always or never")
+	fl.BoolVar(&opts.showSupp, "show-suppressed", false, "list suppressed findings in text output too (JSON and SARIF always include them, marked)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
 		fl.PrintDefaults()
@@ -83,7 +85,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			code = 2
 		}
 	}
-	rep := report{results: results, engines: engines, stdout: stdout, color: useColor(opts.color, stdout)}
+	rep := report{results: results, engines: engines, stdout: stdout, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
 	switch opts.format {
 	case "json":
 		err = rep.json()

@@ -261,12 +261,47 @@ func TestRulesCatalog(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rules); err != nil || code != 0 {
 		t.Fatalf("exit %d: %v", code, err)
 	}
-	if len(rules) != 29 { // 27 policies + yaml-syntax + helm-template
-		t.Errorf("%d rules in the catalog, want 29", len(rules))
+	if len(rules) != 31 { // 27 policies + yaml-syntax, helm-template, invalid-suppression, unused-suppression
+		t.Errorf("%d rules in the catalog, want 31", len(rules))
 	}
 	for _, r := range rules {
 		if r.Title == "" || r.Severity == "" {
 			t.Errorf("rule %s lacks title or severity", r.ID)
 		}
+	}
+}
+
+func TestCheckSuppressed(t *testing.T) {
+	t.Parallel()
+	pod := strings.Replace(privilegedPod, "  name: p\n", "  name: p\n  annotations:\n    ignore.kube-policy-ls.io/privileged-container: \"build agent, reviewed\"\n", 1)
+	code, out, _ := runCLI(t, pod, "check", "--profile", "pss-baseline", "--format", "json", "-")
+	if code != 0 {
+		t.Errorf("only a suppressed finding, yet exit %d", code)
+	}
+	var rep struct {
+		Findings []struct {
+			Rule       string
+			Suppressed *struct{ By, Reason string }
+		}
+		Summary map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 || rep.Findings[0].Suppressed == nil || rep.Findings[0].Suppressed.By != "annotation" || rep.Findings[0].Suppressed.Reason != "build agent, reviewed" {
+		t.Errorf("findings = %+v", rep.Findings)
+	}
+	if rep.Summary["findings"] != 0 || rep.Summary["suppressed"] != 1 {
+		t.Errorf("summary = %v", rep.Summary)
+	}
+	if _, text, _ := runCLI(t, pod, "check", "--profile", "pss-baseline", "-"); strings.Contains(text, "privileged-container") {
+		t.Errorf("text output shows a suppressed finding:\n%s", text)
+	}
+	if _, text, _ := runCLI(t, pod, "check", "--profile", "pss-baseline", "--show-suppressed", "-"); !strings.Contains(text, "[suppressed by annotation: build agent, reviewed]") {
+		t.Errorf("--show-suppressed output:\n%s", text)
+	}
+	_, sarif, _ := runCLI(t, pod, "check", "--profile", "pss-baseline", "--format", "sarif", "-")
+	if !strings.Contains(sarif, `"justification": "annotation: build agent, reviewed"`) {
+		t.Errorf("SARIF lacks the suppression:\n%s", sarif)
 	}
 }

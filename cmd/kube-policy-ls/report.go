@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
@@ -17,6 +18,20 @@ type report struct {
 	engines *engineCache
 	stdout  io.Writer
 	color   bool
+	// showSuppressed prints suppressed findings in text output too (JSON and SARIF always
+	// carry them, marked).
+	showSuppressed bool
+}
+
+// shown returns the findings a report lists: the reported ones, and the suppressed ones when
+// asked, in position order.
+func (r report) shown(res *analysis.Result, withSuppressed bool) []analysis.Finding {
+	if !withSuppressed || len(res.Suppressed) == 0 {
+		return res.Findings
+	}
+	all := append(append([]analysis.Finding{}, res.Findings...), res.Suppressed...)
+	slices.SortStableFunc(all, func(a, b analysis.Finding) int { return a.Range.Start - b.Range.Start })
+	return all
 }
 
 // span is a finding's position as the CLI prints it: 1-based lines, 1-based code-point
@@ -51,7 +66,7 @@ func useColor(mode string, w io.Writer) bool {
 
 var severityColor = map[analysis.Severity]string{
 	analysis.Critical: "\x1b[1;35m", analysis.High: "\x1b[1;31m", analysis.Medium: "\x1b[1;33m",
-	analysis.Low: "\x1b[1;36m", analysis.Info: "\x1b[1;34m",
+	analysis.Low: "\x1b[1;36m", analysis.Info: "\x1b[1;34m", analysis.Hint: "\x1b[2m",
 }
 
 // text prints findings like a compiler: "file:line:col: severity rule: message", then the
@@ -64,21 +79,27 @@ func (r report) text() error {
 		return code + s + "\x1b[0m"
 	}
 	counts := map[analysis.Severity]int{}
-	files, objects, total := 0, 0, 0
+	files, objects, total, suppressed := 0, 0, 0, 0
 	for _, c := range r.results {
 		if c.result == nil {
 			continue
 		}
 		files++
 		objects += c.result.Objects
+		suppressed += len(c.result.Suppressed)
 		m := c.result.Mapper
-		for _, f := range c.result.Findings {
-			total++
-			counts[f.Severity]++
+		for _, f := range r.shown(c.result, r.showSuppressed) {
+			msg := f.Message
+			if f.Suppressed != nil {
+				msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
+			} else {
+				total++
+				counts[f.Severity]++
+			}
 			sp := spanOf(m, f.Range)
 			fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
 				paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", c.src.path, sp.Line, sp.Column)),
-				paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), f.Message)
+				paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), msg)
 			line := strings.ReplaceAll(m.Line(sp.Line-1), "\t", " ")
 			width := sp.EndColumn - sp.Column
 			if sp.EndLine != sp.Line {
@@ -92,7 +113,7 @@ func (r report) text() error {
 		}
 	}
 	var parts []string
-	for s := analysis.Critical; s >= analysis.Info; s-- {
+	for s := analysis.Critical; s >= analysis.Hint; s-- {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
@@ -101,32 +122,37 @@ func (r report) text() error {
 	if len(parts) > 0 {
 		summary = fmt.Sprintf("%d findings (%s) in %d files (%d objects checked)", total, strings.Join(parts, ", "), files, objects)
 	}
+	if suppressed > 0 {
+		summary += fmt.Sprintf(", %d suppressed", suppressed)
+	}
 	_, err := fmt.Fprintln(r.stdout, summary)
 	return err
 }
 
 // jsonFinding is one finding of --format json (SPEC.md section 3).
 type jsonFinding struct {
-	Rule      string             `json:"rule"`
-	Severity  analysis.Severity  `json:"severity"`
-	Message   string             `json:"message"`
-	File      string             `json:"file"`
-	Line      int                `json:"line"`
-	Column    int                `json:"column"`
-	EndLine   int                `json:"endLine"`
-	EndColumn int                `json:"endColumn"`
-	Object    analysis.ObjectRef `json:"object"`
-	Path      []any              `json:"path,omitempty"`
-	Fixable   bool               `json:"fixable"`
+	Rule       string                `json:"rule"`
+	Severity   analysis.Severity     `json:"severity"`
+	Message    string                `json:"message"`
+	File       string                `json:"file"`
+	Line       int                   `json:"line"`
+	Column     int                   `json:"column"`
+	EndLine    int                   `json:"endLine"`
+	EndColumn  int                   `json:"endColumn"`
+	Object     analysis.ObjectRef    `json:"object"`
+	Path       []any                 `json:"path,omitempty"`
+	Fixable    bool                  `json:"fixable"`
+	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`
 }
 
 func (r report) json() error {
 	out := struct {
 		Findings []jsonFinding `json:"findings"`
 		Summary  struct {
-			Files    int `json:"files"`
-			Objects  int `json:"objects"`
-			Findings int `json:"findings"`
+			Files      int `json:"files"`
+			Objects    int `json:"objects"`
+			Findings   int `json:"findings"`
+			Suppressed int `json:"suppressed"`
 		} `json:"summary"`
 	}{Findings: []jsonFinding{}}
 	for _, c := range r.results {
@@ -135,16 +161,18 @@ func (r report) json() error {
 		}
 		out.Summary.Files++
 		out.Summary.Objects += c.result.Objects
-		for _, f := range c.result.Findings {
+		out.Summary.Findings += len(c.result.Findings)
+		out.Summary.Suppressed += len(c.result.Suppressed)
+		for _, f := range r.shown(c.result, true) {
 			sp := spanOf(c.result.Mapper, f.Range)
 			out.Findings = append(out.Findings, jsonFinding{
 				Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
 				Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
 				Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
+				Suppressed: f.Suppressed,
 			})
 		}
 	}
-	out.Summary.Findings = len(out.Findings)
 	enc := json.NewEncoder(r.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -55,11 +55,17 @@ type sarifLevel struct {
 }
 
 type sarifResult struct {
-	RuleID    string          `json:"ruleId"`
-	RuleIndex int             `json:"ruleIndex"`
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations"`
+	RuleID       string             `json:"ruleId"`
+	RuleIndex    int                `json:"ruleIndex"`
+	Level        string             `json:"level"`
+	Message      sarifText          `json:"message"`
+	Locations    []sarifLocation    `json:"locations"`
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"` // inSource: the suppression is written in the manifest
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -89,12 +95,15 @@ func sarifLevelOf(s analysis.Severity) string {
 	case analysis.Medium:
 		return "warning"
 	}
+	if s == analysis.Hint {
+		return "none"
+	}
 	return "note"
 }
 
 // securitySeverity is the CVSS-like score GitHub code scanning ranks security results by.
 var securitySeverity = map[analysis.Severity]string{
-	analysis.Critical: "9.5", analysis.High: "7.5", analysis.Medium: "5.0", analysis.Low: "3.0", analysis.Info: "0.0",
+	analysis.Critical: "9.5", analysis.High: "7.5", analysis.Medium: "5.0", analysis.Low: "3.0", analysis.Info: "0.0", analysis.Hint: "0.0",
 }
 
 func (r report) sarif() error {
@@ -128,10 +137,15 @@ func (r report) sarif() error {
 		if c.src.path == "-" {
 			uri = "stdin"
 		}
-		for _, f := range c.result.Findings {
+		for _, f := range r.shown(c.result, true) {
 			sp := spanOf(c.result.Mapper, f.Range)
+			var sups []sarifSuppression
+			if f.Suppressed != nil {
+				sups = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.By + ": " + f.Suppressed.Reason}}
+			}
 			run.Results = append(run.Results, sarifResult{
-				RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
+				Suppressions: sups,
+				RuleID:       f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
 				Message: sarifText{Text: f.Message},
 				Locations: []sarifLocation{{Physical: sarifPhysical{
 					Artifact: sarifArtifact{URI: uri},
