@@ -13,26 +13,36 @@ import (
 
 // fixStyle is how a document writes YAML, so that inserted text looks like the rest of it.
 type fixStyle struct {
-	indent    int    // spaces per nesting level of block mappings (2 or 4, usually)
-	seqIndent int    // columns from a key to the "-" of its block sequence: 0 for flush sequences
-	nl        string // line terminator: "\n" or "\r\n"
+	indent    int     // spaces per nesting level of block mappings (2 or 4, usually)
+	seqIndent int     // columns from a key to the "-" of its block sequence: 0 for flush sequences
+	nl        string  // line terminator: "\n" or "\r\n"
+	keys      quoting // how most keys are quoted: plain, or quoted in a file that quotes them all
+	values    quoting // the same for string values
 }
 
-// inferStyle reads the indentation width, sequence style and line terminator of a document.
-// Each is the most common one among the document's block collections; the defaults (2 spaces,
-// sequences indented like mappings, "\n") apply when the document has no example.
+// inferStyle reads the indentation width, sequence style, quoting and line terminator of a
+// document. Each is the most common one in the document; the defaults (2 spaces, sequences
+// indented like mappings, plain scalars, "\n") apply when the document has no example.
 func (d *Document) inferStyle() fixStyle {
 	indents := map[int]int{}
 	seqs := map[int]int{}
+	keys, values := map[quoting]int{}, map[quoting]int{}
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
-		if n == nil || depth > MaxDepth || n.Style&yaml.FlowStyle != 0 {
+		if n == nil || depth > MaxDepth {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+			values[quotingOf(n)]++
+		}
+		if n.Style&yaml.FlowStyle != 0 {
 			return
 		}
 		switch n.Kind {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
+				keys[quotingOf(k)]++
 				if v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Line > k.Line {
 					keyCol := d.col(d.nodeOffset(k))
 					switch v.Kind {
@@ -57,16 +67,28 @@ func (d *Document) inferStyle() fixStyle {
 		}
 	}
 	walk(d.Root, 0)
-	st := fixStyle{indent: mode(indents, 2), nl: "\n"}
-	st.seqIndent = mode(seqs, st.indent)
+	st := fixStyle{indent: modeOf(indents, 2), nl: "\n", keys: habit(keys), values: habit(values)}
+	st.seqIndent = modeOf(seqs, st.indent)
 	if i := strings.IndexByte(d.Text, '\n'); i > 0 && d.Text[i-1] == '\r' {
 		st.nl = "\r\n"
 	}
 	return st
 }
 
-// mode is the most frequent key of counts (the smallest on a tie), or def when counts is empty.
-func mode(counts map[int]int, def int) int {
+// habit is quoteDouble or quoteSingle when most scalars are written so, else quotePlain.
+func habit(counts map[quoting]int) quoting {
+	q := quoteDouble
+	if counts[quoteSingle] > counts[quoteDouble] {
+		q = quoteSingle
+	}
+	if counts[q] > counts[quotePlain] {
+		return q
+	}
+	return quotePlain
+}
+
+// modeOf is the most frequent key of counts (the smallest on a tie), or def when counts is empty.
+func modeOf(counts map[int]int, def int) int {
 	best, bestN := def, 0
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		if counts[k] > bestN {
@@ -99,14 +121,37 @@ func (d *Document) dashBefore(item *yaml.Node) (int, bool) {
 }
 
 // spaces returns n spaces.
-func spaces(n int) string { return strings.Repeat(" ", max(n, 0)) }
+func indentSpaces(n int) string { return strings.Repeat(" ", max(n, 0)) }
+
+// quoting is how a string scalar is written.
+type quoting int
+
+const (
+	quoteDefault quoting = iota // the document's habit (fixStyle.values or .keys)
+	quotePlain                  // plain when that is safe, else double quotes
+	quoteDouble
+	quoteSingle
+)
+
+// quotingOf is the quoting of an existing scalar.
+func quotingOf(n *yaml.Node) quoting {
+	switch {
+	case n.Kind != yaml.ScalarNode:
+		return quotePlain
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		return quoteDouble
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		return quoteSingle
+	}
+	return quotePlain
+}
 
 // renderBlockEntry writes "key: value" for a block mapping at column col, starting with a line
 // terminator: nested mappings and lists go on their own lines, indented in the document's style.
 func (st fixStyle) renderBlockEntry(b *strings.Builder, key string, v any, col int) {
 	b.WriteString(st.nl)
-	b.WriteString(spaces(col))
-	b.WriteString(renderKey(key))
+	b.WriteString(indentSpaces(col))
+	b.WriteString(st.key(key))
 	b.WriteByte(':')
 	st.renderBlockValue(b, v, col)
 }
@@ -129,18 +174,18 @@ func (st fixStyle) renderBlockValue(b *strings.Builder, v any, col int) {
 		}
 		for _, item := range x {
 			b.WriteString(st.nl)
-			st.renderBlockItem(b, item, col+st.seqIndent, 0)
+			st.renderBlockItem(b, item, col+st.seqIndent, quoteDefault)
 		}
 	default:
 		b.WriteByte(' ')
-		b.WriteString(renderScalar(v, false, 0))
+		b.WriteString(st.scalar(v, false, quoteDefault))
 	}
 }
 
 // renderBlockItem writes "- value" for a block sequence whose dashes are at column dash; the
-// caller has written the line terminator. quote is the quoting style of the list's other items.
-func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, quote yaml.Style) {
-	b.WriteString(spaces(dash))
+// caller has written the line terminator. q is the quoting of the list's other items.
+func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quoting) {
+	b.WriteString(indentSpaces(dash))
 	b.WriteString("- ")
 	switch x := v.(type) {
 	case map[string]any:
@@ -151,46 +196,54 @@ func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, quote ya
 		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
 				b.WriteString(st.nl)
-				b.WriteString(spaces(dash + 2))
+				b.WriteString(indentSpaces(dash + 2))
 			}
-			b.WriteString(renderKey(k))
+			b.WriteString(st.key(k))
 			b.WriteByte(':')
 			st.renderBlockValue(b, x[k], dash+2)
 		}
 	case []any:
-		b.WriteString(renderFlow(x, 0))
+		b.WriteString(st.flow(x, q))
 	default:
-		b.WriteString(renderScalar(v, false, quote))
+		b.WriteString(st.scalar(v, false, q))
 	}
 }
 
-// renderFlow writes a value in flow style: {a: 1, b: [x, y]}.
-func renderFlow(v any, quote yaml.Style) string {
+// flow writes a value in flow style: {a: 1, b: [x, y]}. q applies to the scalars of a list.
+func (st fixStyle) flow(v any, q quoting) string {
 	switch x := v.(type) {
 	case map[string]any:
 		parts := make([]string, 0, len(x))
 		for _, k := range slices.Sorted(maps.Keys(x)) {
-			parts = append(parts, renderKey(k)+": "+renderFlow(x[k], 0))
+			parts = append(parts, st.key(k)+": "+st.flow(x[k], quoteDefault))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case []any:
 		parts := make([]string, 0, len(x))
 		for _, item := range x {
-			parts = append(parts, renderFlow(item, quote))
+			parts = append(parts, st.flow(item, q))
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	}
-	return renderScalar(v, true, quote)
+	return st.scalar(v, true, q)
 }
 
-// renderKey writes a mapping key; keys are strings, quoted only when they must be.
-func renderKey(k string) string { return renderScalar(k, true, 0) }
+// key writes a mapping key, quoted as the document's keys are.
+func (st fixStyle) key(k string) string { return renderScalar(k, true, st.keys) }
+
+// scalar writes a value; quoteDefault means the document's habit for string values.
+func (st fixStyle) scalar(v any, inFlow bool, q quoting) string {
+	if q == quoteDefault {
+		q = st.values
+	}
+	return renderScalar(v, inFlow, q)
+}
 
 // renderScalar writes a scalar that reads back as exactly v, for YAML 1.2 (yaml.v3) and for
-// YAML 1.1 (the Kubernetes API server). Strings are plain when that is safe, else quoted in
-// the given style (double quotes when quote is 0 or cannot hold the string). inFlow forbids the
-// flow indicators in plain strings.
-func renderScalar(v any, inFlow bool, quote yaml.Style) string {
+// YAML 1.1 (the Kubernetes API server). Strings are quoted as q asks when that can hold them,
+// plain when q allows and it is safe, else double-quoted. inFlow forbids the flow indicators
+// in plain strings.
+func renderScalar(v any, inFlow bool, q quoting) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
@@ -210,9 +263,9 @@ func renderScalar(v any, inFlow bool, quote yaml.Style) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
 		switch {
-		case quote&yaml.SingleQuotedStyle != 0 && !strings.ContainsAny(x, "\n\r") && printable(x):
+		case q == quoteSingle && !strings.ContainsAny(x, "\n\r") && isPrintable(x):
 			return "'" + strings.ReplaceAll(x, "'", "''") + "'"
-		case quote&yaml.DoubleQuotedStyle == 0 && plainSafe(x, inFlow):
+		case q != quoteDouble && q != quoteSingle && plainSafe(x, inFlow):
 			return x
 		}
 		return strconv.Quote(x)
@@ -220,7 +273,7 @@ func renderScalar(v any, inFlow bool, quote yaml.Style) string {
 	return strconv.Quote(fmt.Sprint(v))
 }
 
-func printable(s string) bool {
+func isPrintable(s string) bool {
 	for _, r := range s {
 		if !strconv.IsPrint(r) {
 			return false
@@ -238,7 +291,7 @@ var yaml11Words = map[string]bool{
 
 // plainSafe reports whether s can be written as a plain scalar and read back as the string s.
 func plainSafe(s string, inFlow bool) bool {
-	if s == "" || strings.TrimSpace(s) != s || !printable(s) || yaml11Words[s] || s == "<<" || s == "=" {
+	if s == "" || strings.TrimSpace(s) != s || !isPrintable(s) || yaml11Words[s] || s == "<<" || s == "=" {
 		return false
 	}
 	if strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`") && !(s[0] == '-' && len(s) > 1 && s[1] != ' ') {
@@ -264,21 +317,20 @@ func plainSafe(s string, inFlow bool) bool {
 	return item.Kind == yaml.ScalarNode && item.ShortTag() == "!!str" && item.Value == s
 }
 
-// quoteStyleOf is the quoting style shared by every scalar item of a list, or 0.
-func quoteStyleOf(items []*yaml.Node) yaml.Style {
-	var style yaml.Style
+// listQuoting is the quoting shared by every scalar item of a list, or the default.
+func listQuoting(items []*yaml.Node) quoting {
+	q := quoteDefault
 	for i, it := range items {
-		if it.Kind != yaml.ScalarNode {
-			return 0
+		if it.Kind != yaml.ScalarNode || it.ShortTag() != "!!str" {
+			return quoteDefault
 		}
-		s := it.Style & (yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle)
 		if i == 0 {
-			style = s
-		} else if s != style {
-			return 0
+			q = quotingOf(it)
+		} else if quotingOf(it) != q {
+			return quoteDefault
 		}
 	}
-	return style
+	return q
 }
 
 // nestValue wraps v in one mapping per key: nestValue([a b], v) is {a: {b: v}}.

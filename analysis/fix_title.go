@@ -1,0 +1,161 @@
+package analysis
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// FixTitle describes f's fix for an editor's menu, naming the field, the value and the
+// container or pod: `Set readOnlyRootFilesystem: true in container "web"`.
+func (r *Result) FixTitle(f Finding) string {
+	var root *yaml.Node
+	if f.Doc >= 0 && f.Doc < len(r.Docs) && r.Docs[f.Doc] != nil {
+		root = r.Docs[f.Doc].Doc.Root
+	}
+	var titles []string
+	for _, op := range f.Fix {
+		if t := describeOp(root, f, op); !slices.Contains(titles, t) {
+			titles = append(titles, t)
+		}
+	}
+	switch len(titles) {
+	case 0:
+		return "Fix " + f.Rule
+	case 1:
+		return titles[0]
+	case 2:
+		return titles[0] + "; " + lowerFirst(titles[1])
+	}
+	return fmt.Sprintf("%s (and %d more changes)", titles[0], len(titles)-1)
+}
+
+// FixPreferred reports whether f's fix is the one to apply without a second thought: it
+// resolves the finding with the value the rule requires. Fixes that insert a guessed value (a
+// resource amount, a UID) are offered but not preferred: the right value depends on the workload.
+func FixPreferred(f Finding) bool {
+	if !f.Fixable() {
+		return false
+	}
+	switch f.Rule {
+	case "cpu-limits", "cpu-requests", "memory-limits", "memory-requests", "run-as-high-uid":
+		return false
+	}
+	return true
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+var containerKinds = map[string]string{
+	"containers":          "container",
+	"initContainers":      "init container",
+	"ephemeralContainers": "ephemeral container",
+}
+
+// describeOp writes one operation as "Verb field[: value] in/from subject".
+func describeOp(root *yaml.Node, f Finding, op FixOp) string {
+	subject, field := opSubject(root, f, op.Path)
+	value := func(v any) string {
+		if isCollection(v) {
+			return fixStyle{keys: quotePlain, values: quotePlain}.flow(v, quotePlain)
+		}
+		return renderScalar(v, false, quotePlain)
+	}
+	fieldText := showPath(field)
+	if len(field) == 3 && field[0] == "metadata" && field[1] == "annotations" {
+		fieldText = fmt.Sprintf("annotation %v", field[2])
+	}
+	switch op.Op {
+	case "set":
+		return fmt.Sprintf("Set %s: %s in %s", fieldText, value(op.Value), subject)
+	case "add":
+		return fmt.Sprintf("Add %s to %s in %s", value(op.Value), fieldText, subject)
+	}
+	// remove: name what goes, from where
+	if len(field) > 0 {
+		if _, isIndex := field[len(field)-1].(int); isIndex {
+			what := "entry"
+			if n := nodeAt(root, f.Item, op.Path); n != nil {
+				what = entryLabel(n)
+			}
+			return fmt.Sprintf("Remove %s from %s in %s", what, showPath(field[:len(field)-1]), subject)
+		}
+	}
+	if n := nodeAt(root, f.Item, op.Path); n != nil && deref(n).Kind == yaml.ScalarNode {
+		return fmt.Sprintf("Remove %s: %s from %s", fieldText, deref(n).Value, subject)
+	}
+	return fmt.Sprintf("Remove %s from %s", fieldText, subject)
+}
+
+// opSubject splits an object-relative path into what it belongs to (a container, the pod spec,
+// the object) and the field path within that.
+func opSubject(root *yaml.Node, f Finding, path []any) (string, []any) {
+	object := fmt.Sprintf("%s %q", f.Object.Kind, f.Object.Name)
+	for i := len(path) - 2; i >= 0; i-- {
+		kind, ok := containerKinds[fmt.Sprint(path[i])]
+		if _, isIndex := path[i+1].(int); !ok || !isIndex {
+			continue
+		}
+		name := scalarString(mappingValue(nodeAt(root, f.Item, path[:i+2]), "name"))
+		field := path[i+2:]
+		if len(field) > 1 && field[0] == "securityContext" {
+			field = field[1:]
+		}
+		if name == "" {
+			return fmt.Sprintf("%s %d of %s", kind, path[i+1], object), field
+		}
+		return fmt.Sprintf("%s %q", kind, name), field
+	}
+	for i := len(path) - 3; i >= 0; i-- {
+		if path[i] == "metadata" && path[i+1] == "annotations" {
+			if i == 0 {
+				return object, path
+			}
+			return "the pod template of " + object, path[i:]
+		}
+	}
+	if f.Object.Kind == "PodSecurityPolicy" || len(path) < 2 || path[0] != "spec" {
+		return object, path
+	}
+	last := 0
+	for i, p := range path[:len(path)-1] {
+		if p == "spec" {
+			last = i
+		}
+	}
+	return "the pod spec of " + object, path[last+1:]
+}
+
+// nodeAt returns the node at item+path in root, or nil.
+func nodeAt(root *yaml.Node, item, path []any) *yaml.Node {
+	if root == nil {
+		return nil
+	}
+	full := append(slices.Clone(item), path...)
+	steps := walkPath(root, full)
+	if len(steps) != len(full) {
+		return nil
+	}
+	return steps[len(steps)-1].node
+}
+
+// entryLabel names a list entry: a scalar's value, or a mapping's name.
+func entryLabel(n *yaml.Node) string {
+	n = deref(n)
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return n.Value
+	case yaml.MappingNode:
+		if name := scalarString(mappingValue(n, "name")); name != "" {
+			return name
+		}
+	}
+	return "entry"
+}
