@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +25,8 @@ type Config struct {
 	Policies          []string              `yaml:"policies" json:"policies,omitempty"`
 	PodSpecPaths      []PodSpecPath         `yaml:"podSpecPaths" json:"podSpecPaths,omitempty"`
 	Exclude           []string              `yaml:"exclude" json:"exclude,omitempty"`
+
+	src *yaml.Node // the YAML it was parsed from, to place errors found later at their key
 }
 
 // RuleConfig tunes one rule.
@@ -57,16 +62,110 @@ const (
 	LatestKubernetesMinor = 37
 )
 
+// ConfigError is one problem in a configuration file, at a 1-based line and column (0 when
+// unknown).
+type ConfigError struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e ConfigError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// ConfigErrors are all the problems found in one configuration.
+type ConfigErrors []ConfigError
+
+func (es ConfigErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+var typeErrorLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
 // ParseConfig reads a configuration file's YAML (or JSON). Unknown keys are errors, so that a
-// typo does not silently do nothing.
+// typo does not silently do nothing. The error is ConfigErrors, each placed at its key.
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		line := 0
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if m := typeErrorLine.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		}
+		return Config{}, ConfigErrors{{Line: line, Msg: msg}}
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("config: %w", err)
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return Config{}, ConfigErrors{{Msg: err.Error()}}
+		}
+		var errs ConfigErrors
+		for _, msg := range te.Errors {
+			ce := ConfigError{Msg: msg}
+			if m := typeErrorLine.FindStringSubmatch(msg); m != nil {
+				ce.Line, _ = strconv.Atoi(m[1])
+				ce.Msg = m[2]
+				ce.Column = keyColumn(&root, ce.Line)
+			}
+			errs = append(errs, ce)
+		}
+		return Config{}, errs
 	}
-	return c, c.Validate()
+	if err := c.validate(&root); err != nil {
+		return Config{}, err
+	}
+	c.src = &root
+	return c, nil
+}
+
+// keyColumn is the column of the first key on a line, for errors that carry only a line.
+func keyColumn(n *yaml.Node, line int) int {
+	if n.Line == line {
+		return n.Column
+	}
+	for _, c := range n.Content {
+		if col := keyColumn(c, line); col > 0 {
+			return col
+		}
+	}
+	return 0
+}
+
+// nodeAt finds the key node at a path of a configuration (strings and list indexes), or the
+// deepest existing one.
+func nodeAt(root *yaml.Node, path ...any) *yaml.Node {
+	n := root
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	at := n
+	for _, step := range path {
+		switch s := step.(type) {
+		case string:
+			k, v := mappingPair(n, s)
+			if k == nil {
+				return at
+			}
+			at, n = k, v
+		case int:
+			if n == nil || n.Kind != yaml.SequenceNode || s >= len(n.Content) {
+				return at
+			}
+			at, n = n.Content[s], n.Content[s]
+		}
+	}
+	return at
 }
 
 // KubernetesMinor returns the configured minor version (1.37 -> 37), or the latest.
@@ -95,27 +194,48 @@ func parseKubernetesVersion(v string) (int, error) {
 }
 
 // Validate checks values that the YAML decoder cannot.
-func (c Config) Validate() error {
-	var errs []error
+func (c Config) Validate() error { return c.validate(nil) }
+
+// errorAt places a problem at a key of the configuration's YAML, when it came from YAML.
+func errorAt(root *yaml.Node, msg string, path ...any) ConfigError {
+	e := ConfigError{Msg: msg}
+	if n := nodeAt(root, path...); root != nil && n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	return e
+}
+
+// validate checks the values; with the configuration's YAML, each error is placed at its key.
+func (c Config) validate(root *yaml.Node) error {
+	var errs ConfigErrors
+	add := func(msg string, path ...any) { errs = append(errs, errorAt(root, msg, path...)) }
 	if c.Profile != "" && !slices.Contains(Profiles, c.Profile) {
-		errs = append(errs, fmt.Errorf("profile %q: want one of %s", c.Profile, strings.Join(Profiles, ", ")))
+		add(fmt.Sprintf("profile %q: want one of %s", c.Profile, strings.Join(Profiles, ", ")), "profile")
 	}
 	if _, err := parseKubernetesVersion(c.KubernetesVersion); err != nil {
-		errs = append(errs, err)
+		add(err.Error(), "kubernetesVersion")
 	}
-	for id, rc := range c.Rules {
-		if rc.Severity != "" {
-			if _, err := ParseSeverity(rc.Severity); err != nil {
-				errs = append(errs, fmt.Errorf("rules.%s.severity: %w", id, err))
+	for _, id := range slices.Sorted(maps.Keys(c.Rules)) {
+		if sev := c.Rules[id].Severity; sev != "" {
+			if _, err := ParseSeverity(sev); err != nil {
+				add(fmt.Sprintf("rules.%s.severity: %v", id, err), "rules", id, "severity")
 			}
 		}
 	}
 	for i, p := range c.PodSpecPaths {
 		if p.APIVersion == "" || p.Kind == "" || p.Path == "" {
-			errs = append(errs, fmt.Errorf("podSpecPaths[%d]: apiVersion, kind and path are required", i))
+			add(fmt.Sprintf("podSpecPaths[%d]: apiVersion, kind and path are required", i), "podSpecPaths", i)
 		}
 	}
-	return errors.Join(errs...)
+	for i, g := range c.Exclude {
+		if _, err := path.Match(g, ""); err != nil {
+			add(fmt.Sprintf("exclude[%d]: bad pattern %q", i, g), "exclude", i)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
 
 // profile returns the effective profile name.

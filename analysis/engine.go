@@ -59,10 +59,14 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		e.byID[r.ID] = r
 	}
-	for id := range cfg.Rules {
+	var unknown ConfigErrors
+	for _, id := range slices.Sorted(maps.Keys(cfg.Rules)) {
 		if _, ok := e.byID[id]; !ok {
-			return nil, fmt.Errorf("rules.%s: unknown rule%s", id, suggest(id, slices.Collect(maps.Keys(e.byID))))
+			unknown = append(unknown, errorAt(cfg.src, fmt.Sprintf("rules.%s: unknown rule%s", id, suggest(id, slices.Collect(maps.Keys(e.byID)))), "rules", id))
 		}
+	}
+	if len(unknown) > 0 {
+		return nil, unknown
 	}
 	e.catalog = slices.Collect(maps.Values(e.byID))
 	sortRules(e.catalog)

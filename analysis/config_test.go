@@ -1,0 +1,74 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	c, err := ParseConfig([]byte(`profile: pss-restricted
+kubernetesVersion: "1.29"
+rules:
+  cpu-limits: {enabled: false}
+  run-as-high-uid: {severity: low, params: {minUID: 20000}}
+defaults:
+  resources: {cpuLimit: "1"}
+podSpecPaths:
+  - {apiVersion: example.com/v1, kind: Worker, path: spec.template.spec}
+exclude: ["charts/**"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Profile != "pss-restricted" || c.KubernetesMinor() != 29 || *c.Rules["cpu-limits"].Enabled || c.Defaults.Resources.CPULimit != "1" || c.PodSpecPaths[0].Kind != "Worker" {
+		t.Errorf("config = %+v", c)
+	}
+	if c, err := ParseConfig(nil); err != nil || c.profile() != "default" {
+		t.Errorf("empty config: %+v, %v", c, err)
+	}
+}
+
+func TestConfigErrorsArePlaced(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, text string
+		line, col  int
+		msg        string
+	}{
+		{"unknown key", "profile: default\nrulez: {}\n", 2, 1, "field rulez not found"},
+		{"bad profile", "kubernetesVersion: \"1.30\"\nprofile: strict\n", 2, 1, `profile "strict"`},
+		{"bad version", "kubernetesVersion: \"2.0\"\n", 1, 1, "kubernetesVersion"},
+		{"bad severity", "rules:\n  cpu-limits:\n    severity: urgent\n", 3, 5, "unknown severity"},
+		{"wrong type", "rules:\n  cpu-limits:\n    enabled: maybe\n", 3, 5, "cannot unmarshal"},
+		{"incomplete podSpecPath", "podSpecPaths:\n  - {kind: Worker}\n", 2, 5, "required"},
+		{"not YAML", "profile: [\n", 1, 0, "did not find"},
+	}
+	for _, tt := range tests {
+		_, err := ParseConfig([]byte(tt.text))
+		var errs ConfigErrors
+		if !errors.As(err, &errs) || len(errs) == 0 {
+			t.Errorf("%s: err = %v, want ConfigErrors", tt.name, err)
+			continue
+		}
+		e := errs[0]
+		if e.Line != tt.line || e.Column != tt.col || !strings.Contains(e.Msg, tt.msg) {
+			t.Errorf("%s: %d:%d %q; want %d:%d containing %q", tt.name, e.Line, e.Column, e.Msg, tt.line, tt.col, tt.msg)
+		}
+	}
+}
+
+func TestUnknownRuleInConfigIsPlaced(t *testing.T) {
+	t.Parallel()
+	c, err := ParseConfig([]byte("profile: default\nrules:\n  host-pdi: {enabled: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = NewEngine(context.Background(), c)
+	var errs ConfigErrors
+	if !errors.As(err, &errs) || errs[0].Line != 3 || errs[0].Column != 3 || !strings.Contains(errs[0].Msg, `did you mean "host-pid"`) {
+		t.Errorf("err = %#v", err)
+	}
+}
