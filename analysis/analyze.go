@@ -28,7 +28,9 @@ type Result struct {
 	Findings   []Finding // every document's findings, in file offsets, sorted by position
 	Suppressed []Finding // findings silenced by a suppression, each with its Suppressed reason
 	Objects    int       // Kubernetes objects checked
-	Skipped    bool      // the file was not checked (a limit, binary content, a Helm template)
+
+	PolicyErrors []PolicyError // custom rules that failed or timed out on this file
+	Skipped      bool          // the file was not checked (a limit, binary content, a Helm template)
 
 	engine *Engine
 }
@@ -41,6 +43,8 @@ type DocResult struct {
 	Findings   []Finding // ranges relative to Doc.Text
 	Suppressed []Finding // likewise, the findings a suppression silenced
 	Err        error     // an evaluation failure (a policy bug); the findings are then incomplete
+
+	PolicyErrors []PolicyError // custom rules that failed or timed out on this document
 }
 
 // Limits that protect the process from hostile or accidental input (SPEC.md section 2).
@@ -85,7 +89,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && old.Err == nil {
 			moved := *old.Doc
 			moved.Index, moved.Offset, moved.Line = d.Index, d.Offset, d.Line
-			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings, Suppressed: old.Suppressed}
+			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings, Suppressed: old.Suppressed, PolicyErrors: old.PolicyErrors}
 			continue
 		}
 		todo = append(todo, i)
@@ -102,6 +106,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		res.Objects += len(d.Objects)
 		res.Findings = appendRebased(res.Findings, d.Findings, d.Doc)
 		res.Suppressed = appendRebased(res.Suppressed, d.Suppressed, d.Doc)
+		res.PolicyErrors = append(res.PolicyErrors, d.PolicyErrors...)
 	}
 	sortFindings(res.Findings)
 	sortFindings(res.Suppressed)
@@ -168,10 +173,11 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
 	}
 	res.Objects = d.Objects()
 	for _, obj := range res.Objects {
+		builtin := e.inspects(obj.Ref.Kind)
 		var value ast.Value
 		var err error
 		switch {
-		case e.inspects(obj.Ref.Kind):
+		case builtin || len(e.custom) > 0:
 			value, err = toValue(obj.Node)
 		case d.Aliases:
 			err = checkExpansion(obj.Node)
@@ -186,19 +192,34 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
 		if value == nil {
 			continue
 		}
-		perRule, err := e.eval(ctx, value)
-		if err != nil {
-			res.Err = fmt.Errorf("evaluating %s: %w", obj.Ref, err)
-			continue
-		}
 		var fs []Finding
-		for i, vs := range perRule {
-			rule := e.enabled[i]
+		found := func(rule Rule, vs []violation) {
 			for _, v := range vs {
 				fs = append(fs, Finding{
 					Rule: rule.ID, Severity: e.severity[rule.ID], Message: v.Message,
 					Range: d.PathRange(obj, v.Path), Object: obj.Ref, Path: v.Path, Item: obj.Path, Fix: v.Fix,
 				})
+			}
+		}
+		if builtin {
+			perRule, err := e.eval(ctx, value)
+			if err != nil {
+				res.Err = fmt.Errorf("evaluating %s: %w", obj.Ref, err)
+				continue
+			}
+			for i, vs := range perRule {
+				found(e.enabled[i], vs)
+			}
+		}
+		if len(e.custom) > 0 {
+			perRule, perrs, err := e.evalCustom(ctx, value, obj.Ref)
+			if err != nil {
+				res.Err = err
+				return res
+			}
+			res.PolicyErrors = append(res.PolicyErrors, perrs...)
+			for i, vs := range perRule {
+				found(e.custom[i].rule, vs)
 			}
 		}
 		res.Findings = append(res.Findings, dedupe(fs)...)

@@ -26,6 +26,10 @@ type Config struct {
 	PodSpecPaths      []PodSpecPath         `yaml:"podSpecPaths" json:"podSpecPaths,omitempty"`
 	Exclude           []string              `yaml:"exclude" json:"exclude,omitempty"`
 
+	// BaseDir resolves relative policy directories: the configuration file's directory, or
+	// the workspace root for editor settings.
+	BaseDir string `yaml:"-" json:"-"`
+
 	src *yaml.Node // the YAML it was parsed from, to place errors found later at their key
 }
 
@@ -142,9 +146,9 @@ func keyColumn(n *yaml.Node, line int) int {
 	return 0
 }
 
-// nodeAt finds the key node at a path of a configuration (strings and list indexes), or the
+// configKeyAt finds the key node at a path of a configuration (strings and list indexes), or the
 // deepest existing one.
-func nodeAt(root *yaml.Node, path ...any) *yaml.Node {
+func configKeyAt(root *yaml.Node, path ...any) *yaml.Node {
 	n := root
 	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
@@ -199,7 +203,7 @@ func (c Config) Validate() error { return c.validate(nil) }
 // errorAt places a problem at a key of the configuration's YAML, when it came from YAML.
 func errorAt(root *yaml.Node, msg string, path ...any) ConfigError {
 	e := ConfigError{Msg: msg}
-	if n := nodeAt(root, path...); root != nil && n != nil {
+	if n := configKeyAt(root, path...); root != nil && n != nil {
 		e.Line, e.Column = n.Line, n.Column
 	}
 	return e

@@ -38,5 +38,6 @@ func LoadConfigFile(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
+	c.BaseDir = filepath.Dir(path)
 	return c, nil
 }

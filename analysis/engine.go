@@ -26,6 +26,9 @@ type Engine struct {
 	severity map[string]Severity
 	query    rego.PreparedEvalQuery
 	kinds    map[string]bool // the kinds some rule inspects (lib.inspected_kinds); nil: all
+
+	custom       []customRule  // enabled custom rules, each with its own query and deadline
+	policyErrors []PolicyError // custom policy files that were not loaded, and why
 }
 
 // builtin holds the parsed built-in policies: they never change, so parse them once.
@@ -59,6 +62,7 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		}
 		e.byID[r.ID] = r
 	}
+	custom := e.loadCustomRules(mods)
 	var unknown ConfigErrors
 	for _, id := range slices.Sorted(maps.Keys(cfg.Rules)) {
 		if _, ok := e.byID[id]; !ok {
@@ -75,15 +79,56 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		if sev := cfg.Rules[r.ID].Severity; sev != "" {
 			e.severity[r.ID], _ = ParseSeverity(sev)
 		}
-		if r.Package != "" && e.ruleEnabled(r) {
+		if r.Package != "" && !r.Custom && e.ruleEnabled(r) {
 			e.enabled = append(e.enabled, r)
 		}
 	}
-	if err := e.prepare(ctx, mods); err != nil {
+	if err := e.prepare(ctx, mods, custom); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
+
+// loadCustomRules reads the configured policy directories into the catalog, reporting files
+// that do not parse, lack rule metadata, reuse a rule id or take over a built-in package.
+func (e *Engine) loadCustomRules(builtins map[string]*ast.Module) map[string]*ast.Module {
+	custom, errs := loadCustom(e.cfg.Policies, e.cfg.BaseDir)
+	e.policyErrors = errs
+	for _, file := range slices.Sorted(maps.Keys(custom)) {
+		m := custom[file]
+		at := PolicyError{File: file, Line: m.Package.Location.Row, Column: m.Package.Location.Col}
+		if reservedPackage(m, builtins) {
+			at.Msg = fmt.Sprintf("package %s belongs to kube-policy-ls: choose another package", m.Package.Path)
+			e.policyErrors = append(e.policyErrors, at)
+			delete(custom, file)
+			continue
+		}
+		r, ok, err := ruleFromModule(file, m)
+		switch {
+		case err != nil:
+			at.Msg = err.Error()
+		case !ok:
+			continue // a library for other custom rules
+		case e.byID[r.ID].ID != "":
+			at.Msg = fmt.Sprintf("rule id %s is already taken by %s", r.ID, e.byID[r.ID].File)
+		}
+		if at.Msg != "" {
+			e.policyErrors = append(e.policyErrors, at)
+			delete(custom, file)
+			continue
+		}
+		r.Custom = true
+		if len(r.Profiles) == 0 {
+			r.Profiles = Profiles
+		}
+		e.byID[r.ID] = r
+	}
+	return custom
+}
+
+// PolicyErrors lists the custom policy files that could not be loaded or compiled, and why.
+// The built-in rules and the other custom rules work regardless.
+func (e *Engine) PolicyErrors() []PolicyError { return slices.Clone(e.policyErrors) }
 
 // ruleEnabled applies the profile, then the per-rule switch of the configuration.
 func (e *Engine) ruleEnabled(r Rule) bool {
@@ -95,10 +140,10 @@ func (e *Engine) ruleEnabled(r Rule) bool {
 
 // prepare compiles the policies once, then prepares the query that collects the violations of
 // every enabled rule, and reads which kinds the rules inspect.
-func (e *Engine) prepare(ctx context.Context, mods map[string]*ast.Module) error {
-	compiler := ast.NewCompiler().WithEnablePrintStatements(false)
-	if compiler.Compile(mods); compiler.Failed() {
-		return fmt.Errorf("compiling policies: %w", compiler.Errors)
+func (e *Engine) prepare(ctx context.Context, mods, custom map[string]*ast.Module) error {
+	compiler, err := e.compile(mods, custom)
+	if err != nil {
+		return err
 	}
 	store := inmem.NewFromObject(map[string]any{"kubepolicy": map[string]any{"config": e.cfg.regoData()}})
 	refs := make([]string, len(e.enabled))
@@ -129,7 +174,54 @@ func (e *Engine) prepare(ctx context.Context, mods map[string]*ast.Module) error
 			}
 		}
 	}
+	for _, file := range slices.Sorted(maps.Keys(custom)) {
+		r, ok, _ := ruleFromModule(file, custom[file])
+		if !ok || !e.ruleEnabled(e.byID[r.ID]) {
+			continue
+		}
+		pq, err := rego.New(
+			rego.Query(r.Package+".violations"),
+			rego.Compiler(compiler), rego.Store(store), rego.SetRegoVersion(ast.RegoV1),
+		).PrepareForEval(ctx)
+		if err != nil {
+			e.policyErrors = append(e.policyErrors, astErrors(file, err)...)
+			continue
+		}
+		e.custom = append(e.custom, customRule{rule: e.byID[r.ID], query: pq, line: violationsLine(custom[file])})
+	}
 	return nil
+}
+
+// compile compiles the built-in and custom modules against the sandbox's capabilities. A
+// custom file that does not compile is reported and left out, and the rest compiled again; a
+// built-in that does not compile is a bug, and fatal.
+func (e *Engine) compile(mods, custom map[string]*ast.Module) (*ast.Compiler, error) {
+	for {
+		all := maps.Clone(mods)
+		maps.Copy(all, custom)
+		compiler := ast.NewCompiler().WithEnablePrintStatements(false).WithCapabilities(sandboxCapabilities())
+		if compiler.Compile(all); !compiler.Failed() {
+			return compiler, nil
+		}
+		dropped := false
+		for _, pe := range astErrors("", compiler.Errors) {
+			if _, ok := custom[pe.File]; ok {
+				e.policyErrors = append(e.policyErrors, pe)
+				delete(custom, pe.File)
+				delete(e.byID, ruleIDOf(pe.File, all[pe.File]))
+				dropped = true
+			}
+		}
+		if !dropped {
+			return nil, fmt.Errorf("compiling policies: %w", compiler.Errors)
+		}
+	}
+}
+
+// ruleIDOf is the rule id a module declares, or "".
+func ruleIDOf(file string, m *ast.Module) string {
+	r, _, _ := ruleFromModule(file, m)
+	return r.ID
 }
 
 // inspects reports whether any enabled rule looks at objects of this kind; nil kinds (no

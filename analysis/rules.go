@@ -24,6 +24,7 @@ type Rule struct {
 	Fix         string   `json:"fix"`
 	Package     string   `json:"-"` // the Rego package, e.g. data.kubepolicy.rules.cpu_limits
 	File        string   `json:"file,omitempty"`
+	Custom      bool     `json:"custom,omitempty"` // from a configured policy directory
 }
 
 // Profiles are the rule sets a user can choose.

@@ -85,6 +85,13 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			code = 2
 		}
 	}
+	// a broken custom policy is a configuration error: report it like a compiler would
+	if perrs := policyErrors(engines, results); len(perrs) > 0 {
+		for _, pe := range perrs {
+			fmt.Fprintf(stderr, "%s: error: %s\n", fmt.Sprintf("%s:%d:%d", pe.File, pe.Line, pe.Column), pe.Msg)
+		}
+		code = 2
+	}
 	rep := report{results: results, engines: engines, stdout: stdout, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
 	switch opts.format {
 	case "json":
@@ -147,6 +154,29 @@ func checkOne(ctx context.Context, src source, stdin io.Reader, engines *engineC
 	return c
 }
 
+// policyErrors gathers the custom policy problems of every engine and file, once each.
+func policyErrors(engines *engineCache, results []checked) []analysis.PolicyError {
+	seen := map[analysis.PolicyError]bool{}
+	var out []analysis.PolicyError
+	add := func(pes []analysis.PolicyError) {
+		for _, pe := range pes {
+			if !seen[pe] {
+				seen[pe] = true
+				out = append(out, pe)
+			}
+		}
+	}
+	for _, e := range engines.all() {
+		add(e.PolicyErrors())
+	}
+	for _, r := range results {
+		if r.result != nil {
+			add(r.result.PolicyErrors)
+		}
+	}
+	return out
+}
+
 // failing reports whether any finding reaches the threshold.
 func failing(results []checked, threshold analysis.Severity) bool {
 	for _, r := range results {
@@ -205,6 +235,19 @@ func (c *engineCache) forDir(ctx context.Context, dir string) (*analysis.Engine,
 		e.engine, e.err = analysis.NewEngine(ctx, cfg)
 	})
 	return e.engine, e.err
+}
+
+// all returns every engine built so far.
+func (c *engineCache) all() []*analysis.Engine {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*analysis.Engine
+	for _, e := range c.byCf {
+		if e.engine != nil {
+			out = append(out, e.engine)
+		}
+	}
+	return out
 }
 
 // any returns some engine, for the rule catalog of reports (every engine has the same one).

@@ -305,3 +305,46 @@ func TestCheckSuppressed(t *testing.T) {
 		t.Errorf("SARIF lacks the suppression:\n%s", sarif)
 	}
 }
+
+func TestCheckCustomPolicy(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		".kube-policy.yaml": "profile: pss-baseline\npolicies: [policy]\n",
+		"pod.yaml":          privilegedPod,
+		"policy/team.rego": `# METADATA
+# title: Pods must carry a team label
+# description: Every workload needs an owner to page.
+# custom:
+#   id: team-label
+#   severity: low
+package acme.team_label
+
+violations contains v if {
+	input.kind == "Pod"
+	not input.metadata.labels.team
+	v := {"path": ["metadata"], "message": "pod has no team label"}
+}
+`,
+		"policy/broken.rego": "package acme.broken\n\nviolations contains v if {\n",
+	}
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, stderr := runCLI(t, "", "check", "--color", "never", filepath.Join(dir, "pod.yaml"))
+	if code != 2 {
+		t.Errorf("a broken policy file: exit %d, want 2", code)
+	}
+	if !strings.Contains(stderr, filepath.Join(dir, "policy", "broken.rego")+":") || !strings.Contains(stderr, "error:") {
+		t.Errorf("stderr lacks the broken policy's position:\n%s", stderr)
+	}
+	if !strings.Contains(out, "low team-label: pod has no team label") || !strings.Contains(out, "privileged-container") {
+		t.Errorf("custom and built-in findings expected:\n%s", out)
+	}
+}
