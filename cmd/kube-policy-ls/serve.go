@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/kube-policy-ls/kube-policy-ls/lsp"
+)
+
+func init() {
+	commands["serve"] = command{"run the language server on stdin and stdout", runServe}
+}
+
+// serveMemoryLimit is the heap size past which the garbage collector works harder, so that
+// the server stays small with many large files open (unless GOMEMLIMIT says otherwise).
+const serveMemoryLimit = 96 << 20
+
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: kube-policy-ls serve [flags]\n\nRuns the language server over stdin and stdout (LSP base protocol).\n\nFlags:")
+		fl.PrintDefaults()
+	}
+	logFile := fl.String("log-file", "", "append logs to this file instead of writing them to stderr")
+	logLevel := fl.String("log-level", "info", "log level: debug, info, warn or error")
+	fl.Bool("stdio", true, "use stdin and stdout (the only transport; accepted because clients pass it)")
+	fl.Int("clientProcessId", 0, "accepted for compatibility with clients that pass it; unused")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "kube-policy-ls serve: unexpected argument %q\n", fl.Arg(0))
+		return 2
+	}
+	level, err := zapcore.ParseLevel(*logLevel)
+	if err != nil {
+		fmt.Fprintf(stderr, "kube-policy-ls serve: --log-level: %v\n", err)
+		return 2
+	}
+	sink := zapcore.AddSync(stderr)
+	if *logFile != "" {
+		f, err := os.OpenFile(*logFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "kube-policy-ls serve: --log-file: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		sink = zapcore.AddSync(f)
+	}
+	encoder := zap.NewDevelopmentEncoderConfig()
+	encoder.EncodeTime = zapcore.ISO8601TimeEncoder
+	logger := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(encoder), zapcore.Lock(sink), level))
+	defer func() { _ = logger.Sync() }()
+
+	// stdout carries the protocol only: whatever else would print to it goes to stderr.
+	if stdout == io.Writer(os.Stdout) {
+		os.Stdout = os.Stderr
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemoryLimit)
+	}
+	logger.Info("kube-policy-ls serve", zap.String("version", version), zap.Int("pid", os.Getpid()))
+	return lsp.Serve(context.Background(), stdio{stdin, stdout}, lsp.Options{Logger: logger, Version: version})
+}
+
+// stdio joins stdin and stdout into the connection's stream.
+type stdio struct {
+	io.Reader
+	io.Writer
+}
+
+func (s stdio) Close() error {
+	if c, ok := s.Reader.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}

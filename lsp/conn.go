@@ -1,0 +1,292 @@
+package lsp
+
+// The connection wiring: everything that knows about go.lsp.dev/jsonrpc2 lives in this file,
+// so the library could be swapped without touching the handlers (DESIGN.md, "The LSP
+// libraries"). protocol.NewServer is not used: it runs every message concurrently and applies
+// didChange notifications out of order.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.uber.org/zap"
+)
+
+// Serve runs the language server on rwc (stdin and stdout, or one end of a pipe) until the
+// client sends exit or closes the stream, and returns the exit code the protocol prescribes:
+// 0 after shutdown and exit, 1 otherwise.
+func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) int {
+	s := NewServer(opts)
+	conn := jsonrpc2.NewConn(tolerantStream{jsonrpc2.NewStream(rwc), s.log}, jsonrpc2.WithCodec(codec{}))
+	s.connect(conn, protocol.ClientDispatcher(conn))
+	conn.Go(ctx, handler(s))
+	select {
+	case <-s.exited:
+	case <-conn.Done():
+		if err := conn.Err(); err != nil {
+			s.log.Error("connection failed", zap.Error(err))
+		}
+	case <-ctx.Done():
+	}
+	s.stop()
+	// Close waits for the read loop, which a blocking read of stdin may hold forever after
+	// exit: give it a moment, then leave anyway (the process is about to end).
+	closed := make(chan struct{})
+	go func() { _ = conn.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(time.Second):
+	}
+	return s.exitCode()
+}
+
+// handler is the chain every incoming message goes through, outermost first:
+//
+//   - resilient: a panic, or a notification that fails (bad params, a handler error), becomes
+//     a log line instead of ending the connection, as jsonrpc2 v1 otherwise does. It is
+//     outermost so that a malformed $/cancelRequest is covered too.
+//   - protocol.CancelHandler: $/cancelRequest cancels the context of the named request.
+//   - asyncCalls: requests run concurrently and can be cancelled; notifications stay inline, in
+//     wire order, so that didOpen/didChange/didClose are applied exactly as sent.
+//   - lifecycle: initialized, shutdown and exit, whose params may be absent or null; requests
+//     before initialize or after shutdown; unknown methods.
+//   - protocol.ServerHandler: decodes params and calls the router.
+func handler(s *Server) jsonrpc2.Handler {
+	return resilient(s, protocol.CancelHandler(asyncCalls(lifecycle(s, protocol.ServerHandler(router{s: s}, jsonrpc2.MethodNotFoundHandler)))))
+}
+
+func resilient(s *Server, next jsonrpc2.Handler) jsonrpc2.Handler {
+	return func(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("handler panicked", zap.String("method", req.Method()), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+				result, err = nil, jsonrpc2.Errorf(jsonrpc2.InternalError, "kube-policy-ls: %s failed: %v", req.Method(), r)
+			}
+			if err != nil && !req.IsCall() {
+				s.log.Warn("notification failed", zap.String("method", req.Method()), zap.Error(err))
+				err = nil
+			}
+		}()
+		return next(ctx, req)
+	}
+}
+
+// asyncCalls releases requests from the read loop (jsonrpc2.Async, exactly once) before
+// anything else runs: they may then call back into the client, and their pooled context may
+// be derived from (CancelHandler does). Notifications are not released: they run inline.
+func asyncCalls(next jsonrpc2.Handler) jsonrpc2.Handler {
+	return func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		if req.IsCall() {
+			jsonrpc2.Async(ctx)
+		}
+		return next(ctx, req)
+	}
+}
+
+func lifecycle(s *Server, next jsonrpc2.Handler) jsonrpc2.Handler {
+	return func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		switch method := req.Method(); method {
+		case protocol.MethodInitialized:
+			s.initialized()
+			return nil, nil
+		case protocol.MethodShutdown:
+			return nil, s.shutdown()
+		case protocol.MethodExit:
+			s.exit()
+			return nil, nil
+		default:
+			if err := s.admit(method, req.IsCall()); err != nil {
+				if req.IsCall() {
+					return nil, err
+				}
+				return nil, nil
+			}
+		}
+		return next(ctx, req)
+	}
+}
+
+// router adapts the Server to protocol.Server for protocol.ServerHandler. Notification
+// handlers get no context: theirs is pooled by jsonrpc2 and dies with the call.
+type router struct {
+	protocol.UnimplementedServer
+	s *Server
+}
+
+func (r router) Initialize(ctx context.Context, p *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+	return r.s.initialize(ctx, p)
+}
+
+func (r router) DidOpen(_ context.Context, p *protocol.DidOpenTextDocumentParams) error {
+	r.s.didOpen(p)
+	return nil
+}
+
+func (r router) DidChange(_ context.Context, p *protocol.DidChangeTextDocumentParams) error {
+	r.s.didChange(p)
+	return nil
+}
+
+func (r router) DidSave(_ context.Context, p *protocol.DidSaveTextDocumentParams) error {
+	r.s.didSave(p)
+	return nil
+}
+
+func (r router) DidClose(_ context.Context, p *protocol.DidCloseTextDocumentParams) error {
+	r.s.didClose(p)
+	return nil
+}
+
+func (r router) DidChangeConfiguration(_ context.Context, p *protocol.DidChangeConfigurationParams) error {
+	r.s.didChangeConfiguration(p)
+	return nil
+}
+
+func (r router) DidChangeWatchedFiles(_ context.Context, p *protocol.DidChangeWatchedFilesParams) error {
+	r.s.didChangeWatchedFiles(p)
+	return nil
+}
+
+func (r router) Hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+	return r.s.hover(ctx, p)
+}
+
+func (r router) Diagnostic(ctx context.Context, p *protocol.DocumentDiagnosticParams) (protocol.DocumentDiagnosticReport, error) {
+	return r.s.pullDiagnostics(ctx, p)
+}
+
+func (r router) CodeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
+	actions, err := r.s.codeAction(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]protocol.CommandOrCodeAction, len(actions))
+	for i := range actions {
+		out[i] = &actions[i]
+	}
+	return out, nil
+}
+
+func (r router) CodeActionResolve(ctx context.Context, p *protocol.CodeAction) (*protocol.CodeAction, error) {
+	return r.s.resolveCodeAction(ctx, p)
+}
+
+func (r router) ExecuteCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+	result, err := r.s.executeCommand(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	b, err := protocol.Marshal(result)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the result of %s: %w", p.Command, err)
+	}
+	return protocol.LSPAny(b), nil
+}
+
+// handledMethods are the methods the router serves; lifecycle answers the others.
+var handledMethods = map[string]bool{
+	protocol.MethodInitialize:                      true,
+	protocol.MethodTextDocumentDidOpen:             true,
+	protocol.MethodTextDocumentDidChange:           true,
+	protocol.MethodTextDocumentDidSave:             true,
+	protocol.MethodTextDocumentDidClose:            true,
+	protocol.MethodWorkspaceDidChangeConfiguration: true,
+	protocol.MethodWorkspaceDidChangeWatchedFiles:  true,
+	protocol.MethodTextDocumentHover:               true,
+	protocol.MethodTextDocumentDiagnostic:          true,
+	protocol.MethodTextDocumentCodeAction:          true,
+	protocol.MethodCodeActionResolve:               true,
+	protocol.MethodWorkspaceExecuteCommand:         true,
+}
+
+// codec encodes params and results with protocol's union-aware Marshal and Unmarshal.
+type codec struct{}
+
+func (codec) Marshal(v any) ([]byte, error) {
+	switch m := v.(type) {
+	case jsonrpc2.RawMessage:
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	case json.RawMessage:
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	}
+	return protocol.Marshal(v)
+}
+
+func (codec) Unmarshal(data []byte, v any) error {
+	switch p := v.(type) {
+	case *jsonrpc2.RawMessage:
+		*p = append(jsonrpc2.RawMessage(nil), data...)
+		return nil
+	case *json.RawMessage:
+		*p = append(json.RawMessage(nil), data...)
+		return nil
+	}
+	return protocol.Unmarshal(data, v)
+}
+
+// tolerantStream answers a frame that is not a JSON-RPC message with an error response and
+// reads on: jsonrpc2 v1 would end the connection. A broken header (no Content-Length) cannot
+// be resynchronised and still ends it.
+type tolerantStream struct {
+	jsonrpc2.Stream
+	log *zap.Logger
+}
+
+type frameReader interface {
+	ReadFrame(ctx context.Context) ([]byte, int64, error)
+}
+
+func (t tolerantStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
+	fr, ok := t.Stream.(frameReader)
+	if !ok {
+		return t.Stream.Read(ctx)
+	}
+	for {
+		frame, n, err := fr.ReadFrame(ctx)
+		if err != nil {
+			return nil, 0, err
+		}
+		msg, err := jsonrpc2.DecodeMessage(frame)
+		if err == nil {
+			return msg, n, nil
+		}
+		t.log.Warn("malformed message", zap.Error(err), zap.ByteString("frame", frame[:min(len(frame), 200)]))
+		if id, answer := malformedID(frame); answer {
+			if _, werr := t.Stream.Write(ctx, jsonrpc2.NewResponse(id, nil, err)); werr != nil {
+				return nil, 0, werr
+			}
+		}
+	}
+}
+
+// malformedID is the id to answer a malformed frame with: the request's own id when one can be
+// read, null when the frame is not a JSON object at all. A malformed response, or a
+// notification, gets no answer.
+func malformedID(frame []byte) (jsonrpc2.ID, bool) {
+	var probe struct {
+		ID     any             `json:"id"`
+		Method json.RawMessage `json:"method"`
+	}
+	if err := json.Unmarshal(frame, &probe); err != nil {
+		return jsonrpc2.ID{}, true // not JSON, or not an object (a batch)
+	}
+	switch id := probe.ID.(type) {
+	case float64:
+		return jsonrpc2.NewNumberID(int64(id)), probe.Method != nil
+	case string:
+		return jsonrpc2.NewStringID(id), probe.Method != nil
+	}
+	return jsonrpc2.ID{}, false
+}

@@ -1,0 +1,249 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"go.lsp.dev/protocol"
+	"go.uber.org/zap"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// Diagnostics are computed per document, on a goroutine, for the document's latest
+// generation only: an edit cancels the analysis of the previous text and schedules its own
+// after a short delay (none after didOpen and didSave, or when a request needs the result).
+// The analysis reuses the previous result, so only the YAML documents whose text changed are
+// parsed and evaluated again. A result is kept only if the document has not moved on, and
+// published only if it differs from what the client already has.
+
+// defaultDebounce is the delay between an edit and its analysis unless debounceMs is set: it
+// gathers the changes of a burst (a paste, an editor's auto-edits) without being felt.
+const defaultDebounce = 30 * time.Millisecond
+
+func (s *Server) debounceLocked() time.Duration {
+	if ms := s.config.editor.DebounceMs; ms != nil {
+		return time.Duration(*ms) * time.Millisecond
+	}
+	return defaultDebounce
+}
+
+// scheduleLocked arranges the analysis of d's current generation after delay, and cancels the
+// analysis of an older one. Called with s.mu held.
+func (s *Server) scheduleLocked(d *document, delay time.Duration) {
+	if d.run != nil && d.run.gen != d.gen {
+		d.run.cancel()
+		d.run = nil
+	}
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	if d.done || d.closed || s.state != running {
+		return
+	}
+	if delay <= 0 {
+		s.startLocked(d)
+		return
+	}
+	gen := d.gen
+	d.timer = time.AfterFunc(delay, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if d.gen == gen && !d.closed && !d.done && s.state == running {
+			d.timer = nil
+			s.startLocked(d)
+		}
+	})
+}
+
+// startLocked starts analysing d's current generation now, unless that is under way, and
+// returns the run. Called with s.mu held.
+func (s *Server) startLocked(d *document) *run {
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	if d.run != nil {
+		if d.run.gen == d.gen {
+			return d.run
+		}
+		d.run.cancel()
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	r := &run{gen: d.gen, cancel: cancel, done: make(chan struct{})}
+	d.run = r
+	j := job{
+		uri: string(d.uri), path: d.path, kind: d.kind, configPath: d.configPath, outOfSync: d.outOfSync,
+		mapper: d.mapper, prev: d.cache, enc: s.enc, severities: s.config.editor.severities(),
+	}
+	go s.analyze(ctx, d, r, j)
+	return r
+}
+
+// job is what an analysis needs of a document, copied when it starts.
+type job struct {
+	uri, path  string
+	kind       docKind
+	configPath string
+	outOfSync  bool
+	mapper     *analysis.Mapper
+	prev       *analysis.Result
+	enc        analysis.Encoding
+	severities severityMap
+}
+
+func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
+	defer close(r.done)
+	defer r.cancel()
+	start := time.Now()
+	res, engine, diags, err := s.check(ctx, j)
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.log.Error("analysis failed", zap.String("uri", j.uri), zap.Error(err))
+		}
+		s.mu.Lock()
+		if d.run == r {
+			d.run = nil
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Lock()
+	if d.run == r {
+		d.run = nil
+	}
+	if res != nil && (d.cache == nil || r.gen >= d.cacheGen) {
+		d.cache, d.cacheGen = res, r.gen
+	}
+	current := d.gen == r.gen && !d.closed
+	if current {
+		d.done, d.result, d.engine, d.diags = true, res, engine, diags
+	}
+	publish := current && !s.pull && j.kind != kindOther
+	s.mu.Unlock()
+	s.log.Debug("analysed", zap.String("uri", j.uri), zap.Uint64("gen", r.gen), zap.Bool("current", current),
+		zap.Int("diagnostics", len(diags)), zap.Duration("took", time.Since(start)))
+	if publish {
+		s.publish(d, r.gen, diags)
+	}
+}
+
+// check analyses one generation of a document. The result is nil for a document that is not
+// checked; the error is only a cancellation.
+func (s *Server) check(ctx context.Context, j job) (*analysis.Result, *analysis.Engine, []protocol.Diagnostic, error) {
+	none := []protocol.Diagnostic{}
+	switch {
+	case j.kind == kindOther || j.outOfSync:
+		return nil, nil, none, nil
+	case j.kind == kindConfig:
+		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil
+	}
+	slot, err := s.engineSlotFor(ctx, j.configPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if slot.engine == nil || slot.excludes(j.path) {
+		return nil, slot.engine, none, nil
+	}
+	path := j.path
+	if path == "" {
+		path = j.uri
+	}
+	res, err := slot.engine.Reanalyze(ctx, analysis.Input{Path: path, Text: j.mapper.Text(), Helm: j.kind == kindHelm}, j.mapper, j.prev)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res.Compact()
+	return res, slot.engine, toDiagnostics(res, slot.engine, j.enc, j.severities), nil
+}
+
+// publish sends d's diagnostics of generation gen, unless the document has moved on since or
+// the client has them already.
+func (s *Server) publish(d *document, gen uint64, diags []protocol.Diagnostic) {
+	body, err := protocol.Marshal(diags)
+	if err != nil {
+		s.log.Error("encoding diagnostics", zap.Error(err))
+		return
+	}
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
+	s.mu.Lock()
+	current, version := d.gen == gen && !d.closed, d.version
+	s.mu.Unlock()
+	if !current || (d.published != nil && bytes.Equal(body, d.published)) {
+		return
+	}
+	d.published = body
+	if err := s.client.PublishDiagnostics(s.ctx, &protocol.PublishDiagnosticsParams{
+		URI: d.uri, Version: protocol.NewOptional(version), Diagnostics: diags,
+	}); err != nil {
+		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(d.uri)), zap.Error(err))
+	}
+}
+
+// clearDiagnostics removes a closed document's diagnostics from the client.
+func (s *Server) clearDiagnostics(d *document) {
+	s.publishMu.Lock()
+	defer s.publishMu.Unlock()
+	if d.published == nil {
+		return
+	}
+	d.published = nil
+	if err := s.client.PublishDiagnostics(s.ctx, &protocol.PublishDiagnosticsParams{URI: d.uri, Diagnostics: []protocol.Diagnostic{}}); err != nil {
+		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(d.uri)), zap.Error(err))
+	}
+}
+
+// pullDiagnostics answers textDocument/diagnostic with the analysis of the document's latest
+// text.
+func (s *Server) pullDiagnostics(ctx context.Context, p *protocol.DocumentDiagnosticParams) (protocol.DocumentDiagnosticReport, error) {
+	snap, err := s.snapshot(ctx, p.TextDocument.URI)
+	if err != nil {
+		return nil, protocol.ErrRequestCancelled
+	}
+	diags := []protocol.Diagnostic{}
+	if snap != nil && snap.Diags != nil {
+		diags = snap.Diags
+	}
+	body, err := protocol.Marshal(diags)
+	if err != nil {
+		return nil, fmt.Errorf("encoding diagnostics: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write(body)
+	id := fmt.Sprintf("%016x", h.Sum64())
+	if p.PreviousResultID != nil && *p.PreviousResultID == id {
+		return &protocol.RelatedUnchangedDocumentDiagnosticReport{
+			UnchangedDocumentDiagnosticReport: protocol.UnchangedDocumentDiagnosticReport{Kind: "unchanged", ResultID: id},
+		}, nil
+	}
+	return &protocol.RelatedFullDocumentDiagnosticReport{
+		FullDocumentDiagnosticReport: protocol.FullDocumentDiagnosticReport{Kind: "full", ResultID: &id, Items: diags},
+	}, nil
+}
+
+// reanalyzeAll starts over the analysis of every open document, after a configuration change.
+func (s *Server) reanalyzeAll() {
+	s.mu.Lock()
+	for _, d := range s.docs {
+		if d.kind == kindManifest || d.kind == kindHelm {
+			d.changed()
+			s.scheduleLocked(d, 0)
+		}
+	}
+	pull := s.pull
+	refresh := s.caps.Workspace != nil && s.caps.Workspace.Diagnostics != nil && isTrue(s.caps.Workspace.Diagnostics.RefreshSupport)
+	s.mu.Unlock()
+	if pull && refresh {
+		ctx, cancel := context.WithTimeout(s.ctx, clientCallTimeout)
+		defer cancel()
+		if err := s.client.DiagnosticRefresh(ctx); err != nil {
+			s.log.Warn("workspace/diagnostic/refresh failed", zap.Error(err))
+		}
+	}
+}

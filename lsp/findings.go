@@ -1,0 +1,108 @@
+package lsp
+
+import (
+	"encoding/json"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// rulesDocURL is where each rule's documentation lives; the rule id is the anchor.
+const rulesDocURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
+
+// diagnosticData is the data of every diagnostic: what a code action needs to find the
+// finding again in the document's latest analysis.Result (findFinding).
+type diagnosticData struct {
+	Rule    string `json:"rule"`
+	Doc     int    `json:"doc"` // Finding.Doc: the index of the YAML document in the file
+	Key     string `json:"key"` // findingKey
+	Fixable bool   `json:"fixable,omitempty"`
+}
+
+// findingKey identifies a finding across analyses of a file: its rule, its YAML document,
+// where its object sits in the document (a List item) and the JSON path it reports.
+func findingKey(f *analysis.Finding) string {
+	b, _ := json.Marshal([]any{f.Rule, f.Doc, f.Item, f.Path})
+	return string(b)
+}
+
+// findFinding returns the finding of res with the given key.
+func findFinding(res *analysis.Result, key string) (analysis.Finding, bool) {
+	if res == nil {
+		return analysis.Finding{}, false
+	}
+	for i := range res.Findings {
+		if findingKey(&res.Findings[i]) == key {
+			return res.Findings[i], true
+		}
+	}
+	return analysis.Finding{}, false
+}
+
+// decodeDiagnosticData reads the data of one of the server's diagnostics.
+func decodeDiagnosticData(d protocol.Diagnostic) (diagnosticData, bool) {
+	var data diagnosticData
+	if len(d.Data) == 0 || json.Unmarshal(d.Data, &data) != nil || data.Key == "" {
+		return diagnosticData{}, false
+	}
+	return data, true
+}
+
+// toDiagnostics turns a result's findings into diagnostics, positions in enc.
+func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc analysis.Encoding, sev severityMap) []protocol.Diagnostic {
+	out := make([]protocol.Diagnostic, 0, len(res.Findings))
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		data, _ := json.Marshal(diagnosticData{Rule: f.Rule, Doc: f.Doc, Key: findingKey(f), Fixable: f.Fixable()})
+		out = append(out, protocol.Diagnostic{
+			Range:           toRange(res.Mapper, f.Range, enc),
+			Severity:        sev.of(f.Severity),
+			Code:            protocol.String(f.Rule),
+			CodeDescription: protocol.CodeDescription{Href: uri.URI(rulesDocURL + "#" + f.Rule)},
+			Source:          protocol.NewOptional(Name),
+			Message:         protocol.String(f.Message),
+			Data:            protocol.LSPAny(data),
+		})
+	}
+	return out
+}
+
+// toRange converts a byte range of m's text to an LSP range.
+func toRange(m *analysis.Mapper, r analysis.Range, enc analysis.Encoding) protocol.Range {
+	return protocol.Range{Start: toPosition(m.Pos(r.Start, enc)), End: toPosition(m.Pos(r.End, enc))}
+}
+
+func toPosition(p analysis.Pos) protocol.Position {
+	return protocol.Position{Line: uint32(p.Line), Character: uint32(p.Col)}
+}
+
+// severityMap gives the LSP severity of each finding severity.
+type severityMap map[analysis.Severity]protocol.DiagnosticSeverity
+
+// defaultSeverities is SPEC.md's mapping: critical and high are errors, medium warnings, low
+// (and the engine's notices) information.
+var defaultSeverities = severityMap{
+	analysis.Critical: protocol.DiagnosticSeverityError,
+	analysis.High:     protocol.DiagnosticSeverityError,
+	analysis.Medium:   protocol.DiagnosticSeverityWarning,
+	analysis.Low:      protocol.DiagnosticSeverityInformation,
+	analysis.Info:     protocol.DiagnosticSeverityInformation,
+}
+
+func (m severityMap) of(s analysis.Severity) protocol.DiagnosticSeverity {
+	if v, ok := m[s]; ok {
+		return v
+	}
+	return defaultSeverities[s]
+}
+
+// lspSeverities are the names accepted in the diagnosticSeverity setting.
+var lspSeverities = map[string]protocol.DiagnosticSeverity{
+	"error":       protocol.DiagnosticSeverityError,
+	"warning":     protocol.DiagnosticSeverityWarning,
+	"information": protocol.DiagnosticSeverityInformation,
+	"info":        protocol.DiagnosticSeverityInformation,
+	"hint":        protocol.DiagnosticSeverityHint,
+}

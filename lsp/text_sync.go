@@ -1,0 +1,167 @@
+package lsp
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"go.lsp.dev/protocol"
+	"go.uber.org/zap"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// The document store follows the client's text exactly: didOpen, then didChange notifications
+// applied in wire order (the connection runs notifications inline), each with its changes
+// applied in order. An edit that does not fit the text is refused rather than guessed at: the
+// document is then out of sync, its diagnostics are cleared, and it stays so until the client
+// sends the whole text (a full change, the text on save, or reopening).
+
+func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
+	item := p.TextDocument
+	path := uriPath(item.URI)
+	d := &document{
+		uri:        item.URI,
+		path:       path,
+		languageID: string(item.LanguageID),
+		kind:       classify(string(item.LanguageID), path),
+		version:    item.Version,
+		mapper:     analysis.NewMapper(item.Text),
+	}
+	if d.kind == kindManifest || d.kind == kindHelm {
+		d.configPath = s.configPathFor(filepath.Dir(path))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.docs[item.URI]; old != nil {
+		s.log.Info("didOpen of an open document: its text is replaced", zap.String("uri", string(item.URI)))
+		old.closed = true
+		old.stopLocked()
+	}
+	s.docs[item.URI] = d
+	s.scheduleLocked(d, 0)
+}
+
+func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, version := p.TextDocument.URI, p.TextDocument.Version
+	d := s.docs[u]
+	if d == nil {
+		s.log.Warn("didChange of a document that is not open: ignored", zap.String("uri", string(u)))
+		return
+	}
+	if version <= d.version {
+		s.log.Warn("didChange with a stale version: ignored", zap.String("uri", string(u)), zap.Int32("version", version), zap.Int32("current", d.version))
+		return
+	}
+	wasOutOfSync := d.outOfSync
+	m, outOfSync, err := applyChanges(d.mapper, p.ContentChanges, s.enc, d.outOfSync)
+	d.mapper, d.outOfSync, d.version = m, outOfSync, version
+	d.changed()
+	if err != nil {
+		msg := fmt.Sprintf("%s version %d: %v; its diagnostics are paused until the editor sends the whole text (save or reopen the file)", u, version, err)
+		go s.logToClient(protocol.MessageTypeWarning, "edit refused: "+msg)
+		if !wasOutOfSync {
+			go s.showMessage(protocol.MessageTypeWarning, "kube-policy-ls lost track of "+filepath.Base(d.path)+": save or reopen it to see its diagnostics again.")
+		}
+		s.scheduleLocked(d, 0)
+		return
+	}
+	if wasOutOfSync && !outOfSync {
+		s.log.Info("document back in sync", zap.String("uri", string(u)), zap.Int32("version", version))
+	}
+	s.scheduleLocked(d, s.debounceLocked())
+}
+
+// applyChanges applies a didChange's changes in order to the text of m. While outOfSync,
+// partial changes are skipped until a whole text arrives. A change that does not fit the text
+// stops the rest and leaves the document out of sync.
+func applyChanges(m *analysis.Mapper, changes []protocol.TextDocumentContentChangeEvent, enc analysis.Encoding, outOfSync bool) (*analysis.Mapper, bool, error) {
+	for i, c := range changes {
+		switch c := c.(type) {
+		case *protocol.TextDocumentContentChangeWholeDocument:
+			m, outOfSync = analysis.NewMapper(c.Text), false
+		case *protocol.TextDocumentContentChangePartial:
+			if outOfSync {
+				continue
+			}
+			next, err := applyChange(m, c, enc)
+			if err != nil {
+				return m, true, fmt.Errorf("change %d of %d: %w", i+1, len(changes), err)
+			}
+			m = next
+		default:
+			return m, true, fmt.Errorf("change %d of %d is empty", i+1, len(changes))
+		}
+	}
+	return m, outOfSync, nil
+}
+
+func applyChange(m *analysis.Mapper, c *protocol.TextDocumentContentChangePartial, enc analysis.Encoding) (*analysis.Mapper, error) {
+	start, err := offsetOf(m, c.Range.Start, enc)
+	if err != nil {
+		return nil, fmt.Errorf("range start: %w", err)
+	}
+	end, err := offsetOf(m, c.Range.End, enc)
+	if err != nil {
+		return nil, fmt.Errorf("range end: %w", err)
+	}
+	if end < start {
+		return nil, errors.New("range ends before it starts")
+	}
+	return m.Replace(start, end, c.Text)
+}
+
+// offsetOf converts a client position to a byte offset of m's text. The position just past
+// the last line (line = line count, character 0), which some clients use for the end of the
+// text, is accepted as such.
+func offsetOf(m *analysis.Mapper, p protocol.Position, enc analysis.Encoding) (int, error) {
+	if int(p.Line) == m.LineCount() && p.Character == 0 {
+		return len(m.Text()), nil
+	}
+	return m.Offset(analysis.Pos{Line: int(p.Line), Col: int(p.Character)}, enc)
+}
+
+func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
+	s.mu.Lock()
+	u := p.TextDocument.URI
+	d := s.docs[u]
+	if d == nil {
+		s.mu.Unlock()
+		s.log.Warn("didSave of a document that is not open: ignored", zap.String("uri", string(u)))
+		return
+	}
+	if p.Text != nil && *p.Text != d.mapper.Text() {
+		s.log.Warn("saved text differs from the document: taking the saved text", zap.String("uri", string(u)), zap.Bool("wasOutOfSync", d.outOfSync))
+		d.mapper, d.outOfSync = analysis.NewMapper(*p.Text), false
+		d.changed()
+	}
+	if !d.done {
+		s.scheduleLocked(d, 0) // no debounce after a save
+	}
+	kind, path := d.kind, d.path
+	s.mu.Unlock()
+	if kind == kindConfig {
+		s.configFileChanged(path)
+	}
+}
+
+func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
+	s.mu.Lock()
+	u := p.TextDocument.URI
+	d := s.docs[u]
+	if d == nil {
+		s.mu.Unlock()
+		s.log.Warn("didClose of a document that is not open: ignored", zap.String("uri", string(u)))
+		return
+	}
+	delete(s.docs, u)
+	d.closed = true
+	d.stopLocked()
+	pull := s.pull
+	s.mu.Unlock()
+	if !pull {
+		s.clearDiagnostics(d)
+	}
+}
