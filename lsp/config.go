@@ -151,7 +151,10 @@ func mergeConfig(file, editor analysis.Config) analysis.Config {
 		m.Rules = rules
 	}
 	res, er := &m.Defaults.Resources, editor.Defaults.Resources
-	for _, f := range []struct{ dst *string; src string }{
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{
 		{&res.CPURequest, er.CPURequest}, {&res.CPULimit, er.CPULimit},
 		{&res.MemoryRequest, er.MemoryRequest}, {&res.MemoryLimit, er.MemoryLimit},
 	} {

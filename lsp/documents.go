@@ -97,9 +97,9 @@ type Snapshot struct {
 	URI        uri.URI
 	Version    int32
 	LanguageID string
-	Mapper     *analysis.Mapper  // over the document's text
-	Result     *analysis.Result  // the analysis of that text; nil when the document is not checked
-	Engine     *analysis.Engine  // the engine that produced Result (rule catalog, severities)
+	Mapper     *analysis.Mapper // over the document's text
+	Result     *analysis.Result // the analysis of that text; nil when the document is not checked
+	Engine     *analysis.Engine // the engine that produced Result (rule catalog, severities)
 	Diags      []protocol.Diagnostic
 }
 
