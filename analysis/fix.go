@@ -117,7 +117,7 @@ func (r *Result) SuppressEdits(f Finding) ([]Edit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if steps := walkPath(s.doc.Root, append(slices.Clone(f.Item), path...)); len(steps) == len(f.Item)+len(path) {
+	if steps := fixWalk(s.doc.Root, append(slices.Clone(f.Item), path...)); len(steps) == len(f.Item)+len(path) {
 		return nil, nil
 	}
 	sup := Finding{Rule: f.Rule, Object: f.Object, Doc: f.Doc, Item: f.Item,
@@ -137,7 +137,7 @@ func (r *Result) session(doc int) (*fixSession, error) {
 	if d.Root == nil || d.mapper == nil {
 		return nil, fmt.Errorf("document %d did not parse", doc)
 	}
-	return &fixSession{orig: d, doc: d, style: d.inferStyle()}, nil
+	return &fixSession{orig: d, doc: d, style: d.fixStyleOf()}, nil
 }
 
 // fixSession applies operations to one document, one at a time: each is computed on the text
@@ -149,8 +149,8 @@ type fixSession struct {
 	first     []Edit // the edits of the first such operation, against orig
 }
 
-// queued is a fix operation with its path from the document root, and the finding it is for.
-type queued struct {
+// fixQueued is a fix operation with its path from the document root, and the finding it is for.
+type fixQueued struct {
 	op    FixOp
 	floor int // path length of the object: removals never take it or its ancestors
 	drop  bool
@@ -159,11 +159,11 @@ type queued struct {
 // applyFindings applies each finding's fix, all of its operations or none. A failing fix is
 // recorded in failed when it is non-nil, and returned as an error otherwise.
 func (s *fixSession) applyFindings(fs []Finding, failed *[]FixFailure) error {
-	groups := make([][]queued, len(fs))
+	groups := make([][]fixQueued, len(fs))
 	for i, f := range fs {
 		for _, op := range f.Fix {
 			path := append(slices.Clone(f.Item), op.Path...)
-			groups[i] = append(groups[i], queued{op: FixOp{Op: op.Op, Path: path, Value: op.Value}, floor: len(f.Item)})
+			groups[i] = append(groups[i], fixQueued{op: FixOp{Op: op.Op, Path: path, Value: op.Value}, floor: len(f.Item)})
 		}
 	}
 	for i := range groups {
@@ -186,7 +186,7 @@ func (s *fixSession) applyFindings(fs []Finding, failed *[]FixFailure) error {
 }
 
 // applyGroup applies one finding's operations; on error the document is left as it was.
-func (s *fixSession) applyGroup(ops []queued) (removed [][]any, err error) {
+func (s *fixSession) applyGroup(ops []fixQueued) (removed [][]any, err error) {
 	saved, savedApplied, savedFirst := s.doc, s.applied, s.first
 	defer func() {
 		if err != nil {
@@ -219,16 +219,16 @@ func (s *fixSession) applyGroup(ops []queued) (removed [][]any, err error) {
 			return nil, err
 		}
 		if len(res.subs) > 0 {
-			subs := make([]queued, len(res.subs))
+			subs := make([]fixQueued, len(res.subs))
 			for i, op := range res.subs {
-				subs[i] = queued{op: op, floor: q.floor}
+				subs[i] = fixQueued{op: op, floor: q.floor}
 			}
 			pending = append(subs, pending...)
 			continue
 		}
 		if len(res.edits) > 0 {
 			if err := s.edit(res.edits); err != nil {
-				return nil, fmt.Errorf("%s %s: %w", q.op.Op, showPath(q.op.Path), err)
+				return nil, fmt.Errorf("%s %s: %w", q.op.Op, fixShowPath(q.op.Path), err)
 			}
 		}
 		if err := s.verify(q.op, res.removed != nil); err != nil {
@@ -244,7 +244,7 @@ func (s *fixSession) applyGroup(ops []queued) (removed [][]any, err error) {
 
 // edit applies document-relative edits and re-parses the document.
 func (s *fixSession) edit(edits []Edit) error {
-	edits = mergeAdjacent(edits)
+	edits = mergeAdjacentEdits(edits)
 	text, err := ApplyEdits(s.doc.Text, edits)
 	if err != nil {
 		return err
@@ -268,41 +268,41 @@ func (s *fixSession) edit(edits []Edit) error {
 // verify checks that an operation had its effect: a set or add value reads back as the value
 // (with Kubernetes' typing), a removed key is gone.
 func (s *fixSession) verify(op FixOp, removedEntry bool) error {
-	steps := walkPath(s.doc.Root, op.Path)
+	steps := fixWalk(s.doc.Root, op.Path)
 	found := len(steps) == len(op.Path)
 	switch op.Op {
 	case "remove":
 		if found && !removedEntry {
-			return fmt.Errorf("remove %s: still there", showPath(op.Path))
+			return fmt.Errorf("remove %s: still there", fixShowPath(op.Path))
 		}
 		if found && removedEntry {
 			if _, isIndex := op.Path[len(op.Path)-1].(int); !isIndex {
-				return fmt.Errorf("remove %s: still there", showPath(op.Path))
+				return fmt.Errorf("remove %s: still there", fixShowPath(op.Path))
 			}
 		}
 		return nil
 	case "set", "add":
 		if !found {
-			return fmt.Errorf("%s %s: not there after the edit", op.Op, showPath(op.Path))
+			return fmt.Errorf("%s %s: not there after the edit", op.Op, fixShowPath(op.Path))
 		}
 		node := steps[len(steps)-1].node
 		if op.Op == "add" {
 			list := deref(node)
 			if list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
-				return fmt.Errorf("add %s: not a list after the edit", showPath(op.Path))
+				return fmt.Errorf("add %s: not a list after the edit", fixShowPath(op.Path))
 			}
 			node = list.Content[len(list.Content)-1]
 		}
 		got, err := toValue(node)
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", op.Op, showPath(op.Path), err)
+			return fmt.Errorf("%s %s: %w", op.Op, fixShowPath(op.Path), err)
 		}
 		want, err := ast.InterfaceToValue(op.Value)
 		if err != nil {
-			return fmt.Errorf("%s %s: value %v: %w", op.Op, showPath(op.Path), op.Value, err)
+			return fmt.Errorf("%s %s: value %v: %w", op.Op, fixShowPath(op.Path), op.Value, err)
 		}
 		if got.Compare(want) != 0 {
-			return fmt.Errorf("%s %s: reads back as %v, not %v", op.Op, showPath(op.Path), got, want)
+			return fmt.Errorf("%s %s: reads back as %v, not %v", op.Op, fixShowPath(op.Path), got, want)
 		}
 	}
 	return nil
@@ -325,9 +325,9 @@ func (s *fixSession) edits() []Edit {
 	return edits
 }
 
-// rebase adjusts pending operations after a list entry was removed: later entries of that list
+// rebaseOps adjusts pending operations after a list entry was removed: later entries of that list
 // move up by one, and operations inside the removed entry are dropped.
-func rebaseOps(pending []queued, removed []any) {
+func rebaseOps(pending []fixQueued, removed []any) {
 	n := len(removed) - 1
 	idx, ok := removed[n].(int)
 	if !ok {

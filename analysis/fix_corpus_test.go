@@ -38,7 +38,7 @@ func fileComments(res *Result) map[string]int {
 		if d.Doc.Root == nil {
 			continue
 		}
-		for _, c := range d.Doc.commentsIn(Range{0, len(d.Doc.Text)}, d.Doc.Root) {
+		for _, c := range d.Doc.fixComments(Range{0, len(d.Doc.Text)}, d.Doc.Root) {
 			m[strings.TrimSpace(c)]++
 		}
 	}
@@ -78,7 +78,7 @@ func objectLines(res *Result, f Finding) Range {
 	d := res.Docs[f.Doc].Doc
 	obj := d.Root
 	if len(f.Item) > 0 {
-		steps := walkPath(d.Root, f.Item)
+		steps := fixWalk(d.Root, f.Item)
 		obj = steps[len(steps)-1].node
 	}
 	r := d.NodeRange(obj).Shift(d.Offset)

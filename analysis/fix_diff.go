@@ -25,7 +25,7 @@ func diffEdits(a, b string) []Edit {
 	return edits
 }
 
-// splitLines cuts s after each "\n"; the last line may lack one.
+// diffSplitLines cuts s after each "\n"; the last line may lack one.
 func diffSplitLines(s string) []string {
 	lines := make([]string, 0, strings.Count(s, "\n")+1)
 	for s != "" {
@@ -40,7 +40,7 @@ func diffSplitLines(s string) []string {
 	return lines
 }
 
-// lineOffsets returns the offset of each line's start, plus the total length.
+// diffLineOffsets returns the offset of each line's start, plus the total length.
 func diffLineOffsets(lines []string) []int {
 	offs := make([]int, len(lines)+1)
 	for i, l := range lines {
@@ -49,7 +49,7 @@ func diffLineOffsets(lines []string) []int {
 	return offs
 }
 
-// narrow shrinks a replacement of a[r] by text to the part that differs, never splitting a
+// narrowEdit shrinks a replacement of a[r] by text to the part that differs, never splitting a
 // character or a "\r\n".
 func narrowEdit(a string, r Range, text string) Edit {
 	old := a[r.Start:r.End]
@@ -57,21 +57,21 @@ func narrowEdit(a string, r Range, text string) Edit {
 	for p < len(old) && p < len(text) && old[p] == text[p] {
 		p++
 	}
-	for p > 0 && (!cutPoint(old, p) || !cutPoint(text, p)) {
+	for p > 0 && (!diffCutPoint(old, p) || !diffCutPoint(text, p)) {
 		p--
 	}
 	s := 0
 	for s < len(old)-p && s < len(text)-p && old[len(old)-1-s] == text[len(text)-1-s] {
 		s++
 	}
-	for s > 0 && (!cutPoint(old, len(old)-s) || !cutPoint(text, len(text)-s)) {
+	for s > 0 && (!diffCutPoint(old, len(old)-s) || !diffCutPoint(text, len(text)-s)) {
 		s--
 	}
 	return Edit{Range{r.Start + p, r.End - s}, text[p : len(text)-s]}
 }
 
-// cutPoint reports whether s may be cut at i: not inside a character or a "\r\n".
-func cutPoint(s string, i int) bool {
+// diffCutPoint reports whether s may be cut at i: not inside a character or a "\r\n".
+func diffCutPoint(s string, i int) bool {
 	if i <= 0 || i >= len(s) {
 		return true
 	}
@@ -169,9 +169,10 @@ func myersDiff(a, b []string) []diffHunk {
 	return hunks
 }
 
-// UnifiedDiff writes the change from old to new as a unified diff of file name, with three
-// lines of context: what `check --fix --dry-run` prints. It is empty when nothing changed.
-func UnifiedDiff(name, old, new string) string {
+// UnifiedDiff writes the change from old to new as a unified diff with three lines of
+// context, headed "--- oldName" and "+++ newName": what `check --fix --dry-run` prints. It is
+// empty when nothing changed.
+func UnifiedDiff(oldName, newName, old, new string) string {
 	if old == new {
 		return ""
 	}
@@ -179,7 +180,7 @@ func UnifiedDiff(name, old, new string) string {
 	hunks := diffLines(a, b)
 	const context = 3
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- a/%s\n+++ b/%s\n", name, name)
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", oldName, newName)
 	for i := 0; i < len(hunks); {
 		// Join hunks whose context would touch.
 		j := i + 1
@@ -190,29 +191,29 @@ func UnifiedDiff(name, old, new string) string {
 		a1, a2 := max(first.a1-context, 0), min(last.a2+context, len(a))
 		b1 := first.b1 - (first.a1 - a1)
 		b2 := last.b2 + (a2 - last.a2)
-		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(a1, a2-a1), hunkRange(b1, b2-b1))
+		fmt.Fprintf(&out, "@@ -%s +%s @@\n", diffHunkRange(a1, a2-a1), diffHunkRange(b1, b2-b1))
 		pos := a1
 		for _, h := range hunks[i:j] {
 			for ; pos < h.a1; pos++ {
-				diffLine(&out, ' ', a[pos])
+				diffWriteLine(&out, ' ', a[pos])
 			}
 			for _, l := range a[h.a1:h.a2] {
-				diffLine(&out, '-', l)
+				diffWriteLine(&out, '-', l)
 			}
 			for _, l := range b[h.b1:h.b2] {
-				diffLine(&out, '+', l)
+				diffWriteLine(&out, '+', l)
 			}
 			pos = h.a2
 		}
 		for ; pos < a2; pos++ {
-			diffLine(&out, ' ', a[pos])
+			diffWriteLine(&out, ' ', a[pos])
 		}
 		i = j
 	}
 	return out.String()
 }
 
-func hunkRange(start, n int) string {
+func diffHunkRange(start, n int) string {
 	if n == 0 {
 		return fmt.Sprintf("%d,0", start)
 	}
@@ -222,7 +223,7 @@ func hunkRange(start, n int) string {
 	return fmt.Sprintf("%d,%d", start+1, n)
 }
 
-func diffLine(out *strings.Builder, mark byte, line string) {
+func diffWriteLine(out *strings.Builder, mark byte, line string) {
 	out.WriteByte(mark)
 	out.WriteString(line)
 	if !strings.HasSuffix(line, "\n") {

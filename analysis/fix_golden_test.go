@@ -75,7 +75,7 @@ func TestFixGolden(t *testing.T) {
 		for _, v := range variants {
 			got, fixed := fixForGolden(t, engine(v.cfg), src, v)
 			name := filepath.Join("testdata", "fix", style, v.name+".diff")
-			want := UnifiedDiff(style+".yaml", src, got)
+			want := UnifiedDiff("a/"+style+".yaml", "b/"+style+".yaml", src, got)
 			if v.name == "all" {
 				name, want = filepath.Join("testdata", "fix", style, "all.yaml"), got
 			}
@@ -91,7 +91,7 @@ func TestFixGolden(t *testing.T) {
 			if style == "indent2" || style == "comments" || style == "flow" {
 				crlf, _ := fixForGolden(t, engine(v.cfg), toCRLF(src), v)
 				if crlf != toCRLF(got) {
-					t.Errorf("%s/%s with CRLF line ends:\n%s", style, v.name, UnifiedDiff("crlf", toCRLF(got), crlf))
+					t.Errorf("%s/%s with CRLF line ends:\n%s", style, v.name, UnifiedDiff("want", "got", toCRLF(got), crlf))
 				}
 				cases++
 			}
@@ -161,6 +161,6 @@ func compareGolden(t *testing.T, name, got string) {
 		return
 	}
 	if string(want) != got {
-		t.Errorf("%s differs from the fix's output:\n%s", name, UnifiedDiff(name, string(want), got))
+		t.Errorf("%s differs from the fix's output:\n%s", name, UnifiedDiff(name, "got", string(want), got))
 	}
 }

@@ -14,8 +14,8 @@ import (
 // replaced in place, new keys are inserted as lines in the document's own style, and removed
 // entries take their lines (or, in flow style, their comma) with them, keeping their comments.
 
-// pathStep is one step of a JSON path through a parsed document.
-type pathStep struct {
+// fixStep is one step of a JSON path through a parsed document.
+type fixStep struct {
 	parent *yaml.Node // the mapping or sequence holding the step, aliases followed
 	key    *yaml.Node // the mapping key; nil for a sequence item
 	node   *yaml.Node // the value or item, as written (possibly an alias)
@@ -23,11 +23,11 @@ type pathStep struct {
 	merged bool       // the key is not in parent itself but comes from a "<<" merge
 }
 
-// walkPath follows path from root as far as it exists. A step found only through a merge key
+// fixWalk follows path from root as far as it exists. A step found only through a merge key
 // is the last one returned.
-func walkPath(root *yaml.Node, path []any) []pathStep {
+func fixWalk(root *yaml.Node, path []any) []fixStep {
 	cur := root
-	steps := make([]pathStep, 0, len(path))
+	steps := make([]fixStep, 0, len(path))
 	for _, p := range path {
 		n := deref(cur)
 		if n == nil {
@@ -38,20 +38,20 @@ func walkPath(root *yaml.Node, path []any) []pathStep {
 			if n.Kind != yaml.MappingNode {
 				return steps
 			}
-			i := keyIndex(n, s)
+			i := fixKeyIndex(n, s)
 			if i < 0 {
 				if mk, mv := mergePair(n, s); mk != nil {
-					steps = append(steps, pathStep{parent: n, key: mk, node: mv, index: -1, merged: true})
+					steps = append(steps, fixStep{parent: n, key: mk, node: mv, index: -1, merged: true})
 				}
 				return steps
 			}
-			steps = append(steps, pathStep{parent: n, key: n.Content[i], node: n.Content[i+1], index: i})
+			steps = append(steps, fixStep{parent: n, key: n.Content[i], node: n.Content[i+1], index: i})
 			cur = n.Content[i+1]
 		case int:
 			if n.Kind != yaml.SequenceNode || s < 0 || s >= len(n.Content) {
 				return steps
 			}
-			steps = append(steps, pathStep{parent: n, node: n.Content[s], index: s})
+			steps = append(steps, fixStep{parent: n, node: n.Content[s], index: s})
 			cur = n.Content[s]
 		default:
 			return steps
@@ -60,8 +60,8 @@ func walkPath(root *yaml.Node, path []any) []pathStep {
 	return steps
 }
 
-// keyIndex is the index in n.Content of key (the last one, as decoders keep), or -1.
-func keyIndex(n *yaml.Node, key string) int {
+// fixKeyIndex is the index in n.Content of key (the last one, as decoders keep), or -1.
+func fixKeyIndex(n *yaml.Node, key string) int {
 	for i := len(n.Content) - 2; i >= 0; i -= 2 {
 		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == key && !(key == "<<" && k.Tag == "!!merge") {
 			return i
@@ -70,9 +70,9 @@ func keyIndex(n *yaml.Node, key string) int {
 	return -1
 }
 
-// throughAlias reports whether an edit below these steps would change an aliased node, which
+// fixThroughAlias reports whether an edit below these steps would change an aliased node, which
 // other places of the document share.
-func throughAlias(steps []pathStep) bool {
+func fixThroughAlias(steps []fixStep) bool {
 	for _, s := range steps {
 		if s.node.Kind == yaml.AliasNode {
 			return true
@@ -81,9 +81,9 @@ func throughAlias(steps []pathStep) bool {
 	return false
 }
 
-func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+func fixIsNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
 
-func isFlowNode(n *yaml.Node) bool { return n.Style&yaml.FlowStyle != 0 }
+func fixIsFlow(n *yaml.Node) bool { return n.Style&yaml.FlowStyle != 0 }
 
 // opEditor computes the edits of one operation against one parsed document.
 type opEditor struct {
@@ -102,11 +102,11 @@ type opResult struct {
 
 func (e *opEditor) set(path []any, value any) (opResult, error) {
 	d := e.d
-	steps := walkPath(d.Root, path)
+	steps := fixWalk(d.Root, path)
 	k := len(steps)
 	if k == len(path) && !steps[k-1].merged {
-		if throughAlias(steps[:k-1]) {
-			return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", showPath(path))
+		if fixThroughAlias(steps[:k-1]) {
+			return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", fixShowPath(path))
 		}
 		last := steps[k-1]
 		if m, ok := value.(map[string]any); ok && last.node.Kind == yaml.MappingNode {
@@ -116,57 +116,57 @@ func (e *opEditor) set(path []any, value any) (opResult, error) {
 	}
 	if k > 0 && steps[k-1].merged {
 		if k != len(path) {
-			return opResult{}, fmt.Errorf("%s comes from a merge key (<<): setting a field inside it would hide the rest", showPath(path[:k]))
+			return opResult{}, fmt.Errorf("%s comes from a merge key (<<): setting a field inside it would hide the rest", fixShowPath(path[:k]))
 		}
 		// Setting the merged leaf on the mapping itself overrides the merge for that key only.
 		steps, k = steps[:k-1], k-1
 	}
-	if throughAlias(steps) {
-		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", showPath(path[:k]))
+	if fixThroughAlias(steps) {
+		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", fixShowPath(path[:k]))
 	}
 	keys := make([]string, 0, len(path)-k)
 	for _, p := range path[k:] {
 		s, ok := p.(string)
 		if !ok {
-			return opResult{}, fmt.Errorf("%s does not exist and a list entry cannot be created", showPath(path))
+			return opResult{}, fmt.Errorf("%s does not exist and a list entry cannot be created", fixShowPath(path))
 		}
 		keys = append(keys, s)
 	}
-	var owner *pathStep
+	var owner *fixStep
 	target := d.Root
 	if k > 0 {
 		owner, target = &steps[k-1], steps[k-1].node
 	}
-	return e.insert(owner, target, keys[0], nestValue(keys[1:], value), path[:k])
+	return e.insert(owner, target, keys[0], fixNestValue(keys[1:], value), path[:k])
 }
 
 // replaceMappingOps sets every key of m and removes the other keys of the existing mapping n.
 func replaceMappingOps(path []any, n *yaml.Node, m map[string]any) []FixOp {
 	var ops []FixOp
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		ops = append(ops, FixOp{Op: "set", Path: appendPath(path, k), Value: m[k]})
+		ops = append(ops, FixOp{Op: "set", Path: fixAppendPath(path, k), Value: m[k]})
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if key := deref(n.Content[i]); key.Kind == yaml.ScalarNode {
 			if _, keep := m[key.Value]; !keep {
-				ops = append(ops, FixOp{Op: "remove", Path: appendPath(path, key.Value)})
+				ops = append(ops, FixOp{Op: "remove", Path: fixAppendPath(path, key.Value)})
 			}
 		}
 	}
 	return ops
 }
 
-func appendPath(path []any, more ...any) []any {
+func fixAppendPath(path []any, more ...any) []any {
 	return append(slices.Clip(path), more...)
 }
 
 // insert adds key: value to the mapping target (or turns a null target into that mapping).
 // owner is the step that reached target, nil for the document root.
-func (e *opEditor) insert(owner *pathStep, target *yaml.Node, key string, value any, at []any) (opResult, error) {
+func (e *opEditor) insert(owner *fixStep, target *yaml.Node, key string, value any, at []any) (opResult, error) {
 	d := e.d
 	switch {
-	case target.Kind == yaml.MappingNode && !isFlowNode(target) && len(target.Content) > 0:
-		col := d.col(d.nodeOffset(target.Content[0]))
+	case target.Kind == yaml.MappingNode && !fixIsFlow(target) && len(target.Content) > 0:
+		col := d.fixCol(d.nodeOffset(target.Content[0]))
 		pos := d.mapper.LineEnd(d.mapper.LineOf(d.nodeEnd(target)))
 		var b strings.Builder
 		e.st.renderBlockEntry(&b, key, value, col)
@@ -176,26 +176,26 @@ func (e *opEditor) insert(owner *pathStep, target *yaml.Node, key string, value 
 			return e.expand(owner, map[string]any{key: value})
 		}
 		return opResult{edits: []Edit{e.flowInsert(target, e.st.key(key)+": "+e.st.flow(value, quoteDefault))}}, nil
-	case isNullNode(target):
+	case fixIsNull(target):
 		if e.canExpand(owner) {
 			return e.expand(owner, map[string]any{key: value})
 		}
 		return e.replaceInline(target, map[string]any{key: value})
 	}
-	return opResult{}, fmt.Errorf("cannot add %s to %s: it is %s, not a mapping", key, showPath(at), describeNode(target))
+	return opResult{}, fmt.Errorf("cannot add %s to %s: it is %s, not a mapping", key, fixShowPath(at), fixDescribeNode(target))
 }
 
 // canExpand reports whether the value reached by step is a scalar or an empty flow collection
 // ("{}", "[]") on its block mapping key's line, which can become a block collection below the key.
-func (e *opEditor) canExpand(step *pathStep) bool {
-	if step == nil || step.key == nil || isFlowNode(step.parent) || step.node.Kind == yaml.AliasNode {
+func (e *opEditor) canExpand(step *fixStep) bool {
+	if step == nil || step.key == nil || fixIsFlow(step.parent) || step.node.Kind == yaml.AliasNode {
 		return false
 	}
 	d, v := e.d, step.node
 	if d.nodeOffset(v) != d.contentStart(v) { // an anchor or tag would be lost
 		return false
 	}
-	if !(v.Kind == yaml.ScalarNode && !isBlockScalar(v)) && !(isFlowNode(v) && len(v.Content) == 0) {
+	if !(v.Kind == yaml.ScalarNode && !isBlockScalarNode(v)) && !(fixIsFlow(v) && len(v.Content) == 0) {
 		return false
 	}
 	return d.mapper.LineOf(d.nodeOffset(v)) == d.mapper.LineOf(d.nodeOffset(step.key))
@@ -203,23 +203,23 @@ func (e *opEditor) canExpand(step *pathStep) bool {
 
 // expand replaces the placeholder value of step's key with value written as a block below the
 // key. A comment after the placeholder stays on the key's line.
-func (e *opEditor) expand(step *pathStep, value any) (opResult, error) {
+func (e *opEditor) expand(step *fixStep, value any) (opResult, error) {
 	d := e.d
-	colon, ok := d.colonAfter(step.key)
+	colon, ok := d.fixColon(step.key)
 	if !ok {
 		return opResult{}, fmt.Errorf("no ':' after key %q", step.key.Value)
 	}
 	end := max(colon+1, d.nodeEnd(step.node))
 	line := d.mapper.LineOf(colon)
 	var b strings.Builder
-	e.st.renderBlockValue(&b, value, d.col(d.nodeOffset(step.key)))
+	e.st.renderBlockValue(&b, value, d.fixCol(d.nodeOffset(step.key)))
 	lineEnd := d.mapper.LineEnd(line)
 	edits := []Edit{{Range{colon + 1, end}, ""}, {Range{lineEnd, lineEnd}, b.String()}}
-	return opResult{edits: mergeAdjacent(edits)}, nil
+	return opResult{edits: mergeAdjacentEdits(edits)}, nil
 }
 
-// colonAfter finds the ':' that follows a block mapping key.
-func (d *Document) colonAfter(key *yaml.Node) (int, bool) {
+// fixColon finds the ':' that follows a block mapping key.
+func (d *Document) fixColon(key *yaml.Node) (int, bool) {
 	i := d.nodeEnd(key)
 	for i < len(d.Text) && isSpace(d.Text[i]) {
 		i++
@@ -236,16 +236,16 @@ func (e *opEditor) flowInsert(coll *yaml.Node, entry string) Edit {
 	}
 	last := d.nodeEnd(coll.Content[len(coll.Content)-1])
 	if coll.Kind == yaml.MappingNode {
-		last = d.pairEnd(coll.Content[len(coll.Content)-2], coll.Content[len(coll.Content)-1])
+		last = d.fixPairEnd(coll.Content[len(coll.Content)-2], coll.Content[len(coll.Content)-1])
 	}
 	return Edit{Range{last, last}, ", " + entry}
 }
 
-// pairEnd is where a mapping entry's text ends: its value's end, or its key's for an empty value.
-func (d *Document) pairEnd(k, v *yaml.Node) int {
+// fixPairEnd is where a mapping entry's text ends: its value's end, or its key's for an empty value.
+func (d *Document) fixPairEnd(k, v *yaml.Node) int {
 	end := max(d.nodeEnd(k), d.nodeEnd(v))
-	if isNullNode(v) && v.Value == "" {
-		if colon, ok := d.colonAfter(k); ok {
+	if fixIsNull(v) && v.Value == "" {
+		if colon, ok := d.fixColon(k); ok {
 			end = max(end, colon+1)
 		}
 	}
@@ -253,25 +253,25 @@ func (d *Document) pairEnd(k, v *yaml.Node) int {
 }
 
 // replace sets the existing value of step to value.
-func (e *opEditor) replace(step pathStep, value any) (opResult, error) {
+func (e *opEditor) replace(step fixStep, value any) (opResult, error) {
 	d, v := e.d, step.node
-	collection := isCollection(value)
+	collection := isCollectionValue(value)
 	switch {
 	case collection && e.canExpand(&step):
 		// "resources: {}" or "drop: ALL" becomes a block below the key; a comment stays on its line.
 		return e.expand(&step, value)
-	case step.key != nil && !isFlowNode(step.parent) && v.Kind != yaml.AliasNode && d.isBlock(v) && !isBlockScalar(v):
-		colon, ok := d.colonAfter(step.key)
+	case step.key != nil && !fixIsFlow(step.parent) && v.Kind != yaml.AliasNode && d.isBlock(v) && !isBlockScalarNode(v):
+		colon, ok := d.fixColon(step.key)
 		if !ok {
 			return opResult{}, fmt.Errorf("no ':' after key %q", step.key.Value)
 		}
 		r := Range{colon + 1, d.nodeEnd(v)}
-		if cs := d.commentsIn(r, v); len(cs) > 0 {
+		if cs := d.fixComments(r, v); len(cs) > 0 {
 			return opResult{}, fmt.Errorf("replacing %s would drop the comment %q", step.key.Value, cs[0])
 		}
 		var b strings.Builder
 		if collection {
-			e.st.renderBlockValue(&b, value, d.col(d.nodeOffset(step.key)))
+			e.st.renderBlockValue(&b, value, d.fixCol(d.nodeOffset(step.key)))
 		} else {
 			b.WriteString(" " + e.st.scalar(value, false, quoteDefault))
 		}
@@ -280,7 +280,7 @@ func (e *opEditor) replace(step pathStep, value any) (opResult, error) {
 	return e.replaceInline(v, value)
 }
 
-func isCollection(v any) bool {
+func isCollectionValue(v any) bool {
 	switch v.(type) {
 	case map[string]any, []any:
 		return true
@@ -288,7 +288,7 @@ func isCollection(v any) bool {
 	return false
 }
 
-func isBlockScalar(n *yaml.Node) bool {
+func isBlockScalarNode(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 }
 
@@ -296,8 +296,8 @@ func isBlockScalar(n *yaml.Node) bool {
 // style, collections are written in flow style. An anchor stays; a tag goes with the old value.
 func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
 	d := e.d
-	if d.isBlock(v) && !isBlockScalar(v) {
-		return opResult{}, fmt.Errorf("cannot replace a block %s in place", describeNode(v))
+	if d.isBlock(v) && !isBlockScalarNode(v) {
+		return opResult{}, fmt.Errorf("cannot replace a block %s in place", fixDescribeNode(v))
 	}
 	start, end := d.contentStart(v), d.nodeEnd(v)
 	prefix := ""
@@ -314,14 +314,14 @@ func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
 	if start == end && start > 0 && d.Text[start-1] == ':' {
 		prefix = " " + prefix
 	}
-	inFlow := d.inFlow(v)
+	inFlow := d.fixInFlow(v)
 	var text string
 	switch value.(type) {
 	case map[string]any, []any:
 		text = e.st.flow(value, quoteDefault)
 	default:
 		// A value written in place keeps the quoting of the one it replaces.
-		text = renderScalar(value, inFlow, quotingOf(deref(v)))
+		text = fixRenderScalar(value, inFlow, fixQuotingOf(deref(v)))
 	}
 	if d.Text[start:end] == prefix+text {
 		return opResult{}, nil
@@ -329,9 +329,9 @@ func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
 	return opResult{edits: []Edit{{Range{start, end}, prefix + text}}}, nil
 }
 
-// inFlow reports whether n sits inside a flow collection: its plain scalars may not contain
+// fixInFlow reports whether n sits inside a flow collection: its plain scalars may not contain
 // flow indicators. It looks at the text, since nodes do not know their parents.
-func (d *Document) inFlow(n *yaml.Node) bool {
+func (d *Document) fixInFlow(n *yaml.Node) bool {
 	depth := 0
 	for i := d.nodeOffset(n) - 1; i >= 0; i-- {
 		switch d.Text[i] {
@@ -353,19 +353,19 @@ func (d *Document) inFlow(n *yaml.Node) bool {
 
 func (e *opEditor) remove(path []any) (opResult, error) {
 	d := e.d
-	steps := walkPath(d.Root, path)
+	steps := fixWalk(d.Root, path)
 	if len(steps) < len(path) {
 		return opResult{}, nil // already absent
 	}
 	if steps[len(steps)-1].merged {
-		return opResult{}, fmt.Errorf("%s comes from a merge key (<<) and cannot be removed here", showPath(path))
+		return opResult{}, fmt.Errorf("%s comes from a merge key (<<) and cannot be removed here", fixShowPath(path))
 	}
-	if throughAlias(steps[:len(steps)-1]) {
-		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", showPath(path))
+	if fixThroughAlias(steps[:len(steps)-1]) {
+		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", fixShowPath(path))
 	}
 	i := len(steps) - 1
 	// A list or mapping emptied by the removal goes too, up to (not including) the object.
-	for i > e.floor && entryCount(steps[i].parent) == 1 {
+	for i > e.floor && fixEntryCount(steps[i].parent) == 1 {
 		i--
 	}
 	edits, err := e.removeEntry(steps[i])
@@ -375,7 +375,7 @@ func (e *opEditor) remove(path []any) (opResult, error) {
 	return opResult{edits: edits, removed: slices.Clone(path[:i+1])}, nil
 }
 
-func entryCount(n *yaml.Node) int {
+func fixEntryCount(n *yaml.Node) int {
 	if n.Kind == yaml.MappingNode {
 		return len(n.Content) / 2
 	}
@@ -383,18 +383,18 @@ func entryCount(n *yaml.Node) int {
 }
 
 // removeEntry removes one mapping entry or list item.
-func (e *opEditor) removeEntry(s pathStep) ([]Edit, error) {
-	if isFlowNode(s.parent) {
+func (e *opEditor) removeEntry(s fixStep) ([]Edit, error) {
+	if fixIsFlow(s.parent) {
 		return e.flowRemove(s)
 	}
 	d := e.d
 	var start, end int
 	var nodes []*yaml.Node
 	if s.key != nil {
-		start, end = d.nodeOffset(s.key), d.pairEnd(s.key, s.node)
+		start, end = d.nodeOffset(s.key), d.fixPairEnd(s.key, s.node)
 		nodes = []*yaml.Node{s.key, s.node}
 	} else {
-		dash, ok := d.dashBefore(s.node)
+		dash, ok := d.fixDash(s.node)
 		if !ok {
 			return nil, fmt.Errorf("list item without a dash")
 		}
@@ -406,11 +406,11 @@ func (e *opEditor) removeEntry(s pathStep) ([]Edit, error) {
 	lineStart := m.LineStart(l1)
 	if strings.TrimLeft(d.Text[lineStart:start], " ") == "" {
 		col := start - lineStart
-		comments := d.commentsIn(Range{start, m.LineEnd(l2)}, nodes...)
+		comments := d.fixComments(Range{start, m.LineEnd(l2)}, nodes...)
 		if l2+1 < m.LineCount() {
 			var b strings.Builder
 			for _, c := range comments {
-				b.WriteString(indentSpaces(col) + c + e.st.nl)
+				b.WriteString(fixIndent(col) + c + e.st.nl)
 			}
 			return []Edit{{Range{lineStart, m.LineStart(l2 + 1)}, b.String()}}, nil
 		}
@@ -424,7 +424,7 @@ func (e *opEditor) removeEntry(s pathStep) ([]Edit, error) {
 			if i > 0 || from < lineStart {
 				b.WriteString(e.st.nl)
 			}
-			b.WriteString(indentSpaces(col) + c)
+			b.WriteString(fixIndent(col) + c)
 		}
 		return []Edit{{Range{from, len(d.Text)}, b.String()}}, nil
 	}
@@ -434,13 +434,13 @@ func (e *opEditor) removeEntry(s pathStep) ([]Edit, error) {
 	}
 	next := d.nodeOffset(s.parent.Content[2])
 	r := Range{start, next}
-	comments := d.commentsIn(r, nodes...)
+	comments := d.fixComments(r, nodes...)
 	edits := []Edit{{r, ""}}
 	if len(comments) > 0 {
 		dashCol := len(d.Text[lineStart:start]) - len(strings.TrimLeft(d.Text[lineStart:start], " "))
 		var b strings.Builder
 		for _, c := range comments {
-			b.WriteString(indentSpaces(dashCol) + c + e.st.nl)
+			b.WriteString(fixIndent(dashCol) + c + e.st.nl)
 		}
 		edits = append([]Edit{{Range{lineStart, lineStart}, b.String()}}, edits...)
 	}
@@ -448,14 +448,14 @@ func (e *opEditor) removeEntry(s pathStep) ([]Edit, error) {
 }
 
 // flowRemove removes an entry of a flow collection with its comma.
-func (e *opEditor) flowRemove(s pathStep) ([]Edit, error) {
+func (e *opEditor) flowRemove(s fixStep) ([]Edit, error) {
 	d, p := e.d, s.parent
 	type span struct{ start, end int }
 	var spans []span
 	idx := s.index
 	if p.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(p.Content); i += 2 {
-			spans = append(spans, span{d.nodeOffset(p.Content[i]), d.pairEnd(p.Content[i], p.Content[i+1])})
+			spans = append(spans, span{d.nodeOffset(p.Content[i]), d.fixPairEnd(p.Content[i], p.Content[i+1])})
 		}
 		idx /= 2
 	} else {
@@ -476,7 +476,7 @@ func (e *opEditor) flowRemove(s pathStep) ([]Edit, error) {
 	if s.key != nil {
 		nodes = append(nodes, s.key)
 	}
-	if cs := d.commentsIn(r, nodes...); len(cs) > 0 {
+	if cs := d.fixComments(r, nodes...); len(cs) > 0 {
 		return nil, fmt.Errorf("removing the entry would drop the comment %q", cs[0])
 	}
 	return []Edit{{r, ""}}, nil
@@ -484,42 +484,42 @@ func (e *opEditor) flowRemove(s pathStep) ([]Edit, error) {
 
 func (e *opEditor) add(path []any, value any) (opResult, error) {
 	d := e.d
-	steps := walkPath(d.Root, path)
+	steps := fixWalk(d.Root, path)
 	if len(steps) < len(path) || steps[len(steps)-1].merged {
 		return opResult{subs: []FixOp{{Op: "set", Path: path, Value: []any{value}}}}, nil
 	}
-	if throughAlias(steps) {
-		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", showPath(path))
+	if fixThroughAlias(steps) {
+		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", fixShowPath(path))
 	}
 	last := steps[len(steps)-1]
 	list := last.node
 	switch {
-	case list.Kind == yaml.SequenceNode && !isFlowNode(list):
-		dash, ok := d.dashBefore(list.Content[0])
+	case list.Kind == yaml.SequenceNode && !fixIsFlow(list):
+		dash, ok := d.fixDash(list.Content[0])
 		if !ok {
-			return opResult{}, fmt.Errorf("list %s has no dash", showPath(path))
+			return opResult{}, fmt.Errorf("list %s has no dash", fixShowPath(path))
 		}
 		pos := d.mapper.LineEnd(d.mapper.LineOf(d.nodeEnd(list)))
 		var b strings.Builder
 		b.WriteString(e.st.nl)
-		e.st.renderBlockItem(&b, value, d.col(dash), listQuoting(list.Content))
+		e.st.renderBlockItem(&b, value, d.fixCol(dash), fixListQuoting(list.Content))
 		return opResult{edits: []Edit{{Range{pos, pos}, b.String()}}}, nil
 	case list.Kind == yaml.SequenceNode:
 		if len(list.Content) == 0 && e.canExpand(&last) {
 			return e.expand(&last, []any{value})
 		}
-		return opResult{edits: []Edit{e.flowInsert(list, e.st.flow(value, listQuoting(list.Content)))}}, nil
-	case isNullNode(list):
+		return opResult{edits: []Edit{e.flowInsert(list, e.st.flow(value, fixListQuoting(list.Content)))}}, nil
+	case fixIsNull(list):
 		if e.canExpand(&last) {
 			return e.expand(&last, []any{value})
 		}
 		return e.replaceInline(list, []any{value})
 	}
-	return opResult{}, fmt.Errorf("cannot add to %s: it is %s, not a list", showPath(path), describeNode(list))
+	return opResult{}, fmt.Errorf("cannot add to %s: it is %s, not a list", fixShowPath(path), fixDescribeNode(list))
 }
 
-// commentsIn returns the comments that start in r, skipping "#" inside the scalars of nodes.
-func (d *Document) commentsIn(r Range, nodes ...*yaml.Node) []string {
+// fixComments returns the comments that start in r, skipping "#" inside the scalars of nodes.
+func (d *Document) fixComments(r Range, nodes ...*yaml.Node) []string {
 	t := d.Text
 	if strings.IndexByte(t[r.Start:r.End], '#') < 0 {
 		return nil
@@ -560,8 +560,8 @@ func (d *Document) commentsIn(r Range, nodes ...*yaml.Node) []string {
 	return out
 }
 
-// mergeAdjacent joins edits where one ends where the next starts, so that no two edits touch.
-func mergeAdjacent(edits []Edit) []Edit {
+// mergeAdjacentEdits joins edits where one ends where the next starts, so that no two edits touch.
+func mergeAdjacentEdits(edits []Edit) []Edit {
 	slices.SortStableFunc(edits, func(a, b Edit) int { return a.Range.Start - b.Range.Start })
 	out := edits[:0]
 	for _, ed := range edits {
@@ -575,7 +575,7 @@ func mergeAdjacent(edits []Edit) []Edit {
 	return out
 }
 
-func describeNode(n *yaml.Node) string {
+func fixDescribeNode(n *yaml.Node) string {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -588,8 +588,8 @@ func describeNode(n *yaml.Node) string {
 	return "an alias"
 }
 
-// showPath writes a JSON path as a dotted field path: spec.containers[0].securityContext.
-func showPath(path []any) string {
+// fixShowPath writes a JSON path as a dotted field path: spec.containers[0].securityContext.
+func fixShowPath(path []any) string {
 	var b strings.Builder
 	for _, p := range path {
 		switch s := p.(type) {

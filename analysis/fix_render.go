@@ -20,10 +20,10 @@ type fixStyle struct {
 	values    quoting // the same for string values
 }
 
-// inferStyle reads the indentation width, sequence style, quoting and line terminator of a
+// fixStyleOf reads the indentation width, sequence style, quoting and line terminator of a
 // document. Each is the most common one in the document; the defaults (2 spaces, sequences
 // indented like mappings, plain scalars, "\n") apply when the document has no example.
-func (d *Document) inferStyle() fixStyle {
+func (d *Document) fixStyleOf() fixStyle {
 	indents := map[int]int{}
 	seqs := map[int]int{}
 	keys, values := map[quoting]int{}, map[quoting]int{}
@@ -33,7 +33,7 @@ func (d *Document) inferStyle() fixStyle {
 			return
 		}
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
-			values[quotingOf(n)]++
+			values[fixQuotingOf(n)]++
 		}
 		if n.Style&yaml.FlowStyle != 0 {
 			return
@@ -42,17 +42,17 @@ func (d *Document) inferStyle() fixStyle {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				keys[quotingOf(k)]++
+				keys[fixQuotingOf(k)]++
 				if v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Line > k.Line {
-					keyCol := d.col(d.nodeOffset(k))
+					keyCol := d.fixCol(d.nodeOffset(k))
 					switch v.Kind {
 					case yaml.MappingNode:
-						if w := d.col(d.nodeOffset(v.Content[0])) - keyCol; w > 0 && w <= 8 {
+						if w := d.fixCol(d.nodeOffset(v.Content[0])) - keyCol; w > 0 && w <= 8 {
 							indents[w]++
 						}
 					case yaml.SequenceNode:
-						if dash, ok := d.dashBefore(v.Content[0]); ok {
-							if w := d.col(dash) - keyCol; w >= 0 && w <= 8 {
+						if dash, ok := d.fixDash(v.Content[0]); ok {
+							if w := d.fixCol(dash) - keyCol; w >= 0 && w <= 8 {
 								seqs[w]++
 							}
 						}
@@ -67,16 +67,16 @@ func (d *Document) inferStyle() fixStyle {
 		}
 	}
 	walk(d.Root, 0)
-	st := fixStyle{indent: modeOf(indents, 2), nl: "\n", keys: habit(keys), values: habit(values)}
-	st.seqIndent = modeOf(seqs, st.indent)
+	st := fixStyle{indent: fixModeOf(indents, 2), nl: "\n", keys: quotingHabit(keys), values: quotingHabit(values)}
+	st.seqIndent = fixModeOf(seqs, st.indent)
 	if i := strings.IndexByte(d.Text, '\n'); i > 0 && d.Text[i-1] == '\r' {
 		st.nl = "\r\n"
 	}
 	return st
 }
 
-// habit is quoteDouble or quoteSingle when most scalars are written so, else quotePlain.
-func habit(counts map[quoting]int) quoting {
+// quotingHabit is quoteDouble or quoteSingle when most scalars are written so, else quotePlain.
+func quotingHabit(counts map[quoting]int) quoting {
 	q := quoteDouble
 	if counts[quoteSingle] > counts[quoteDouble] {
 		q = quoteSingle
@@ -87,8 +87,8 @@ func habit(counts map[quoting]int) quoting {
 	return quotePlain
 }
 
-// modeOf is the most frequent key of counts (the smallest on a tie), or def when counts is empty.
-func modeOf(counts map[int]int, def int) int {
+// fixModeOf is the most frequent key of counts (the smallest on a tie), or def when counts is empty.
+func fixModeOf(counts map[int]int, def int) int {
 	best, bestN := def, 0
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		if counts[k] > bestN {
@@ -98,12 +98,12 @@ func modeOf(counts map[int]int, def int) int {
 	return best
 }
 
-// col is the column (in code points) of a document offset. Block indentation is made of ASCII
+// fixCol is the column (in code points) of a document offset. Block indentation is made of ASCII
 // spaces and "- ", so this is also the number of spaces that reach it.
-func (d *Document) col(off int) int { return d.mapper.Pos(off, CodePoints).Col }
+func (d *Document) fixCol(off int) int { return d.mapper.Pos(off, CodePoints).Col }
 
-// dashBefore finds the "-" that introduces a block sequence item.
-func (d *Document) dashBefore(item *yaml.Node) (int, bool) {
+// fixDash finds the "-" that introduces a block sequence item.
+func (d *Document) fixDash(item *yaml.Node) (int, bool) {
 	s := d.nodeOffset(item)
 	t := d.Text
 	i := s - 1
@@ -120,21 +120,21 @@ func (d *Document) dashBefore(item *yaml.Node) (int, bool) {
 	return 0, false
 }
 
-// spaces returns n spaces.
-func indentSpaces(n int) string { return strings.Repeat(" ", max(n, 0)) }
+// fixIndent returns n spaces.
+func fixIndent(n int) string { return strings.Repeat(" ", max(n, 0)) }
 
 // quoting is how a string scalar is written.
 type quoting int
 
 const (
-	quoteDefault quoting = iota // the document's habit (fixStyle.values or .keys)
+	quoteDefault quoting = iota // the document's quotingHabit (fixStyle.values or .keys)
 	quotePlain                  // plain when that is safe, else double quotes
 	quoteDouble
 	quoteSingle
 )
 
-// quotingOf is the quoting of an existing scalar.
-func quotingOf(n *yaml.Node) quoting {
+// fixQuotingOf is the quoting of an existing scalar.
+func fixQuotingOf(n *yaml.Node) quoting {
 	switch {
 	case n.Kind != yaml.ScalarNode:
 		return quotePlain
@@ -150,7 +150,7 @@ func quotingOf(n *yaml.Node) quoting {
 // terminator: nested mappings and lists go on their own lines, indented in the document's style.
 func (st fixStyle) renderBlockEntry(b *strings.Builder, key string, v any, col int) {
 	b.WriteString(st.nl)
-	b.WriteString(indentSpaces(col))
+	b.WriteString(fixIndent(col))
 	b.WriteString(st.key(key))
 	b.WriteByte(':')
 	st.renderBlockValue(b, v, col)
@@ -185,7 +185,7 @@ func (st fixStyle) renderBlockValue(b *strings.Builder, v any, col int) {
 // renderBlockItem writes "- value" for a block sequence whose dashes are at column dash; the
 // caller has written the line terminator. q is the quoting of the list's other items.
 func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quoting) {
-	b.WriteString(indentSpaces(dash))
+	b.WriteString(fixIndent(dash))
 	b.WriteString("- ")
 	switch x := v.(type) {
 	case map[string]any:
@@ -196,7 +196,7 @@ func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quotin
 		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
 				b.WriteString(st.nl)
-				b.WriteString(indentSpaces(dash + 2))
+				b.WriteString(fixIndent(dash + 2))
 			}
 			b.WriteString(st.key(k))
 			b.WriteByte(':')
@@ -229,21 +229,21 @@ func (st fixStyle) flow(v any, q quoting) string {
 }
 
 // key writes a mapping key, quoted as the document's keys are.
-func (st fixStyle) key(k string) string { return renderScalar(k, true, st.keys) }
+func (st fixStyle) key(k string) string { return fixRenderScalar(k, true, st.keys) }
 
-// scalar writes a value; quoteDefault means the document's habit for string values.
+// scalar writes a value; quoteDefault means the document's quotingHabit for string values.
 func (st fixStyle) scalar(v any, inFlow bool, q quoting) string {
 	if q == quoteDefault {
 		q = st.values
 	}
-	return renderScalar(v, inFlow, q)
+	return fixRenderScalar(v, inFlow, q)
 }
 
-// renderScalar writes a scalar that reads back as exactly v, for YAML 1.2 (yaml.v3) and for
+// fixRenderScalar writes a scalar that reads back as exactly v, for YAML 1.2 (yaml.v3) and for
 // YAML 1.1 (the Kubernetes API server). Strings are quoted as q asks when that can hold them,
 // plain when q allows and it is safe, else double-quoted. inFlow forbids the flow indicators
 // in plain strings.
-func renderScalar(v any, inFlow bool, q quoting) string {
+func fixRenderScalar(v any, inFlow bool, q quoting) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
@@ -263,9 +263,9 @@ func renderScalar(v any, inFlow bool, q quoting) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
 		switch {
-		case q == quoteSingle && !strings.ContainsAny(x, "\n\r") && isPrintable(x):
+		case q == quoteSingle && !strings.ContainsAny(x, "\n\r") && fixPrintable(x):
 			return "'" + strings.ReplaceAll(x, "'", "''") + "'"
-		case q != quoteDouble && q != quoteSingle && plainSafe(x, inFlow):
+		case q != quoteDouble && q != quoteSingle && plainScalarSafe(x, inFlow):
 			return x
 		}
 		return strconv.Quote(x)
@@ -273,7 +273,7 @@ func renderScalar(v any, inFlow bool, q quoting) string {
 	return strconv.Quote(fmt.Sprint(v))
 }
 
-func isPrintable(s string) bool {
+func fixPrintable(s string) bool {
 	for _, r := range s {
 		if !strconv.IsPrint(r) {
 			return false
@@ -282,16 +282,16 @@ func isPrintable(s string) bool {
 	return true
 }
 
-// yaml11Words are plain words that YAML 1.1 (and so Kubernetes) reads as booleans or null
+// yaml11NonStrings are plain words that YAML 1.1 (and so Kubernetes) reads as booleans or null
 // although YAML 1.2 reads them as strings.
-var yaml11Words = map[string]bool{
+var yaml11NonStrings = map[string]bool{
 	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "n": true, "N": true, "no": true, "No": true, "NO": true,
 	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
 }
 
-// plainSafe reports whether s can be written as a plain scalar and read back as the string s.
-func plainSafe(s string, inFlow bool) bool {
-	if s == "" || strings.TrimSpace(s) != s || !isPrintable(s) || yaml11Words[s] || s == "<<" || s == "=" {
+// plainScalarSafe reports whether s can be written as a plain scalar and read back as the string s.
+func plainScalarSafe(s string, inFlow bool) bool {
+	if s == "" || strings.TrimSpace(s) != s || !fixPrintable(s) || yaml11NonStrings[s] || s == "<<" || s == "=" {
 		return false
 	}
 	if strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`") && !(s[0] == '-' && len(s) > 1 && s[1] != ' ') {
@@ -317,24 +317,24 @@ func plainSafe(s string, inFlow bool) bool {
 	return item.Kind == yaml.ScalarNode && item.ShortTag() == "!!str" && item.Value == s
 }
 
-// listQuoting is the quoting shared by every scalar item of a list, or the default.
-func listQuoting(items []*yaml.Node) quoting {
+// fixListQuoting is the quoting shared by every scalar item of a list, or the default.
+func fixListQuoting(items []*yaml.Node) quoting {
 	q := quoteDefault
 	for i, it := range items {
 		if it.Kind != yaml.ScalarNode || it.ShortTag() != "!!str" {
 			return quoteDefault
 		}
 		if i == 0 {
-			q = quotingOf(it)
-		} else if quotingOf(it) != q {
+			q = fixQuotingOf(it)
+		} else if fixQuotingOf(it) != q {
 			return quoteDefault
 		}
 	}
 	return q
 }
 
-// nestValue wraps v in one mapping per key: nestValue([a b], v) is {a: {b: v}}.
-func nestValue(keys []string, v any) any {
+// fixNestValue wraps v in one mapping per key: fixNestValue([a b], v) is {a: {b: v}}.
+func fixNestValue(keys []string, v any) any {
 	for i := len(keys) - 1; i >= 0; i-- {
 		v = map[string]any{keys[i]: v}
 	}

@@ -17,7 +17,7 @@ func (r *Result) FixTitle(f Finding) string {
 	}
 	var titles []string
 	for _, op := range f.Fix {
-		if t := describeOp(root, f, op); !slices.Contains(titles, t) {
+		if t := fixDescribeOp(root, f, op); !slices.Contains(titles, t) {
 			titles = append(titles, t)
 		}
 	}
@@ -27,7 +27,7 @@ func (r *Result) FixTitle(f Finding) string {
 	case 1:
 		return titles[0]
 	case 2:
-		return titles[0] + "; " + lowerFirst(titles[1])
+		return titles[0] + "; " + fixLowerFirst(titles[1])
 	}
 	return fmt.Sprintf("%s (and %d more changes)", titles[0], len(titles)-1)
 }
@@ -46,29 +46,29 @@ func FixPreferred(f Finding) bool {
 	return true
 }
 
-func lowerFirst(s string) string {
+func fixLowerFirst(s string) string {
 	if s == "" {
 		return s
 	}
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-var containerKinds = map[string]string{
+var fixContainerKinds = map[string]string{
 	"containers":          "container",
 	"initContainers":      "init container",
 	"ephemeralContainers": "ephemeral container",
 }
 
-// describeOp writes one operation as "Verb field[: value] in/from subject".
-func describeOp(root *yaml.Node, f Finding, op FixOp) string {
-	subject, field := opSubject(root, f, op.Path)
+// fixDescribeOp writes one operation as "Verb field[: value] in/from subject".
+func fixDescribeOp(root *yaml.Node, f Finding, op FixOp) string {
+	subject, field := fixOpSubject(root, f, op.Path)
 	value := func(v any) string {
-		if isCollection(v) {
+		if isCollectionValue(v) {
 			return fixStyle{keys: quotePlain, values: quotePlain}.flow(v, quotePlain)
 		}
-		return renderScalar(v, false, quotePlain)
+		return fixRenderScalar(v, false, quotePlain)
 	}
-	fieldText := showPath(field)
+	fieldText := fixShowPath(field)
 	if len(field) == 3 && field[0] == "metadata" && field[1] == "annotations" {
 		fieldText = fmt.Sprintf("annotation %v", field[2])
 	}
@@ -82,28 +82,28 @@ func describeOp(root *yaml.Node, f Finding, op FixOp) string {
 	if len(field) > 0 {
 		if _, isIndex := field[len(field)-1].(int); isIndex {
 			what := "entry"
-			if n := nodeAt(root, f.Item, op.Path); n != nil {
-				what = entryLabel(n)
+			if n := fixNodeAt(root, f.Item, op.Path); n != nil {
+				what = fixEntryLabel(n)
 			}
-			return fmt.Sprintf("Remove %s from %s in %s", what, showPath(field[:len(field)-1]), subject)
+			return fmt.Sprintf("Remove %s from %s in %s", what, fixShowPath(field[:len(field)-1]), subject)
 		}
 	}
-	if n := nodeAt(root, f.Item, op.Path); n != nil && deref(n).Kind == yaml.ScalarNode {
+	if n := fixNodeAt(root, f.Item, op.Path); n != nil && deref(n).Kind == yaml.ScalarNode {
 		return fmt.Sprintf("Remove %s: %s from %s", fieldText, deref(n).Value, subject)
 	}
 	return fmt.Sprintf("Remove %s from %s", fieldText, subject)
 }
 
-// opSubject splits an object-relative path into what it belongs to (a container, the pod spec,
+// fixOpSubject splits an object-relative path into what it belongs to (a container, the pod spec,
 // the object) and the field path within that.
-func opSubject(root *yaml.Node, f Finding, path []any) (string, []any) {
+func fixOpSubject(root *yaml.Node, f Finding, path []any) (string, []any) {
 	object := fmt.Sprintf("%s %q", f.Object.Kind, f.Object.Name)
 	for i := len(path) - 2; i >= 0; i-- {
-		kind, ok := containerKinds[fmt.Sprint(path[i])]
+		kind, ok := fixContainerKinds[fmt.Sprint(path[i])]
 		if _, isIndex := path[i+1].(int); !ok || !isIndex {
 			continue
 		}
-		name := scalarString(mappingValue(nodeAt(root, f.Item, path[:i+2]), "name"))
+		name := scalarString(mappingValue(fixNodeAt(root, f.Item, path[:i+2]), "name"))
 		field := path[i+2:]
 		if len(field) > 1 && field[0] == "securityContext" {
 			field = field[1:]
@@ -133,21 +133,21 @@ func opSubject(root *yaml.Node, f Finding, path []any) (string, []any) {
 	return "the pod spec of " + object, path[last+1:]
 }
 
-// nodeAt returns the node at item+path in root, or nil.
-func nodeAt(root *yaml.Node, item, path []any) *yaml.Node {
+// fixNodeAt returns the node at item+path in root, or nil.
+func fixNodeAt(root *yaml.Node, item, path []any) *yaml.Node {
 	if root == nil {
 		return nil
 	}
 	full := append(slices.Clone(item), path...)
-	steps := walkPath(root, full)
+	steps := fixWalk(root, full)
 	if len(steps) != len(full) {
 		return nil
 	}
 	return steps[len(steps)-1].node
 }
 
-// entryLabel names a list entry: a scalar's value, or a mapping's name.
-func entryLabel(n *yaml.Node) string {
+// fixEntryLabel names a list entry: a scalar's value, or a mapping's name.
+func fixEntryLabel(n *yaml.Node) string {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.ScalarNode:

@@ -25,6 +25,8 @@ type checkOptions struct {
 	failOn     analysis.Severity
 	color      string
 	showSupp   bool
+	fix        bool // --fix: write the fixes (fix.go)
+	dryRun     bool // --dry-run: with --fix, print them as a diff instead
 }
 
 // checked is the outcome for one file.
@@ -46,6 +48,8 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.StringVar(&failOn, "fail-on", "low", "exit 1 when a finding has this severity or higher: critical, high, medium, low, info or hint (suppressed findings never count)")
 	fl.StringVar(&opts.color, "color", "auto", "colour text output: auto, always or never")
 	fl.BoolVar(&opts.showSupp, "show-suppressed", false, "list suppressed findings in text output too (JSON and SARIF always include them, marked)")
+	fl.BoolVar(&opts.fix, "fix", false, "apply the fix of every fixable finding to the files, then report what remains")
+	fl.BoolVar(&opts.dryRun, "dry-run", false, "with --fix: print the fixes as a unified diff instead of writing them")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
 		fl.PrintDefaults()
@@ -66,6 +70,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kube-policy-ls check: --format %q: want text, json or sarif\n", opts.format)
 		return 2
 	}
+	if opts.dryRun && !opts.fix {
+		fmt.Fprintln(stderr, "kube-policy-ls check: --dry-run needs --fix")
+		return 2
+	}
 	if fl.NArg() == 0 {
 		fl.Usage()
 		return 2
@@ -77,6 +85,11 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	engines := newEngineCache(opts)
 	results := checkAll(context.Background(), sources, stdin, engines)
+	if opts.fix {
+		var sum fixSummary
+		results, sum = fixFiles(context.Background(), results, engines, opts.dryRun, stdout)
+		printFixSummary(stderr, sum, opts.dryRun)
+	}
 
 	code := 0
 	for _, r := range results {
@@ -91,6 +104,12 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "%s: error: %s\n", fmt.Sprintf("%s:%d:%d", pe.File, pe.Line, pe.Column), pe.Msg)
 		}
 		code = 2
+	}
+	if opts.fix && opts.dryRun { // the diff was the output; the exit status is for what would remain
+		if code == 0 && failing(results, opts.failOn) {
+			code = 1
+		}
+		return code
 	}
 	rep := report{results: results, engines: engines, stdout: stdout, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
 	switch opts.format {

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// `check --fix`: apply every fixable finding's fix to the files on disk (the same edits as the
+// editor's fix-all), then re-analyse them so that the report shows what remains. With
+// --dry-run nothing is written: a unified diff of each file goes to stdout instead.
+
+// fixSummary counts what fixFiles did.
+type fixSummary struct {
+	files, fixed int
+	failed       []string // "file: rule: why" for fixes that could not be applied safely
+}
+
+// fixFiles applies fix-all to every analysed file of results and returns the results for the
+// fixed texts. Files that cannot be written keep their old result and carry the error.
+func fixFiles(ctx context.Context, results []checked, engines *engineCache, dryRun bool, stdout io.Writer) ([]checked, fixSummary) {
+	var sum fixSummary
+	out := make([]checked, len(results))
+	for i, c := range results {
+		out[i] = c
+		if c.err != nil || c.result == nil || c.result.Skipped {
+			continue
+		}
+		rep := c.result.FixAll(nil)
+		for _, f := range rep.Failed {
+			sum.failed = append(sum.failed, fmt.Sprintf("%s: %s: %v", c.src.path, f.Finding.Rule, f.Err))
+		}
+		if len(rep.Edits) == 0 {
+			continue
+		}
+		text, err := analysis.ApplyEdits(c.text, rep.Edits)
+		if err != nil {
+			out[i].err = fmt.Errorf("fixing %s: %w", c.src.path, err)
+			continue
+		}
+		switch {
+		case dryRun:
+			if _, err := io.WriteString(stdout, diffOf(c.src.path, c.text, text)); err != nil {
+				out[i].err = fmt.Errorf("writing the diff of %s: %w", c.src.path, err)
+				continue
+			}
+		case c.src.path == "-":
+			out[i].err = errors.New("cannot write fixes back to stdin: use --fix --dry-run to see them as a diff")
+			continue
+		default:
+			if err := writeFixed(c.src.path, c.text, text); err != nil {
+				out[i].err = fmt.Errorf("fixing %s: %w", c.src.path, err)
+				continue
+			}
+		}
+		sum.files++
+		sum.fixed += rep.Fixed
+		out[i] = reanalyse(ctx, c, text, engines)
+	}
+	return out, sum
+}
+
+// diffOf is the unified diff of a file's fixes: "a/" and "b/" before a relative path, as git
+// writes them (apply with patch -p1); an absolute path or stdin as it is (patch -p0).
+func diffOf(path, old, text string) string {
+	oldName, newName := "a/"+filepath.ToSlash(path), "b/"+filepath.ToSlash(path)
+	if path == "-" || filepath.IsAbs(path) {
+		oldName, newName = path, path
+	}
+	return analysis.UnifiedDiff(oldName, newName, old, text)
+}
+
+// reanalyse checks a fixed text with the engine that checked the original.
+func reanalyse(ctx context.Context, c checked, text string, engines *engineCache) checked {
+	dir := "."
+	if c.src.path != "-" {
+		dir = filepath.Dir(c.src.path)
+	}
+	next := checked{src: c.src, text: text}
+	engine, err := engines.forDir(ctx, dir)
+	if err != nil {
+		next.err = err
+		return next
+	}
+	next.result, next.err = engine.Analyze(ctx, analysis.Input{Path: c.src.path, Text: text, Helm: c.src.helm}, c.result)
+	return next
+}
+
+// errChanged is returned when a file changed on disk after it was checked: writing the fixes
+// would lose that change.
+var errChanged = errors.New("the file changed on disk since it was read; not overwritten (run again)")
+
+// writeFixed replaces the file at path, whose content was old when it was checked, with text:
+// written to a temporary file in the same directory, synced, given the file's permissions and
+// renamed over it, so that a crash or a full disk never leaves a half-written manifest. A file
+// that changed since it was read is left alone; a symbolic link keeps pointing at its target,
+// which is the file replaced.
+func writeFixed(path, old, text string) (err error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	before, err := os.Stat(target)
+	if err != nil {
+		return err
+	}
+	if !before.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file")
+	}
+	current, err := os.ReadFile(target)
+	if err != nil {
+		return err
+	}
+	if string(current) != old {
+		return errChanged
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".fix-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = io.WriteString(tmp, text); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(before.Mode().Perm()); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	// Last look before the rename: the file must still be the one that was read.
+	now, err := os.Stat(target)
+	if err != nil {
+		return err
+	}
+	if !now.ModTime().Equal(before.ModTime()) || now.Size() != before.Size() {
+		err = errChanged
+		return err
+	}
+	if err = os.Rename(tmp.Name(), target); err != nil {
+		return err
+	}
+	syncDir(filepath.Dir(target))
+	return nil
+}
+
+// syncDir makes a rename in dir durable where the platform allows it; failing to is harmless
+// (the rename itself is atomic), so errors are ignored.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+}
+
+// printFixSummary tells stderr what --fix did and which fixes it skipped.
+func printFixSummary(stderr io.Writer, sum fixSummary, dryRun bool) {
+	verb := "fixed"
+	if dryRun {
+		verb = "would fix"
+	}
+	fmt.Fprintf(stderr, "kube-policy-ls check: %s %d finding(s) in %d file(s)\n", verb, sum.fixed, sum.files)
+	for _, f := range sum.failed {
+		fmt.Fprintf(stderr, "kube-policy-ls check: not fixed: %s\n", f)
+	}
+}
