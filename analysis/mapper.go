@@ -110,7 +110,7 @@ func (m *Mapper) Offset(p Pos, enc Encoding) (int, error) {
 		if start+p.Col > end {
 			return end, nil
 		}
-		if enc == UTF8 && !m.ascii && !utf8.RuneStart(m.text[start+p.Col]) && start+p.Col < end {
+		if enc == UTF8 && !m.ascii && m.insideRune(start, start+p.Col) {
 			return 0, fmt.Errorf("column %d of line %d is inside a character", p.Col, p.Line)
 		}
 		return start + p.Col, nil
@@ -126,6 +126,18 @@ func (m *Mapper) Offset(p Pos, enc Encoding) (int, error) {
 		}
 	}
 	return end, nil
+}
+
+// insideRune reports whether offset falls within a valid multi-byte character that starts
+// at or after lineStart. A stray continuation byte of invalid UTF-8 is a character of its own.
+func (m *Mapper) insideRune(lineStart, offset int) bool {
+	for i := offset - 1; i >= lineStart && i >= offset-utf8.UTFMax+1; i-- {
+		if utf8.RuneStart(m.text[i]) {
+			r, size := utf8.DecodeRuneInString(m.text[i:])
+			return !(r == utf8.RuneError && size == 1) && i+size > offset
+		}
+	}
+	return false
 }
 
 func countUnits(s string, enc Encoding) int {

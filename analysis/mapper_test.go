@@ -76,3 +76,19 @@ func TestMapperASCIIFastPath(t *testing.T) {
 		t.Errorf("trailing newline: %d lines, last %q", m.LineCount(), m.Line(2))
 	}
 }
+
+func TestMapperInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	m := NewMapper("\xbf0\né")
+	for _, enc := range []Encoding{UTF8, UTF16, CodePoints} {
+		for _, off := range []int{0, 1, 2, 3, 5} {
+			p := m.Pos(off, enc)
+			if back, err := m.Offset(p, enc); err != nil || back != off {
+				t.Errorf("%v: offset %d -> %v -> %d, %v", enc, off, p, back, err)
+			}
+		}
+	}
+	if _, err := m.Offset(Pos{1, 1}, UTF8); err == nil {
+		t.Error("column inside é (UTF-8) accepted")
+	}
+}
