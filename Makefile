@@ -7,7 +7,7 @@ BIN      := bin/kube-policy-ls
 OPA      := $(GO) run github.com/open-policy-agent/opa@v1.22.3
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build demo test test-short lint docs bench clean
+.PHONY: all build demo test test-short fuzz lint docs bench clean
 
 all: build
 
@@ -23,9 +23,17 @@ demo: build
 	@$(BIN) rules
 
 # Every Go test (Rego unit tests, PSS conformance, corpus robustness, CLI, language server)
-# with the race detector.
+# with the race detector, then every fuzz target for a few seconds.
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
+	FUZZTIME=$(FUZZTIME_SHORT) ./scripts/fuzz.sh
+
+FUZZTIME_SHORT ?= 5s
+FUZZTIME ?= 10m
+
+# Every fuzz target for FUZZTIME each (make fuzz FUZZTIME=30s); crashers land in testdata/fuzz.
+fuzz:
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
 
 # The same without the race detector, for a quick loop.
 test-short:
