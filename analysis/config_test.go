@@ -2,7 +2,11 @@ package analysis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -70,5 +74,39 @@ func TestUnknownRuleInConfigIsPlaced(t *testing.T) {
 	var errs ConfigErrors
 	if !errors.As(err, &errs) || errs[0].Line != 3 || errs[0].Column != 3 || !strings.Contains(errs[0].Msg, `did you mean "host-pid"`) {
 		t.Errorf("err = %#v", err)
+	}
+}
+
+// TestConfigSchemaCurrent keeps schema/kube-policy.schema.json in step with the Config type
+// and the rule catalog.
+func TestConfigSchemaCurrent(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "schema", "kube-policy.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Properties map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	keys := reflect.TypeOf(Config{})
+	for i := range keys.NumField() {
+		tag := strings.Split(keys.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		if _, ok := schema.Properties[tag]; !ok {
+			t.Errorf("schema lacks the config key %q", tag)
+		}
+	}
+	e := newTestEngine(t, Config{})
+	for _, r := range e.Rules() {
+		if _, ok := schema.Properties["rules"].Properties[r.ID]; !ok && r.Package != "" {
+			t.Errorf("schema lacks rule %s", r.ID)
+		}
 	}
 }
