@@ -82,9 +82,7 @@ func (e *Engine) applySuppressions(d *Document, objs []Object, fs []Finding) (ke
 		}
 		start := d.mapper.LineStart(line) + m[0]
 		s := &suppressor{by: "comment", at: Range{start, d.mapper.LineEnd(line)}, lines: []int{line, line + 1}}
-		for _, id := range strings.FieldsFunc(content[m[2]:m[3]], func(r rune) bool { return r == ',' || r == ' ' }) {
-			s.rules = append(s.rules, id)
-		}
+		s.rules = strings.FieldsFunc(content[m[2]:m[3]], func(r rune) bool { return r == ',' || r == ' ' })
 		if m[4] >= 0 {
 			s.reason = strings.TrimSpace(content[m[4]:m[5]])
 		}
