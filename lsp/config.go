@@ -366,23 +366,15 @@ func (s *Server) loadConfigFile(path string) analysis.Config {
 func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic) {
 	u := uri.File(path)
 	s.mu.Lock()
-	_, open := s.docs[u]
-	pushed := s.config.pushed[path]
-	if !open {
-		s.config.pushed[path] = len(diags) > 0
-	}
-	s.mu.Unlock()
-	if open || (!pushed && len(diags) == 0) {
+	defer s.mu.Unlock()
+	if _, open := s.docs[u]; open || (!s.config.pushed[path] && len(diags) == 0) {
 		return
 	}
+	s.config.pushed[path] = len(diags) > 0
 	if diags == nil {
 		diags = []protocol.Diagnostic{}
 	}
-	s.publishMu.Lock()
-	defer s.publishMu.Unlock()
-	if err := s.client.PublishDiagnostics(s.ctx, &protocol.PublishDiagnosticsParams{URI: u, Diagnostics: diags}); err != nil {
-		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(u)), zap.Error(err))
-	}
+	s.out.put(&protocol.PublishDiagnosticsParams{URI: u, Diagnostics: diags})
 }
 
 // configFileDiagnostics validates the text of an open configuration file: the problems that
@@ -391,14 +383,11 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 	enc := s.encoding()
 	if path != "" {
 		s.mu.Lock()
-		pushed := s.config.pushed[path]
-		s.config.pushed[path] = false
-		s.mu.Unlock()
-		if pushed { // published while the file was closed; the document's own take over
-			s.publishMu.Lock()
-			_ = s.client.PublishDiagnostics(s.ctx, &protocol.PublishDiagnosticsParams{URI: uri.File(path), Diagnostics: []protocol.Diagnostic{}})
-			s.publishMu.Unlock()
+		if s.config.pushed[path] { // published while the file was closed; the document's own take over
+			s.config.pushed[path] = false
+			s.out.put(&protocol.PublishDiagnosticsParams{URI: uri.File(path), Diagnostics: []protocol.Diagnostic{}})
 		}
+		s.mu.Unlock()
 	}
 	cfg, err := analysis.ParseConfig([]byte(m.Text()))
 	if err == nil {

@@ -6,6 +6,7 @@ package lsp
 // didChange notifications out of order.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,7 +23,10 @@ import (
 // client sends exit or closes the stream, and returns the exit code the protocol prescribes:
 // 0 after shutdown and exit, 1 otherwise.
 func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) int {
-	s := NewServer(opts)
+	return NewServer(opts).serve(ctx, rwc)
+}
+
+func (s *Server) serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 	conn := jsonrpc2.NewConn(tolerantStream{jsonrpc2.NewStream(rwc), s.log}, jsonrpc2.WithCodec(codec{}))
 	s.connect(conn, protocol.ClientDispatcher(conn))
 	conn.Go(ctx, handler(s))
@@ -233,7 +237,9 @@ func (codec) Unmarshal(data []byte, v any) error {
 		*p = append(json.RawMessage(nil), data...)
 		return nil
 	}
-	return protocol.Unmarshal(data, v)
+	// data borrows the connection's read buffer, and protocol.Unmarshal lets some values (the
+	// arms of a union at the root, such as a code action result) alias it: decode a copy.
+	return protocol.Unmarshal(bytes.Clone(data), v)
 }
 
 // tolerantStream answers a frame that is not a JSON-RPC message with an error response and

@@ -75,7 +75,7 @@ func (s *Server) startLocked(d *document) *run {
 		d.run.cancel()
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	r := &run{gen: d.gen, cancel: cancel, done: make(chan struct{})}
+	r := &run{gen: d.gen, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	d.run = r
 	j := job{
 		uri: string(d.uri), path: d.path, kind: d.kind, configPath: d.configPath, outOfSync: d.outOfSync,
@@ -162,40 +162,35 @@ func (s *Server) check(ctx context.Context, j job) (*analysis.Result, *analysis.
 	return res, slot.engine, toDiagnostics(res, slot.engine, j.enc, j.severities), nil
 }
 
-// publish sends d's diagnostics of generation gen, unless the document has moved on since or
+// publish queues d's diagnostics of generation gen, unless the document has moved on since or
 // the client has them already.
 func (s *Server) publish(d *document, gen uint64, diags []protocol.Diagnostic) {
 	body, err := protocol.Marshal(diags)
 	if err != nil {
-		s.log.Error("encoding diagnostics", zap.Error(err))
+		s.log.Error("encoding diagnostics", zap.String("uri", string(d.uri)), zap.Error(err))
 		return
 	}
-	s.publishMu.Lock()
-	defer s.publishMu.Unlock()
 	s.mu.Lock()
-	current, version := d.gen == gen && !d.closed, d.version
-	s.mu.Unlock()
-	if !current || (d.published != nil && bytes.Equal(body, d.published)) {
+	defer s.mu.Unlock()
+	if d.gen != gen || d.closed || (d.published != nil && bytes.Equal(body, d.published)) {
 		return
 	}
 	d.published = body
-	if err := s.client.PublishDiagnostics(s.ctx, &protocol.PublishDiagnosticsParams{
-		URI: d.uri, Version: protocol.NewOptional(version), Diagnostics: diags,
-	}); err != nil {
-		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(d.uri)), zap.Error(err))
+	s.out.put(&protocol.PublishDiagnosticsParams{URI: d.uri, Version: protocol.NewOptional(d.version), Diagnostics: diags})
+}
+
+// clearLocked removes a closed document's diagnostics from the client. Called with s.mu held.
+func (s *Server) clearLocked(d *document) {
+	if d.published != nil {
+		d.published = nil
+		s.out.put(&protocol.PublishDiagnosticsParams{URI: d.uri, Diagnostics: []protocol.Diagnostic{}})
 	}
 }
 
-// clearDiagnostics removes a closed document's diagnostics from the client.
-func (s *Server) clearDiagnostics(d *document) {
-	s.publishMu.Lock()
-	defer s.publishMu.Unlock()
-	if d.published == nil {
-		return
-	}
-	d.published = nil
-	if err := s.client.PublishDiagnostics(s.ctx, &protocol.PublishDiagnosticsParams{URI: d.uri, Diagnostics: []protocol.Diagnostic{}}); err != nil {
-		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(d.uri)), zap.Error(err))
+// sendDiagnostics is the outbox's way out.
+func (s *Server) sendDiagnostics(p *protocol.PublishDiagnosticsParams) {
+	if err := s.client.PublishDiagnostics(s.ctx, p); err != nil && s.ctx.Err() == nil {
+		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(p.URI)), zap.Error(err))
 	}
 }
 

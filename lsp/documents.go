@@ -36,7 +36,7 @@ func classify(languageID, path string) docKind {
 }
 
 // document is an open document: the client's text and the state of its analysis. Its fields
-// are guarded by Server.mu, except published (Server.publishMu).
+// are guarded by Server.mu.
 type document struct {
 	uri        uri.URI
 	path       string // "" for a URI that is not a file
@@ -63,12 +63,13 @@ type document struct {
 	run   *run        // the analysis under way, if any
 	timer *time.Timer // the debounced start of the next analysis, if any
 
-	published []byte // JSON of the diagnostics last published
+	published []byte // JSON of the diagnostics last queued for the client
 }
 
 // run is one analysis of one generation of a document.
 type run struct {
 	gen    uint64
+	ctx    context.Context
 	cancel context.CancelFunc
 	done   chan struct{}
 }

@@ -60,7 +60,7 @@ type Server struct {
 	exitOnce sync.Once
 	exited   chan struct{}
 
-	publishMu sync.Mutex // orders the publishDiagnostics of all documents
+	out *outbox // publishDiagnostics, in order, off the handlers' goroutines
 }
 
 type serverState int
@@ -86,11 +86,13 @@ func NewServer(opts Options) *Server {
 		docs:    map[uri.URI]*document{},
 		config:  newConfigState(),
 		exited:  make(chan struct{}),
+		out:     newOutbox(),
 	}
 }
 
 func (s *Server) connect(conn jsonrpc2.Conn, client protocol.Client) {
 	s.conn, s.client = conn, client
+	go s.out.run(s.ctx, s.sendDiagnostics)
 }
 
 // codeActionKinds are the kinds of code action the server offers.

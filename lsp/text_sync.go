@@ -159,9 +159,6 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
 	delete(s.docs, u)
 	d.closed = true
 	d.stopLocked()
-	pull := s.pull
+	s.clearLocked(d)
 	s.mu.Unlock()
-	if !pull {
-		s.clearDiagnostics(d)
-	}
 }
