@@ -19,6 +19,10 @@ import (
 
 func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	item := p.TextDocument
+	if item.URI == "" {
+		s.log.Warn("didOpen without a URI: ignored")
+		return
+	}
 	path := uriPath(item.URI)
 	d := &document{
 		uri:        item.URI,
