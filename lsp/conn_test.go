@@ -28,7 +28,9 @@ func newRawClient(t *testing.T) *rawClient {
 	t.Helper()
 	a, b := net.Pipe()
 	c := &rawClient{t: t, conn: b, in: bufio.NewReader(b), code: make(chan int, 1)}
-	go func() { c.code <- NewServer(Options{Logger: zap.NewNop(), Version: "raw"}).serve(context.Background(), a) }()
+	go func() {
+		c.code <- NewServer(Options{Logger: zap.NewNop(), Version: "raw"}).serve(context.Background(), a)
+	}()
 	t.Cleanup(func() { _ = b.Close() })
 	return c
 }
