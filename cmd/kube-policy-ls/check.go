@@ -19,14 +19,16 @@ func init() {
 
 // checkOptions are the flags of the check command.
 type checkOptions struct {
-	format     string
-	profile    string
-	configPath string
-	failOn     analysis.Severity
-	color      string
-	showSupp   bool
-	fix        bool // --fix: write the fixes (fix.go)
-	dryRun     bool // --dry-run: with --fix, print them as a diff instead
+	format        string
+	profile       string
+	configPath    string
+	failOn        analysis.Severity
+	color         string
+	showSupp      bool
+	baseline      string // --baseline: report only findings not in this file (baseline.go)
+	writeBaseline string // --write-baseline: record the current findings there
+	fix           bool   // --fix: write the fixes (fix.go)
+	dryRun        bool   // --dry-run: with --fix, print them as a diff instead
 }
 
 // checked is the outcome for one file.
@@ -48,6 +50,8 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.StringVar(&failOn, "fail-on", "low", "exit 1 when a finding has this severity or higher: critical, high, medium, low, info or hint (suppressed findings never count)")
 	fl.StringVar(&opts.color, "color", "auto", "colour text output: auto, always or never")
 	fl.BoolVar(&opts.showSupp, "show-suppressed", false, "list suppressed findings in text output too (JSON and SARIF always include them, marked)")
+	fl.StringVar(&opts.baseline, "baseline", "", "report only findings that are not in this baseline file (matched by file, rule, object and path, not line)")
+	fl.StringVar(&opts.writeBaseline, "write-baseline", "", "record the current findings in this baseline file and exit 0")
 	fl.BoolVar(&opts.fix, "fix", false, "apply the fix of every fixable finding to the files, then report what remains")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "with --fix: print the fixes as a unified diff instead of writing them")
 	fl.Usage = func() {
@@ -83,8 +87,29 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kube-policy-ls check: %v\n", err)
 		return 2
 	}
+	var known map[string]bool
+	if opts.baseline != "" {
+		if known, err = readBaseline(opts.baseline); err != nil {
+			fmt.Fprintf(stderr, "kube-policy-ls check: %v\n", err)
+			return 2
+		}
+	}
 	engines := newEngineCache(opts)
 	results := checkAll(context.Background(), sources, stdin, engines)
+	if opts.writeBaseline != "" {
+		n, err := writeBaseline(opts.writeBaseline, results)
+		if err != nil {
+			fmt.Fprintf(stderr, "kube-policy-ls check: writing baseline: %v\n", err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "kube-policy-ls check: %d findings recorded in %s\n", n, opts.writeBaseline)
+		return 0
+	}
+	if known != nil {
+		if n := applyBaseline(known, results); n > 0 {
+			fmt.Fprintf(stderr, "kube-policy-ls check: %d known findings from %s not shown\n", n, opts.baseline)
+		}
+	}
 	if opts.fix {
 		var sum fixSummary
 		results, sum = fixFiles(context.Background(), results, engines, opts.dryRun, stdout)

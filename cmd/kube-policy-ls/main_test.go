@@ -348,3 +348,38 @@ violations contains v if {
 		t.Errorf("custom and built-in findings expected:\n%s", out)
 	}
 }
+
+func TestCheckBaseline(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pod := filepath.Join(dir, "pod.yaml")
+	base := filepath.Join(dir, "baseline.json")
+	if err := os.WriteFile(pod, []byte(privilegedPod), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "", "check", "--write-baseline", base, pod); code != 0 || !strings.Contains(stderr, "recorded") {
+		t.Fatalf("write-baseline: exit %d, %s", code, stderr)
+	}
+	if code, out, _ := runCLI(t, "", "check", "--baseline", base, pod); code != 0 || !strings.Contains(out, "0 findings") {
+		t.Errorf("everything is known, yet exit %d:\n%s", code, out)
+	}
+	// lines move and a new problem appears: only the new one is reported
+	moved := "# a comment that moves every line\n" + strings.Replace(privilegedPod, "spec:\n", "spec:\n  hostPID: true\n", 1)
+	if err := os.WriteFile(pod, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "", "check", "--format", "json", "--baseline", base, pod)
+	var rep struct{ Findings []struct{ Rule string } }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if code != 1 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "host-pid" {
+		t.Errorf("exit %d, findings %+v; want only host-pid", code, rep.Findings)
+	}
+	if err := os.WriteFile(base, []byte(`{"version": 7}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := runCLI(t, "", "check", "--baseline", base, pod); code != 2 {
+		t.Errorf("bad baseline: exit %d, want 2", code)
+	}
+}
