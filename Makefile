@@ -14,10 +14,13 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kube-policy-ls
 
-# Check the bundled example manifests, then show what the fixes would change.
+# Check the bundled example manifests, show what the fixes would change, list the rules.
 demo: build
 	@echo "== kube-policy-ls check examples/ =="
 	@$(BIN) check examples/ || true
+	@echo
+	@echo "== kube-policy-ls check --fix --dry-run examples/insecure-deployment.yaml =="
+	@$(BIN) check --fix --dry-run examples/insecure-deployment.yaml || true
 	@echo
 	@echo "== the rule catalog =="
 	@$(BIN) rules
