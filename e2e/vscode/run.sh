@@ -4,7 +4,8 @@
 # (test-extension/) that drives it through the VS Code API and writes
 # result.json; see test-extension/extension.js for the steps.
 # Env: KPL_VSIX (default dist/kube-policy-ls-linux-x64.vsix), KPL_E2E_CACHE,
-#      KPL_KEEP=1 keeps the scratch dir, KPL_E2E_TIMEOUT (seconds, default 150).
+#      KPL_KEEP=1 keeps the scratch dir, KPL_E2E_TIMEOUT (seconds, default 150),
+#      KPL_E2E_RECORD=1 rewrites the expected files from what happens (review the diff).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -69,7 +70,8 @@ cat >"$work/ud/User/settings.json" <<'JSON'
 }
 JSON
 cat >"$work/e2e.json" <<JSON
-{"e2eDir": "$repo/e2e", "result": "$work/result.json", "log": "$work/progress.log", "timeoutMs": 10000}
+{"e2eDir": "$repo/e2e", "result": "$work/result.json", "log": "$work/progress.log", "timeoutMs": 10000,
+ "record": $([[ ${KPL_E2E_RECORD:-} == 1 ]] && echo true || echo false)}
 JSON
 
 port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
