@@ -374,7 +374,12 @@ func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic)
 	if diags == nil {
 		diags = []protocol.Diagnostic{}
 	}
-	s.out.put(&protocol.PublishDiagnosticsParams{URI: u, Diagnostics: diags})
+	body, err := protocol.Marshal(diags)
+	if err != nil {
+		s.log.Error("encoding diagnostics", zap.Error(err))
+		return
+	}
+	s.out.put(u, -1, body)
 }
 
 // configFileDiagnostics validates the text of an open configuration file: the problems that
@@ -385,7 +390,7 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 		s.mu.Lock()
 		if s.config.pushed[path] { // published while the file was closed; the document's own take over
 			s.config.pushed[path] = false
-			s.out.put(&protocol.PublishDiagnosticsParams{URI: uri.File(path), Diagnostics: []protocol.Diagnostic{}})
+			s.out.put(uri.File(path), -1, []byte("[]"))
 		}
 		s.mu.Unlock()
 	}

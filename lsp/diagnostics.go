@@ -3,12 +3,14 @@ package lsp
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"time"
 
 	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
@@ -176,21 +178,21 @@ func (s *Server) publish(d *document, gen uint64, diags []protocol.Diagnostic) {
 		return
 	}
 	d.published = body
-	s.out.put(&protocol.PublishDiagnosticsParams{URI: d.uri, Version: protocol.NewOptional(d.version), Diagnostics: diags})
+	s.out.put(d.uri, d.version, body)
 }
 
 // clearLocked removes a closed document's diagnostics from the client. Called with s.mu held.
 func (s *Server) clearLocked(d *document) {
 	if d.published != nil {
 		d.published = nil
-		s.out.put(&protocol.PublishDiagnosticsParams{URI: d.uri, Diagnostics: []protocol.Diagnostic{}})
+		s.out.put(d.uri, -1, []byte("[]"))
 	}
 }
 
 // sendDiagnostics is the outbox's way out.
-func (s *Server) sendDiagnostics(p *protocol.PublishDiagnosticsParams) {
-	if err := s.client.PublishDiagnostics(s.ctx, p); err != nil && s.ctx.Err() == nil {
-		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(p.URI)), zap.Error(err))
+func (s *Server) sendDiagnostics(u uri.URI, params json.RawMessage) {
+	if err := s.conn.Notify(s.ctx, protocol.MethodTextDocumentPublishDiagnostics, params); err != nil && s.ctx.Err() == nil {
+		s.log.Warn("publishDiagnostics failed", zap.String("uri", string(u)), zap.Error(err))
 	}
 }
 

@@ -110,7 +110,7 @@ func (c *testClient) DiagnosticRefresh(context.Context) error {
 }
 
 // waitFor waits until cond, checked under the client's lock, holds.
-func (c *testClient) waitFor(t *testing.T, what string, cond func() bool) {
+func (c *testClient) waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(waitTimeout)
 	for {
@@ -141,7 +141,7 @@ func (c *testClient) latestLocked(u uri.URI) *protocol.PublishDiagnosticsParams 
 // session is an in-process client connected to a server over net.Pipe, with the production
 // wiring (Server.serve).
 type session struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *Server
 	client *testClient
 	conn   jsonrpc2.Conn
@@ -158,7 +158,7 @@ type sessionOptions struct {
 	configure func(*testClient)
 }
 
-func newSession(t *testing.T, opts sessionOptions) *session {
+func newSession(t testing.TB, opts sessionOptions) *session {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	srv := NewServer(Options{Logger: zap.New(core), Version: "test-version"})

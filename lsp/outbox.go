@@ -2,9 +2,10 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"sync"
 
-	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 )
 
@@ -15,20 +16,28 @@ import (
 type outbox struct {
 	mu      sync.Mutex
 	queue   []uri.URI
-	pending map[uri.URI]*protocol.PublishDiagnosticsParams
+	pending map[uri.URI]json.RawMessage
 	wake    chan struct{}
 }
 
 func newOutbox() *outbox {
-	return &outbox{pending: map[uri.URI]*protocol.PublishDiagnosticsParams{}, wake: make(chan struct{}, 1)}
+	return &outbox{pending: map[uri.URI]json.RawMessage{}, wake: make(chan struct{}, 1)}
 }
 
-func (o *outbox) put(p *protocol.PublishDiagnosticsParams) {
-	o.mu.Lock()
-	if _, queued := o.pending[p.URI]; !queued {
-		o.queue = append(o.queue, p.URI)
+// put queues the publishDiagnostics of u: version (-1 for none) and the diagnostics, encoded.
+func (o *outbox) put(u uri.URI, version int32, diagnostics []byte) {
+	uj, _ := json.Marshal(string(u))
+	p := make([]byte, 0, len(uj)+len(diagnostics)+48)
+	p = append(append(append(p, `{"uri":`...), uj...), ',')
+	if version >= 0 {
+		p = append(strconv.AppendInt(append(p, `"version":`...), int64(version), 10), ',')
 	}
-	o.pending[p.URI] = p
+	p = append(append(append(p, `"diagnostics":`...), diagnostics...), '}')
+	o.mu.Lock()
+	if _, queued := o.pending[u]; !queued {
+		o.queue = append(o.queue, u)
+	}
+	o.pending[u] = p
 	o.mu.Unlock()
 	select {
 	case o.wake <- struct{}{}:
@@ -37,7 +46,7 @@ func (o *outbox) put(p *protocol.PublishDiagnosticsParams) {
 }
 
 // run sends what is queued until ctx ends.
-func (o *outbox) run(ctx context.Context, send func(*protocol.PublishDiagnosticsParams)) {
+func (o *outbox) run(ctx context.Context, send func(uri.URI, json.RawMessage)) {
 	for {
 		o.mu.Lock()
 		if len(o.queue) == 0 {
@@ -54,6 +63,6 @@ func (o *outbox) run(ctx context.Context, send func(*protocol.PublishDiagnostics
 		p := o.pending[u]
 		delete(o.pending, u)
 		o.mu.Unlock()
-		send(p)
+		send(u, p)
 	}
 }

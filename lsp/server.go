@@ -305,15 +305,16 @@ func workspaceRoots(p *protocol.InitializeParams) []string {
 			}
 		}
 	}
-	if len(roots) == 0 && p.RootURI != nil {
-		if path := uriPath(*p.RootURI); path != "" {
+	// Clients that send no workspace folders send rootUri, or only rootPath.
+	//lint:ignore SA1019 the fallback for those clients
+	if rootURI := p.RootURI; len(roots) == 0 && rootURI != nil {
+		if path := uriPath(*rootURI); path != "" {
 			roots = append(roots, path)
 		}
 	}
-	if len(roots) == 0 {
-		if path, ok := p.RootPath.Get(); ok && path != "" {
-			roots = append(roots, path)
-		}
+	//lint:ignore SA1019 the fallback for those clients
+	if path, ok := p.RootPath.Get(); len(roots) == 0 && ok && path != "" {
+		roots = append(roots, path)
 	}
 	return roots
 }
