@@ -69,6 +69,12 @@ func (r *Result) FixEdits(f Finding) ([]Edit, error) {
 // is nil), as one set of edits. Fixes are applied one after the other, each on the result of
 // the ones before, so that they compose; a fix that cannot be applied is skipped and reported.
 func (r *Result) FixAll(keep func(*Finding) bool) FixReport {
+	return r.fixAll(keep, true)
+}
+
+// fixAll is FixAll; without batching, every operation is applied on its own (the reference
+// the batched rounds are tested against).
+func (r *Result) fixAll(keep func(*Finding) bool, batched bool) FixReport {
 	var rep FixReport
 	byDoc := map[int][]Finding{}
 	var docs []int
@@ -91,6 +97,7 @@ func (r *Result) FixAll(keep func(*Finding) bool) FixReport {
 			continue
 		}
 		var failed []FixFailure
+		s.sequential = !batched
 		_ = s.applyFindings(fs, &failed)
 		rep.Fixed += len(fs) - len(failed)
 		rep.Failed = append(rep.Failed, failed...)
@@ -143,49 +150,271 @@ func (r *Result) session(doc int) (*fixSession, error) {
 // fixSession applies operations to one document, one at a time: each is computed on the text
 // the previous ones left, re-parsed, so that they compose without overlapping.
 type fixSession struct {
-	orig, doc *Document
-	style     fixStyle
-	applied   int    // operations that changed the text
-	first     []Edit // the edits of the first such operation, against orig
+	orig, doc  *Document
+	style      fixStyle
+	applied    int    // edits that changed the text
+	first      []Edit // the first of them, against orig
+	sequential bool   // apply every operation on its own, without rounds
 }
 
-// fixQueued is a fix operation with its path from the document root, and the finding it is for.
+// fixQueued is a fix operation with its path from the document root.
 type fixQueued struct {
 	op    FixOp
 	floor int // path length of the object: removals never take it or its ancestors
 	drop  bool
 }
 
+// pendingFix is a finding's fix while a session applies it.
+type pendingFix struct {
+	finding int         // index in the findings
+	ops     []fixQueued // its operations, paths rebased as list entries are removed
+	done    bool
+}
+
 // applyFindings applies each finding's fix, all of its operations or none. A failing fix is
 // recorded in failed when it is non-nil, and returned as an error otherwise.
+//
+// Fixes of one operation are applied in rounds: every operation whose edits do not touch
+// another's is computed on the same parse, insertions into the same mapping merge into one,
+// and the document is re-parsed once per round rather than once per operation. An operation
+// that would touch one already taken waits for the next round, computed on the new text.
+// Fixes of several operations, and any round that fails its checks, go one at a time.
 func (s *fixSession) applyFindings(fs []Finding, failed *[]FixFailure) error {
-	groups := make([][]fixQueued, len(fs))
+	all := make([]*pendingFix, len(fs))
+	var single []*pendingFix
 	for i, f := range fs {
+		p := &pendingFix{finding: i}
 		for _, op := range f.Fix {
 			path := append(slices.Clone(f.Item), op.Path...)
-			groups[i] = append(groups[i], fixQueued{op: FixOp{Op: op.Op, Path: path, Value: op.Value}, floor: len(f.Item)})
+			p.ops = append(p.ops, fixQueued{op: FixOp{Op: op.Op, Path: path, Value: op.Value}, floor: len(f.Item)})
+		}
+		all[i] = p
+		if len(p.ops) == 1 && len(fs) > 1 && !s.sequential {
+			single = append(single, p)
 		}
 	}
-	for i := range groups {
-		removed, err := s.applyGroup(groups[i])
-		if err != nil {
-			err = fmt.Errorf("%s: %w", fs[i].Rule, err)
-			if failed == nil {
-				return err
+	fail := func(p *pendingFix, err error) error {
+		p.done = true
+		err = fmt.Errorf("%s: %w", fs[p.finding].Rule, err)
+		if failed == nil {
+			return err
+		}
+		*failed = append(*failed, FixFailure{fs[p.finding], err})
+		return nil
+	}
+	rebaseAll := func(removed []any) {
+		for _, p := range all {
+			if !p.done {
+				rebaseOps(p.ops, removed)
 			}
-			*failed = append(*failed, FixFailure{fs[i], err})
+		}
+	}
+	for rounds := 0; len(single) > 0 && rounds < 1000; rounds++ {
+		var err error
+		if single, err = s.round(single, fail, rebaseAll); err != nil {
+			return err
+		}
+	}
+	for _, p := range all {
+		if p.done {
 			continue
 		}
-		for _, rm := range removed {
-			for j := i + 1; j < len(groups); j++ {
-				rebaseOps(groups[j], rm)
+		removed, err := s.applyGroup(p.ops)
+		if err != nil {
+			if err := fail(p, err); err != nil {
+				return err
 			}
+			continue
+		}
+		p.done = true
+		for _, rm := range removed {
+			rebaseAll(rm)
 		}
 	}
 	return nil
 }
 
-// applyGroup applies one finding's operations; on error the document is left as it was.
+// roundOp is one operation taken into a round.
+type roundOp struct {
+	p   *pendingFix
+	res opResult
+}
+
+// round applies, with one re-parse, as many of the pending one-operation fixes as do not
+// touch each other, and returns the others. Fixes that cannot be applied are failed; if the
+// round's text does not check out, its fixes are left for one-at-a-time application.
+func (s *fixSession) round(pending []*pendingFix, fail func(*pendingFix, error) error, rebaseAll func([]any)) ([]*pendingFix, error) {
+	var taken []Range
+	var takenFrom []*yaml.Node // collections that lose an entry: one removal each per round
+	var ops []roundOp
+	groups := map[*yaml.Node]*insertion{}
+	var later []*pendingFix
+	overlaps := func(rs ...Range) bool {
+		for _, r := range rs {
+			for _, t := range taken {
+				if !(r.End < t.Start || t.End < r.Start) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, p := range pending {
+		if p.done {
+			continue
+		}
+		q := p.ops[0]
+		if q.drop {
+			p.done = true
+			continue
+		}
+		ed := &opEditor{d: s.doc, st: s.style, floor: q.floor}
+		res, err := ed.apply(q.op)
+		if err != nil {
+			if err := fail(p, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		switch {
+		case len(res.subs) > 0:
+			continue // several operations after all: applied one at a time, later
+		case res.ins != nil:
+			if g := groups[res.ins.target]; g != nil {
+				if mergeEntries(g.entries, res.ins.entries) {
+					ops = append(ops, roundOp{p, res})
+				} else {
+					later = append(later, p)
+				}
+				continue
+			}
+			edits, err := ed.renderInsertion(res.ins)
+			if err != nil {
+				if err := fail(p, err); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if overlaps(editSpans(edits)...) {
+				later = append(later, p)
+				continue
+			}
+			groups[res.ins.target] = &insertion{owner: res.ins.owner, target: res.ins.target, entries: cloneEntries(res.ins.entries), at: res.ins.at}
+			taken = append(taken, editSpans(edits)...)
+		case len(res.edits) == 0:
+			p.done = true // already as the fix wants it
+			continue
+		default:
+			if overlaps(editSpans(res.edits)...) || (res.from != nil && slices.Contains(takenFrom, res.from)) {
+				later = append(later, p)
+				continue
+			}
+			taken = append(taken, editSpans(res.edits)...)
+			if res.from != nil {
+				takenFrom = append(takenFrom, res.from)
+			}
+		}
+		ops = append(ops, roundOp{p, res})
+	}
+	if len(ops) == 0 {
+		return later, nil
+	}
+	var edits []Edit
+	ed := &opEditor{d: s.doc, st: s.style}
+	for _, g := range groups {
+		ge, err := ed.renderInsertion(g)
+		if err != nil {
+			return nil, nil // this round's fixes, and the rest, go one at a time
+		}
+		edits = append(edits, ge...)
+	}
+	for _, o := range ops {
+		if o.res.ins == nil {
+			edits = append(edits, o.res.edits...)
+		}
+	}
+	saved, savedApplied, savedFirst := s.doc, s.applied, s.first
+	if err := s.edit(edits); err != nil {
+		return nil, nil // this round's fixes, and the rest, go one at a time
+	}
+	var removed [][]any
+	for _, o := range ops {
+		if o.res.removed != nil {
+			removed = append(removed, o.res.removed)
+		}
+	}
+	for _, o := range ops {
+		op := o.p.ops[0].op
+		op.Path = slices.Clone(op.Path)
+		for _, rm := range removed {
+			if !slices.Equal(rm, o.res.removed) {
+				q := []fixQueued{{op: op}}
+				rebaseOps(q, rm)
+				op = q[0].op
+			}
+		}
+		if err := s.verify(op, o.res.removed != nil); err != nil {
+			s.doc, s.applied, s.first = saved, savedApplied, savedFirst
+			return nil, nil // this round's fixes, and the rest, go one at a time
+		}
+	}
+	for _, o := range ops {
+		o.p.done = true
+	}
+	for _, rm := range removed {
+		rebaseAll(rm)
+	}
+	return later, nil
+}
+
+// editSpans returns the ranges edits touch.
+func editSpans(edits []Edit) []Range {
+	out := make([]Range, len(edits))
+	for i, e := range edits {
+		out[i] = e.Range
+	}
+	return out
+}
+
+// mergeEntries adds the entries of more to into; false (into unchanged) on a conflict.
+func mergeEntries(into, more *orderedMap) bool {
+	trial := cloneEntries(into)
+	for _, k := range more.keys {
+		if !mergeValue(trial, []string{k}, more.vals[k]) {
+			return false
+		}
+	}
+	*into = *trial
+	return true
+}
+
+// mergeValue merges v at keys, descending into v when it is itself a built mapping.
+func mergeValue(m *orderedMap, keys []string, v any) bool {
+	if sub, ok := v.(*orderedMap); ok {
+		for _, k := range sub.keys {
+			if !mergeValue(m, append(slices.Clip(keys), k), sub.vals[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	return m.merge(keys, v)
+}
+
+// cloneEntries deep-copies the built mappings of m (values from rules are never modified).
+func cloneEntries(m *orderedMap) *orderedMap {
+	out := &orderedMap{keys: slices.Clone(m.keys), vals: make(map[string]any, len(m.vals))}
+	for k, v := range m.vals {
+		if sub, ok := v.(*orderedMap); ok {
+			v = cloneEntries(sub)
+		}
+		out.vals[k] = v
+	}
+	return out
+}
+
+// applyGroup applies one finding's operations one at a time; on error the document is left
+// as it was.
 func (s *fixSession) applyGroup(ops []fixQueued) (removed [][]any, err error) {
 	saved, savedApplied, savedFirst := s.doc, s.applied, s.first
 	defer func() {
@@ -204,17 +433,7 @@ func (s *fixSession) applyGroup(ops []fixQueued) (removed [][]any, err error) {
 			continue
 		}
 		ed := &opEditor{d: s.doc, st: s.style, floor: q.floor}
-		var res opResult
-		switch q.op.Op {
-		case "set":
-			res, err = ed.set(q.op.Path, q.op.Value)
-		case "add":
-			res, err = ed.add(q.op.Path, q.op.Value)
-		case "remove":
-			res, err = ed.remove(q.op.Path)
-		default:
-			err = fmt.Errorf("unknown fix operation %q", q.op.Op)
-		}
+		res, err := ed.apply(q.op)
 		if err != nil {
 			return nil, err
 		}
@@ -225,6 +444,11 @@ func (s *fixSession) applyGroup(ops []fixQueued) (removed [][]any, err error) {
 			}
 			pending = append(subs, pending...)
 			continue
+		}
+		if res.ins != nil {
+			if res.edits, err = ed.renderInsertion(res.ins); err != nil {
+				return nil, err
+			}
 		}
 		if len(res.edits) > 0 {
 			if err := s.edit(res.edits); err != nil {

@@ -241,8 +241,16 @@ func checkFileFixes(t *testing.T, e *Engine, path, text string, st *fixCorpusSta
 		}
 		outs = append(outs, o)
 	}
-	// Fix-all on the file.
+	// Fix-all on the file: the batched rounds give what one operation at a time gives.
 	rep := res.FixAll(nil)
+	seq := res.fixAll(nil, false)
+	batchedText, err1 := ApplyEdits(text, rep.Edits)
+	seqText, err2 := ApplyEdits(text, seq.Edits)
+	if err1 != nil || err2 != nil || batchedText != seqText || seq.Fixed != rep.Fixed || len(seq.Failed) != len(rep.Failed) {
+		st.mu.Lock()
+		st.fail("%s: fix-all in rounds differs from one operation at a time:\n%s", path, UnifiedDiff("one at a time", "rounds", seqText, batchedText))
+		st.mu.Unlock()
+	}
 	var allProblems []string
 	after := res
 	if len(rep.Edits) > 0 {

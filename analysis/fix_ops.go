@@ -97,7 +97,22 @@ type opEditor struct {
 type opResult struct {
 	edits   []Edit
 	subs    []FixOp
-	removed []any
+	ins     *insertion // a set that adds keys: edits come from renderInsertion
+	removed []any      // the path of what a removal took out
+	from    *yaml.Node // the collection a removal took it from
+}
+
+// apply computes one operation.
+func (e *opEditor) apply(op FixOp) (opResult, error) {
+	switch op.Op {
+	case "set":
+		return e.set(op.Path, op.Value)
+	case "add":
+		return e.add(op.Path, op.Value)
+	case "remove":
+		return e.remove(op.Path)
+	}
+	return opResult{}, fmt.Errorf("unknown fix operation %q", op.Op)
 }
 
 func (e *opEditor) set(path []any, value any) (opResult, error) {
@@ -160,29 +175,55 @@ func fixAppendPath(path []any, more ...any) []any {
 	return append(slices.Clip(path), more...)
 }
 
-// insert adds key: value to the mapping target (or turns a null target into that mapping).
-// owner is the step that reached target, nil for the document root.
+// insertion adds entries to an existing mapping (or turns a null into that mapping). Several
+// operations that insert into the same mapping merge into one insertion during a fix-all.
+type insertion struct {
+	owner   *fixStep    // the step that reached target; nil for the document root
+	target  *yaml.Node  // the mapping (or null) that receives the entries
+	entries *orderedMap // what to insert, in the order the operations came
+	at      []any       // target's path, for messages
+}
+
+// insert plans adding key: value to the mapping target; renderInsertion writes it.
 func (e *opEditor) insert(owner *fixStep, target *yaml.Node, key string, value any, at []any) (opResult, error) {
-	d := e.d
+	switch {
+	case target.Kind == yaml.MappingNode, fixIsNull(target):
+	default:
+		return opResult{}, fmt.Errorf("cannot add %s to %s: it is %s, not a mapping", key, fixShowPath(at), fixDescribeNode(target))
+	}
+	entries := &orderedMap{}
+	entries.merge([]string{key}, value)
+	return opResult{ins: &insertion{owner: owner, target: target, entries: entries, at: at}}, nil
+}
+
+// renderInsertion writes an insertion in the target's style: new lines at the end of a block
+// mapping, entries before the closing brace of a flow one, a block below the key in place of
+// a placeholder ("{}", null).
+func (e *opEditor) renderInsertion(ins *insertion) ([]Edit, error) {
+	d, target, owner := e.d, ins.target, ins.owner
+	var res opResult
+	var err error
 	switch {
 	case target.Kind == yaml.MappingNode && !fixIsFlow(target) && len(target.Content) > 0:
 		col := d.fixCol(d.nodeOffset(target.Content[0]))
 		pos := d.mapper.LineEnd(d.mapper.LineOf(d.nodeEnd(target)))
 		var b strings.Builder
-		e.st.renderBlockEntry(&b, key, value, col)
-		return opResult{edits: []Edit{{Range{pos, pos}, b.String()}}}, nil
-	case target.Kind == yaml.MappingNode:
-		if len(target.Content) == 0 && e.canExpand(owner) {
-			return e.expand(owner, map[string]any{key: value})
+		for _, k := range ins.entries.keys {
+			e.st.renderBlockEntry(&b, k, ins.entries.vals[k], col)
 		}
-		return opResult{edits: []Edit{e.flowInsert(target, e.st.key(key)+": "+e.st.flow(value, quoteDefault))}}, nil
-	case fixIsNull(target):
-		if e.canExpand(owner) {
-			return e.expand(owner, map[string]any{key: value})
+		return []Edit{{Range{pos, pos}, b.String()}}, nil
+	case target.Kind == yaml.MappingNode && len(target.Content) > 0, target.Kind == yaml.MappingNode && !e.canExpand(owner):
+		parts := make([]string, len(ins.entries.keys))
+		for i, k := range ins.entries.keys {
+			parts[i] = e.st.key(k) + ": " + e.st.flow(ins.entries.vals[k], quoteDefault)
 		}
-		return e.replaceInline(target, map[string]any{key: value})
+		return []Edit{e.flowInsert(target, strings.Join(parts, ", "))}, nil
+	case e.canExpand(owner):
+		res, err = e.expand(owner, ins.entries)
+	default:
+		res, err = e.replaceInline(target, ins.entries)
 	}
-	return opResult{}, fmt.Errorf("cannot add %s to %s: it is %s, not a mapping", key, fixShowPath(at), fixDescribeNode(target))
+	return res.edits, err
 }
 
 // canExpand reports whether the value reached by step is a scalar or an empty flow collection
@@ -282,7 +323,7 @@ func (e *opEditor) replace(step fixStep, value any) (opResult, error) {
 
 func isCollectionValue(v any) bool {
 	switch v.(type) {
-	case map[string]any, []any:
+	case map[string]any, *orderedMap, []any:
 		return true
 	}
 	return false
@@ -317,7 +358,7 @@ func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
 	inFlow := d.fixInFlow(v)
 	var text string
 	switch value.(type) {
-	case map[string]any, []any:
+	case map[string]any, *orderedMap, []any:
 		text = e.st.flow(value, quoteDefault)
 	default:
 		// A value written in place keeps the quoting of the one it replaces.
@@ -372,7 +413,7 @@ func (e *opEditor) remove(path []any) (opResult, error) {
 	if err != nil {
 		return opResult{}, err
 	}
-	return opResult{edits: edits, removed: slices.Clone(path[:i+1])}, nil
+	return opResult{edits: edits, removed: slices.Clone(path[:i+1]), from: steps[i].parent}, nil
 }
 
 func fixEntryCount(n *yaml.Node) int {
@@ -486,7 +527,7 @@ func (e *opEditor) add(path []any, value any) (opResult, error) {
 	d := e.d
 	steps := fixWalk(d.Root, path)
 	if len(steps) < len(path) || steps[len(steps)-1].merged {
-		return opResult{subs: []FixOp{{Op: "set", Path: path, Value: []any{value}}}}, nil
+		return e.set(path, []any{value}) // no list yet: create it with the value
 	}
 	if fixThroughAlias(steps) {
 		return opResult{}, fmt.Errorf("%s is reached through an alias, shared with other places", fixShowPath(path))

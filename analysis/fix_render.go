@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -158,15 +159,17 @@ func (st fixStyle) renderBlockEntry(b *strings.Builder, key string, v any, col i
 
 // renderBlockValue writes what follows "key:" for a key at column col.
 func (st fixStyle) renderBlockValue(b *strings.Builder, v any, col int) {
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 0 {
+	if m, ok := asOrderedMap(v); ok {
+		if len(m.keys) == 0 {
 			b.WriteString(" {}")
 			return
 		}
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			st.renderBlockEntry(b, k, x[k], col+st.indent)
+		for _, k := range m.keys {
+			st.renderBlockEntry(b, k, m.vals[k], col+st.indent)
 		}
+		return
+	}
+	switch x := v.(type) {
 	case []any:
 		if len(x) == 0 {
 			b.WriteString(" []")
@@ -187,21 +190,23 @@ func (st fixStyle) renderBlockValue(b *strings.Builder, v any, col int) {
 func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quoting) {
 	b.WriteString(fixIndent(dash))
 	b.WriteString("- ")
-	switch x := v.(type) {
-	case map[string]any:
-		if len(x) == 0 {
+	if m, ok := asOrderedMap(v); ok {
+		if len(m.keys) == 0 {
 			b.WriteString("{}")
 			return
 		}
-		for i, k := range slices.Sorted(maps.Keys(x)) {
+		for i, k := range m.keys {
 			if i > 0 {
 				b.WriteString(st.nl)
 				b.WriteString(fixIndent(dash + 2))
 			}
 			b.WriteString(st.key(k))
 			b.WriteByte(':')
-			st.renderBlockValue(b, x[k], dash+2)
+			st.renderBlockValue(b, m.vals[k], dash+2)
 		}
+		return
+	}
+	switch x := v.(type) {
 	case []any:
 		b.WriteString(st.flow(x, q))
 	default:
@@ -211,13 +216,14 @@ func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quotin
 
 // flow writes a value in flow style: {a: 1, b: [x, y]}. q applies to the scalars of a list.
 func (st fixStyle) flow(v any, q quoting) string {
-	switch x := v.(type) {
-	case map[string]any:
-		parts := make([]string, 0, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			parts = append(parts, st.key(k)+": "+st.flow(x[k], quoteDefault))
+	if m, ok := asOrderedMap(v); ok {
+		parts := make([]string, 0, len(m.keys))
+		for _, k := range m.keys {
+			parts = append(parts, st.key(k)+": "+st.flow(m.vals[k], quoteDefault))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	switch x := v.(type) {
 	case []any:
 		parts := make([]string, 0, len(x))
 		for _, item := range x {
@@ -331,6 +337,50 @@ func fixListQuoting(items []*yaml.Node) quoting {
 		}
 	}
 	return q
+}
+
+// orderedMap is a mapping built from several fix operations: its keys keep the order in which
+// the operations added them. Mappings from a rule's value (map[string]any) render sorted.
+type orderedMap struct {
+	keys []string
+	vals map[string]any
+}
+
+// asOrderedMap returns a mapping value as an orderedMap.
+func asOrderedMap(v any) (*orderedMap, bool) {
+	switch x := v.(type) {
+	case *orderedMap:
+		return x, true
+	case map[string]any:
+		return &orderedMap{keys: slices.Sorted(maps.Keys(x)), vals: x}, true
+	}
+	return nil, false
+}
+
+// merge sets the value at keys, creating nested mappings. It reports false, changing nothing,
+// when that conflicts with what is there: another value, or a value where a mapping is needed.
+func (m *orderedMap) merge(keys []string, v any) bool {
+	if m.vals == nil {
+		m.vals = map[string]any{}
+	}
+	cur, exists := m.vals[keys[0]]
+	if len(keys) == 1 {
+		if exists {
+			return reflect.DeepEqual(cur, v)
+		}
+		m.keys = append(m.keys, keys[0])
+		m.vals[keys[0]] = v
+		return true
+	}
+	if !exists {
+		sub := &orderedMap{}
+		sub.merge(keys[1:], v)
+		m.keys = append(m.keys, keys[0])
+		m.vals[keys[0]] = sub
+		return true
+	}
+	sub, ok := cur.(*orderedMap)
+	return ok && sub.merge(keys[1:], v)
 }
 
 // fixNestValue wraps v in one mapping per key: fixNestValue([a b], v) is {a: {b: v}}.
