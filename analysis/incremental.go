@@ -76,9 +76,9 @@ func reusable(old *DocResult, d *Document) bool {
 	return old.Err == nil && (old.Doc.Err == nil || old.Doc.Line == d.Line)
 }
 
-// Compact releases the parsed YAML of the documents that have no findings, so that a Result
-// kept as the cache of an open file costs little more than its text: a 2 MB file of
-// CustomResourceDefinitions otherwise keeps tens of MB of yaml.Node trees alive. Reuse by
+// Compact releases the parsed YAML (and line index) of the documents that have no findings, so
+// that a Result kept as the cache of an open file costs little more than its text: a 2 MB file
+// of CustomResourceDefinitions otherwise keeps tens of MB of yaml.Node trees alive. Reuse by
 // Analyze and Reanalyze is unaffected (it needs the documents' text, hash, objects and
 // findings); documents with findings keep their trees for code actions.
 func (r *Result) Compact() {
@@ -87,7 +87,7 @@ func (r *Result) Compact() {
 			continue
 		}
 		doc := *d.Doc
-		doc.Root = nil
+		doc.Root, doc.mapper = nil, nil
 		objs := make([]Object, len(d.Objects))
 		for j, o := range d.Objects {
 			objs[j] = Object{Ref: o.Ref, Path: o.Path}
@@ -97,7 +97,7 @@ func (r *Result) Compact() {
 }
 
 func (d *DocResult) holdsTree() bool {
-	if d.Doc.Root != nil {
+	if d.Doc.Root != nil || d.Doc.mapper != nil {
 		return true
 	}
 	for _, o := range d.Objects {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
@@ -23,11 +25,14 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 		s.log.Warn("didOpen without a URI: ignored")
 		return
 	}
-	path := uriPath(item.URI)
+	// Decoded strings may share memory with the whole message (protocol.Unmarshal): copy
+	// what is kept, or each document keeps a second copy of its text alive.
+	u := uri.URI(strings.Clone(string(item.URI)))
+	path := uriPath(u)
 	d := &document{
-		uri:        item.URI,
+		uri:        u,
 		path:       path,
-		languageID: string(item.LanguageID),
+		languageID: strings.Clone(string(item.LanguageID)),
 		kind:       classify(string(item.LanguageID), path),
 		version:    item.Version,
 		mapper:     analysis.NewMapper(item.Text),
@@ -37,12 +42,12 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old := s.docs[item.URI]; old != nil {
-		s.log.Info("didOpen of an open document: its text is replaced", zap.String("uri", string(item.URI)))
+	if old := s.docs[u]; old != nil {
+		s.log.Info("didOpen of an open document: its text is replaced", zap.String("uri", string(u)))
 		old.closed = true
 		old.stopLocked()
 	}
-	s.docs[item.URI] = d
+	s.docs[u] = d
 	s.scheduleLocked(d, 0)
 }
 
