@@ -260,3 +260,25 @@ func TestPanicsAreRecovered(t *testing.T) {
 		t.Errorf("after panics: %q %v", res, err)
 	}
 }
+
+// TestRequestCancellation: a hover waits for the analysis of a large document; a
+// $/cancelRequest for it ends it at once with RequestCancelled, and the server goes on.
+func TestRequestCancellation(t *testing.T) {
+	t.Parallel()
+	c := newRawClient(t)
+	c.send(rawInitialize)
+	c.wantResult("2")
+	var text strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&text, "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p%d\nspec:\n  hostPID: true\n  containers:\n  - name: c\n    image: nginx\n", i)
+	}
+	body, _ := json.Marshal(text.String())
+	c.send(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///big.yaml","languageId":"yaml","version":1,"text":` + string(body) + `}}}`)
+	c.send(`{"jsonrpc":"2.0","id":"slow","method":"textDocument/hover","params":{"textDocument":{"uri":"file:///big.yaml"},"position":{"line":6,"character":4}}}`)
+	c.send(`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"slow"}}`)
+	c.wantError(`"slow"`, jsonrpc2.Code(-32800))
+	c.send(`{"jsonrpc":"2.0","id":9,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///big.yaml"},"position":{"line":6,"character":4}}}`)
+	if m := c.wantResult("9"); !strings.Contains(string(m.Result), "host-pid") {
+		t.Errorf("hover after the cancellation: %s", m.Result)
+	}
+}

@@ -72,7 +72,11 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 		msg := fmt.Sprintf("%s version %d: %v; its diagnostics are paused until the editor sends the whole text (save or reopen the file)", u, version, err)
 		go s.logToClient(protocol.MessageTypeWarning, "edit refused: "+msg)
 		if !wasOutOfSync {
-			go s.showMessage(protocol.MessageTypeWarning, "kube-policy-ls lost track of "+filepath.Base(d.path)+": save or reopen it to see its diagnostics again.")
+			name := string(u)
+			if d.path != "" {
+				name = filepath.Base(d.path)
+			}
+			go s.showMessage(protocol.MessageTypeWarning, "kube-policy-ls lost track of "+name+": save or reopen it to see its diagnostics again.")
 		}
 		s.scheduleLocked(d, 0)
 		return
