@@ -21,11 +21,23 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Resul
 		m = NewMapper(in.Text)
 	}
 	res := &Result{Path: in.Path, Mapper: m, engine: e}
-	if f, refused := e.refuse(in, m); refused {
-		res.Findings, res.Skipped = []Finding{f}, true
-		return res, nil
+	old := prev.Mapper
+	p := commonPrefix(old.text, in.Text)
+	s := commonSuffix(old.text, in.Text, min(len(old.text), len(in.Text))-p)
+	changed := Range{p, len(in.Text) - s} // the bytes of in.Text that differ from prev's
+	// prev passed the limits, so only the changed bytes, and the lines that hold them, can
+	// fail them now: look there, and let refuse make the finding if one does.
+	suspect := len(in.Text) > MaxFileSize || strings.IndexByte(in.Text[changed.Start:changed.End], 0) >= 0
+	for line := m.LineOf(changed.Start); !suspect && line < m.LineCount() && m.LineStart(line) <= changed.End; line++ {
+		suspect = m.LineEnd(line)-m.LineStart(line) > MaxLineBytes
 	}
-	docs, kept := resplit(prev, m)
+	if suspect {
+		if f, refused := e.refuse(in, m); refused {
+			res.Findings, res.Skipped = []Finding{f}, true
+			return res, nil
+		}
+	}
+	docs, kept := resplit(prev, m, changed)
 	if len(docs) > MaxDocuments {
 		res.Findings = []Finding{e.limitFinding(m, fmt.Sprintf("file has %d YAML documents, over the limit of %d: not checked", len(docs), MaxDocuments))}
 		res.Skipped = true
@@ -51,8 +63,8 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Resul
 	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold); err != nil {
 		return nil, err
 	}
-	// From here on, as in Analyze.
-	if isHelmTemplate(in.Text, res.Docs) {
+	// From here on, as in Analyze (isHelmTemplate needs a document that does not parse).
+	if hasSyntaxError(res.Docs) && isHelmTemplate(in.Text, res.Docs) {
 		res.Docs = nil
 		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, m)}, true
 		return res, nil
@@ -67,6 +79,15 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Resul
 	}
 	sortFindings(res.Findings)
 	return res, nil
+}
+
+func hasSyntaxError(docs []*DocResult) bool {
+	for _, d := range docs {
+		if d.Doc.Err != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // reusable reports whether old, the analysis of a document with d's text, holds for d. An
@@ -109,14 +130,13 @@ func (d *DocResult) holdsTree() bool {
 }
 
 // resplit returns the documents of m's text and, for each, the DocResult of prev that can be
-// taken over unchanged (nil for the documents to analyse or look up by hash). Only the
-// documents that contain the changed bytes are split again, when the boundaries around them
-// cannot have moved; otherwise the whole text is split.
-func resplit(prev *Result, m *Mapper) ([]*Document, []*DocResult) {
+// taken over unchanged (nil for the documents to analyse or look up by hash). changed is the
+// range of m's text that differs from prev's. Only the documents that contain it are split
+// again, when the boundaries around them cannot have moved; otherwise the whole text is split.
+func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult) {
 	old, text := prev.Mapper, m.text
-	p := commonPrefix(old.text, text)
-	s := commonSuffix(old.text, text, min(len(old.text), len(text))-p)
-	oldEnd, newEnd := len(old.text)-s, len(text)-s // the changed bytes: [p, oldEnd) -> [p, newEnd)
+	p, newEnd := changed.Start, changed.End
+	oldEnd := newEnd - len(text) + len(old.text) // the changed bytes: [p, oldEnd) -> [p, newEnd)
 
 	// First document of the region: the last one whose first line (with its line break)
 	// lies before the change, so that the cut in front of it is made exactly as before.

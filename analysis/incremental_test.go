@@ -232,3 +232,38 @@ func BenchmarkReanalyzeKeystroke(b *testing.B) {
 		prev.Compact()
 	}
 }
+
+func TestReanalyzeLimits(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	ctx := context.Background()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: x}]\n"
+	for name, edit := range map[string]string{
+		"a NUL byte":     "a\x00b",
+		"a 1 MiB line":   strings.Repeat("x", MaxLineBytes+1),
+		"a Helm action":  "{{ .Values.x }}: [",
+		"a syntax error": "bad: [",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			prev, err := e.Analyze(ctx, Input{Text: pod + "---\n" + pod}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := len(pod) + 4
+			m, err := prev.Mapper.Replace(at, at, edit+"\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Reanalyze(ctx, Input{Text: m.Text()}, m, prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := e.Analyze(ctx, Input{Text: m.Text()}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameAnalysis(t, name, got, want)
+		})
+	}
+}
