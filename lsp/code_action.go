@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+	"weak"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -157,7 +160,11 @@ func (s *Server) fixAction(snap *Snapshot, f analysis.Finding, related []protoco
 		Kind:        ptr(protocol.CodeActionKindQuickFix),
 		Diagnostics: related,
 	}
-	edits, err := res.FixEdits(f)
+	m := memoFor(res).get("fix"+findingKey(&f), func() fixMemoEntry {
+		edits, err := res.FixEdits(f)
+		return fixMemoEntry{edits: edits, err: err}
+	})
+	edits, err := m.edits, m.err
 	switch {
 	case err != nil:
 		if !supportsDisabled(caps) {
@@ -184,7 +191,11 @@ func (s *Server) suppressAction(snap *Snapshot, f analysis.Finding, related []pr
 	if r, ok := snap.Engine.Rule(f.Rule); !ok || r.Package == "" {
 		return protocol.CodeAction{}, false // the engine's own findings (syntax, suppressions) have no annotation
 	}
-	edits, err := snap.Result.SuppressEdits(f)
+	m := memoFor(snap.Result).get("suppress"+findingKey(&f), func() fixMemoEntry {
+		edits, err := snap.Result.SuppressEdits(f)
+		return fixMemoEntry{edits: edits, err: err}
+	})
+	edits, err := m.edits, m.err
 	if err != nil || len(edits) == 0 {
 		return protocol.CodeAction{}, false
 	}
@@ -226,14 +237,17 @@ func (s *Server) fixAllAction(snap *Snapshot, title string, kind protocol.CodeAc
 
 // fixAllEdit computes a fix-all on snap, nil when it changes nothing.
 func (s *Server) fixAllEdit(snap *Snapshot, rule string, caps protocol.ClientCapabilities) *protocol.WorkspaceEdit {
-	rep := snap.Result.FixAll(func(f *analysis.Finding) bool { return rule == "" || f.Rule == rule })
-	for _, ff := range rep.Failed {
-		s.log.Info("fix skipped", zap.String("uri", string(snap.URI)), zap.String("rule", ff.Finding.Rule), zap.Error(ff.Err))
-	}
-	if len(rep.Edits) == 0 {
+	m := memoFor(snap.Result).get("fixAll "+rule, func() fixMemoEntry {
+		rep := snap.Result.FixAll(func(f *analysis.Finding) bool { return rule == "" || f.Rule == rule })
+		for _, ff := range rep.Failed {
+			s.log.Info("fix skipped", zap.String("uri", string(snap.URI)), zap.String("rule", ff.Finding.Rule), zap.Error(ff.Err))
+		}
+		return fixMemoEntry{edits: rep.Edits}
+	})
+	if len(m.edits) == 0 {
 		return nil
 	}
-	return s.workspaceEdit(snap, rep.Edits, caps, "")
+	return s.workspaceEdit(snap, m.edits, caps, "")
 }
 
 // resolveCodeAction fills in the edit of a code action returned without one.
@@ -353,4 +367,49 @@ func resolvesEdits(caps protocol.ClientCapabilities) bool {
 
 func supportsDisabled(caps protocol.ClientCapabilities) bool {
 	return caps.TextDocument != nil && caps.TextDocument.CodeAction != nil && isTrue(caps.TextDocument.CodeAction.DisabledSupport)
+}
+
+// Editors ask for code actions again and again at the same spot of the same text (each cursor
+// move, each lightbulb), so the edits computed for an analysis are kept while that analysis
+// lives: the memo of a Result goes when the Result is collected.
+
+// fixMemo holds the edits computed for one analysis.Result, by what they are for.
+type fixMemo struct {
+	mu      sync.Mutex
+	entries map[string]fixMemoEntry
+}
+
+type fixMemoEntry struct {
+	edits []analysis.Edit
+	err   error
+}
+
+var fixMemos sync.Map // weak.Pointer[analysis.Result] -> *fixMemo
+
+// memoFor returns the memo of res.
+func memoFor(res *analysis.Result) *fixMemo {
+	key := weak.Make(res)
+	if m, ok := fixMemos.Load(key); ok {
+		return m.(*fixMemo)
+	}
+	m, loaded := fixMemos.LoadOrStore(key, &fixMemo{entries: map[string]fixMemoEntry{}})
+	if !loaded {
+		runtime.AddCleanup(res, func(k weak.Pointer[analysis.Result]) { fixMemos.Delete(k) }, key)
+	}
+	return m.(*fixMemo)
+}
+
+// get returns the entry for key, computing it the first time.
+func (m *fixMemo) get(key string, compute func() fixMemoEntry) fixMemoEntry {
+	m.mu.Lock()
+	e, ok := m.entries[key]
+	m.mu.Unlock()
+	if ok {
+		return e
+	}
+	e = compute()
+	m.mu.Lock()
+	m.entries[key] = e
+	m.mu.Unlock()
+	return e
 }

@@ -2,20 +2,23 @@ package lsp
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 )
 
 // BenchmarkCodeActionsLargeFile computes the code actions at every diagnostic of the corpus's
 // 35,780-line file in turn, as for an editor whose cursor moves onto one (server time: the
-// handler, without the transport), and reports the latency's median and 95th percentile. Budget (the
-// issue): p95 under 50 ms. "lazy" is a client that resolves fix-all edits (VS Code, Neovim);
+// handler, without the transport), and reports the latency's median and 95th percentile, for
+// the first request at each diagnostic and for the requests that come again at the same spot
+// of the same text (the edits are then kept). Budget (the issue): p95 under 50 ms. "lazy" is a client that resolves fix-all edits (VS Code, Neovim);
 // "eager" one that gets every edit at once.
 func BenchmarkCodeActionsLargeFile(b *testing.B) {
 	path := filepath.Join(sharedDir(b), "corpus", "argoproj__argo-cd", "manifests__ha__install.yaml")
@@ -28,21 +31,36 @@ func BenchmarkCodeActionsLargeFile(b *testing.B) {
 		caps protocol.ClientCapabilities
 	}{{"lazy", vscodeCaps}, {"eager", plainCaps}} {
 		b.Run(c.name, func(b *testing.B) {
-			ctx := context.Background()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			// The production wiring over a pipe; the requests are then timed on the server
+			// itself, without the transport.
 			srv := NewServer(Options{})
-			srv.connect(nil, protocol.UnimplementedClient{})
-			defer srv.stop()
-			if _, err := srv.initialize(ctx, &protocol.InitializeParams{Capabilities: c.caps}); err != nil {
+			a, pipe := net.Pipe()
+			go srv.serve(ctx, a)
+			conn := jsonrpc2.NewConn(jsonrpc2.NewStream(pipe), jsonrpc2.WithCodec(codec{}))
+			conn.Go(ctx, asyncCalls(protocol.ClientHandler(&editClient{testClient: newTestClient()}, jsonrpc2.MethodNotFoundHandler)))
+			defer conn.Close()
+			server := protocol.ServerDispatcher(conn)
+			if _, err := server.Initialize(ctx, &protocol.InitializeParams{Capabilities: c.caps}); err != nil {
 				b.Fatal(err)
 			}
 			u := uri.File(path)
-			srv.didOpen(&protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(data)}})
-			snap, err := srv.snapshot(ctx, u)
-			if err != nil || snap == nil || len(snap.Diags) == 0 {
-				b.Fatalf("no diagnostics: %v", err)
+			if err := server.DidOpen(ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(data)}}); err != nil {
+				b.Fatal(err)
+			}
+			var snap *Snapshot
+			for snap == nil {
+				var err error
+				if snap, err = srv.snapshot(ctx, u); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if snap.Result == nil || len(snap.Diags) == 0 {
+				b.Fatal("no diagnostics")
 			}
 			diags := snap.Diags
-			var times []time.Duration
+			var cold, warm []time.Duration
 			i := 0
 			for b.Loop() {
 				d := diags[i%len(diags)]
@@ -53,15 +71,27 @@ func BenchmarkCodeActionsLargeFile(b *testing.B) {
 					Range:        d.Range,
 					Context:      protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{d}},
 				})
-				times = append(times, time.Since(start))
+				if i <= len(diags) {
+					cold = append(cold, time.Since(start))
+				} else {
+					warm = append(warm, time.Since(start))
+				}
 				if err != nil || len(actions) == 0 {
 					b.Fatalf("no action at %v: %v", d.Range, err)
 				}
 			}
-			slices.Sort(times)
-			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
 			b.ReportMetric(float64(len(diags)), "diagnostics")
+			for _, ts := range []struct {
+				name  string
+				times []time.Duration
+			}{{"first", cold}, {"again", warm}} {
+				if len(ts.times) == 0 {
+					continue
+				}
+				slices.Sort(ts.times)
+				b.ReportMetric(float64(ts.times[len(ts.times)/2].Microseconds())/1000, ts.name+"-p50-ms")
+				b.ReportMetric(float64(ts.times[len(ts.times)*95/100].Microseconds())/1000, ts.name+"-p95-ms")
+			}
 		})
 	}
 }
