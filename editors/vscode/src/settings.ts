@@ -12,7 +12,10 @@ export const SECTION = 'kubePolicy';
  * Settings forwarded to the server. Client-only settings (serverPath,
  * trace.server) stay in the editor.
  */
-export const SERVER_KEYS = ['profile', 'kubernetesVersion', 'rules', 'debounceMs'] as const;
+export const SERVER_KEYS = [
+  'profile', 'kubernetesVersion', 'rules', 'defaults', 'policies', 'podSpecPaths', 'exclude',
+  'debounceMs', 'diagnosticSeverity',
+] as const;
 
 /** What `WorkspaceConfiguration.inspect` returns, reduced to what we read. */
 export interface Inspection {
