@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -379,7 +380,7 @@ func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic)
 		s.log.Error("encoding diagnostics", zap.Error(err))
 		return
 	}
-	s.out.put(u, -1, body)
+	s.out.put(u, -1, body, time.Time{})
 }
 
 // configFileDiagnostics validates the text of an open configuration file: the problems that
@@ -390,7 +391,7 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 		s.mu.Lock()
 		if s.config.pushed[path] { // published while the file was closed; the document's own take over
 			s.config.pushed[path] = false
-			s.out.put(uri.File(path), -1, []byte("[]"))
+			s.out.put(uri.File(path), -1, []byte("[]"), time.Time{})
 		}
 		s.mu.Unlock()
 	}

@@ -46,6 +46,7 @@ type document struct {
 
 	version   int32
 	mapper    *analysis.Mapper // over the client's text
+	changedAt time.Time        // when the client's latest change arrived
 	outOfSync bool             // an edit did not fit the text: changes wait for a whole text
 	closed    bool
 

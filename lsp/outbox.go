@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"sync"
+	"time"
 
 	"go.lsp.dev/uri"
 )
@@ -16,16 +17,25 @@ import (
 type outbox struct {
 	mu      sync.Mutex
 	queue   []uri.URI
-	pending map[uri.URI]json.RawMessage
+	pending map[uri.URI]publication
 	wake    chan struct{}
 }
 
-func newOutbox() *outbox {
-	return &outbox{pending: map[uri.URI]json.RawMessage{}, wake: make(chan struct{}, 1)}
+// publication is one queued publishDiagnostics.
+type publication struct {
+	uri     uri.URI
+	version int32           // -1: none
+	params  json.RawMessage // encoded
+	since   time.Time       // when the client's change that it answers arrived; zero if none
 }
 
-// put queues the publishDiagnostics of u: version (-1 for none) and the diagnostics, encoded.
-func (o *outbox) put(u uri.URI, version int32, diagnostics []byte) {
+func newOutbox() *outbox {
+	return &outbox{pending: map[uri.URI]publication{}, wake: make(chan struct{}, 1)}
+}
+
+// put queues the publishDiagnostics of u: version (-1 for none) and the diagnostics, encoded;
+// since is when the change they answer arrived.
+func (o *outbox) put(u uri.URI, version int32, diagnostics []byte, since time.Time) {
 	uj, _ := json.Marshal(string(u))
 	p := make([]byte, 0, len(uj)+len(diagnostics)+48)
 	p = append(append(append(p, `{"uri":`...), uj...), ',')
@@ -37,7 +47,7 @@ func (o *outbox) put(u uri.URI, version int32, diagnostics []byte) {
 	if _, queued := o.pending[u]; !queued {
 		o.queue = append(o.queue, u)
 	}
-	o.pending[u] = p
+	o.pending[u] = publication{uri: u, version: version, params: p, since: since}
 	o.mu.Unlock()
 	select {
 	case o.wake <- struct{}{}:
@@ -46,7 +56,7 @@ func (o *outbox) put(u uri.URI, version int32, diagnostics []byte) {
 }
 
 // run sends what is queued until ctx ends.
-func (o *outbox) run(ctx context.Context, send func(uri.URI, json.RawMessage)) {
+func (o *outbox) run(ctx context.Context, send func(publication)) {
 	for {
 		o.mu.Lock()
 		if len(o.queue) == 0 {
@@ -63,6 +73,6 @@ func (o *outbox) run(ctx context.Context, send func(uri.URI, json.RawMessage)) {
 		p := o.pending[u]
 		delete(o.pending, u)
 		o.mu.Unlock()
-		send(u, p)
+		send(p)
 	}
 }

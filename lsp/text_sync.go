@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -36,6 +37,7 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 		kind:       classify(string(item.LanguageID), path),
 		version:    item.Version,
 		mapper:     analysis.NewMapper(item.Text),
+		changedAt:  time.Now(),
 	}
 	if d.kind == kindManifest || d.kind == kindHelm {
 		d.configPath = s.configPathFor(filepath.Dir(path))
@@ -52,6 +54,7 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 }
 
 func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
+	arrived := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u, version := p.TextDocument.URI, p.TextDocument.Version
@@ -66,7 +69,7 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 	}
 	wasOutOfSync := d.outOfSync
 	m, outOfSync, err := applyChanges(d.mapper, p.ContentChanges, s.enc, d.outOfSync)
-	d.mapper, d.outOfSync, d.version = m, outOfSync, version
+	d.mapper, d.outOfSync, d.version, d.changedAt = m, outOfSync, version, arrived
 	d.changed()
 	if err != nil {
 		msg := fmt.Sprintf("%s version %d: %v; its diagnostics are paused until the editor sends the whole text (save or reopen the file)", u, version, err)
@@ -147,7 +150,7 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
 	}
 	if p.Text != nil && *p.Text != d.mapper.Text() {
 		s.log.Warn("saved text differs from the document: taking the saved text", zap.String("uri", string(u)), zap.Bool("wasOutOfSync", d.outOfSync))
-		d.mapper, d.outOfSync = analysis.NewMapper(*p.Text), false
+		d.mapper, d.outOfSync, d.changedAt = analysis.NewMapper(*p.Text), false, time.Now()
 		d.changed()
 	}
 	if !d.done {

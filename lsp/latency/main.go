@@ -4,7 +4,8 @@
 // first diagnostics of a large file, the start-up time and the memory with the largest corpus
 // files open. `make bench-lsp` runs it; BENCHMARKS.md records its figures.
 //
-// The server runs with debounceMs 0, so the times exclude the debounce delay. Each edit
+// The server runs with debounceMs 0, so the times exclude the debounce delay; its debug log
+// gives its own share (change read to diagnostics written). Each edit
 // appends a character to, or removes it from, a container's name, which every finding about
 // that container quotes: each edit changes the diagnostics and is published.
 package main
@@ -13,6 +14,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,7 +42,6 @@ var (
 	corpusFlag = flag.String("corpus", "../shared/corpus", "the corpus directory (with INDEX.tsv)")
 	editsFlag  = flag.Int("edits", 300, "keystrokes per scenario")
 	startsFlag = flag.Int("starts", 15, "server starts to time")
-	logFlag    = flag.String("server-log", "", "append the servers' debug logs to this file (they include each analysis's own time)")
 )
 
 // typical are manifests of at most 300 lines; large is the 35,780-line, 70-document file.
@@ -71,18 +72,18 @@ func run() error {
 	}
 	fmt.Printf("kube-policy-ls language server latency, %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), cpuModel())
 
-	fmt.Println("| scenario | lines | documents | keystrokes | p50 | p95 | max |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
-	var all []time.Duration
+	fmt.Println("| scenario | lines | documents | keystrokes | server p50 | server p95 | server max | client p50 | client p95 | client max |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	all := &result{lines: -1}
 	for _, name := range typical {
 		r, err := keystrokes(name, false)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		all = append(all, r.times...)
+		all.times, all.server = append(all.times, r.times...), append(all.server, r.server...)
 		r.print("typical: " + filepath.Base(name))
 	}
-	(&result{times: all, lines: -1}).print("typical, all four files")
+	all.print("typical, all four files")
 	r, err := keystrokes(large, false)
 	if err != nil {
 		return fmt.Errorf("%s: %w", large, err)
@@ -93,7 +94,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", large, err)
 	}
-	r.print("35,780-line file, in a 23,482-line CRD (pull)")
+	r.print("35,780-line file, in a 23,482-line CRD (pull; server: analysis only)")
 
 	fmt.Printf("\nFirst diagnostics after didOpen of the 35,780-line file (fresh server): %s\n", ms(first))
 	starts, err := startup()
@@ -106,8 +107,9 @@ func run() error {
 
 type result struct {
 	lines, docs int
-	times       []time.Duration
-	first       time.Duration // didOpen to the first diagnostics
+	times       []time.Duration // the client's: didChange sent to publishDiagnostics read
+	server      []time.Duration // the server's: didChange read to publishDiagnostics written
+	first       time.Duration   // didOpen to the first diagnostics
 }
 
 func (r *result) print(label string) {
@@ -115,7 +117,9 @@ func (r *result) print(label string) {
 	if r.lines < 0 {
 		lines, docs = "", ""
 	}
-	fmt.Printf("| %s | %s | %s | %d | %s | %s | %s |\n", label, lines, docs, len(r.times), ms(pct(r.times, 50)), ms(pct(r.times, 95)), ms(pct(r.times, 100)))
+	fmt.Printf("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n", label, lines, docs, len(r.times),
+		ms(pct(r.server, 50)), ms(pct(r.server, 95)), ms(pct(r.server, 100)),
+		ms(pct(r.times, 50)), ms(pct(r.times, 95)), ms(pct(r.times, 100)))
 }
 
 // keystrokes opens a corpus file in a fresh server and types into it. In a CRD the
@@ -201,6 +205,10 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 			return nil, err
 		}
 		res.times = append(res.times, time.Since(t))
+	}
+	res.server = s.serverTimes(u, inCRD)
+	if !inCRD && len(res.server) > len(res.times) { // the probes of edit sites come first
+		res.server = res.server[len(res.server)-len(res.times):]
 	}
 	return res, nil
 }
@@ -385,6 +393,7 @@ type session struct {
 	ctx         context.Context
 	cancel      context.CancelFunc
 	initialized time.Time // when the initialize reply arrived
+	logPath     string    // the server's debug log
 
 	mu   sync.Mutex
 	got  map[uri.URI]*protocol.PublishDiagnosticsParams
@@ -394,11 +403,13 @@ type session struct {
 func start() (*session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	s := &session{ctx: ctx, cancel: cancel, got: map[uri.URI]*protocol.PublishDiagnosticsParams{}, wake: make(chan struct{}, 1)}
-	args := []string{"serve", "--log-level", "warn"}
-	if *logFlag != "" {
-		args = []string{"serve", "--log-level", "debug", "--log-file", *logFlag}
+	logs, err := os.CreateTemp("", "kube-policy-ls-latency-*.log")
+	if err != nil {
+		return nil, err
 	}
-	s.cmd = exec.CommandContext(ctx, *binFlag, args...)
+	logs.Close()
+	s.logPath = logs.Name()
+	s.cmd = exec.CommandContext(ctx, *binFlag, "serve", "--log-level", "debug", "--log-file", s.logPath)
 	s.cmd.Stderr = os.Stderr
 	stdin, err := s.cmd.StdinPipe()
 	if err != nil {
@@ -481,6 +492,44 @@ func (s *session) stop() {
 	}
 	_ = s.conn.Close()
 	s.cancel()
+	_ = os.Remove(s.logPath)
+}
+
+// serverTimes reads the server's own times from its debug log: for each publishDiagnostics
+// of u after version 1, the time from the change's arrival to the diagnostics written; with
+// analyses set, the time of each analysis of u after the first instead.
+func (s *session) serverTimes(u uri.URI, analyses bool) []time.Duration {
+	data, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return nil
+	}
+	var out []time.Duration
+	first := true
+	for _, line := range strings.Split(string(data), "\n") {
+		i := strings.IndexByte(line, '{')
+		if i < 0 || (!strings.Contains(line, "\tpublished\t") && !strings.Contains(line, "\tanalysed\t")) {
+			continue
+		}
+		var f struct {
+			URI     string  `json:"uri"`
+			Version int32   `json:"version"`
+			Since   float64 `json:"sinceChangeMs"`
+			Took    string  `json:"took"`
+		}
+		if json.Unmarshal([]byte(line[i:]), &f) != nil || f.URI != string(u) {
+			continue
+		}
+		switch {
+		case !analyses && strings.Contains(line, "\tpublished\t") && f.Version > 1:
+			out = append(out, time.Duration(f.Since*float64(time.Millisecond)))
+		case analyses && strings.Contains(line, "\tanalysed\t"):
+			if d, err := time.ParseDuration(f.Took); err == nil && !first {
+				out = append(out, d)
+			}
+			first = false
+		}
+	}
+	return out
 }
 
 type pipes struct {
