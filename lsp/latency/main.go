@@ -5,9 +5,9 @@
 // files open. `make bench-lsp` runs it; BENCHMARKS.md records its figures.
 //
 // The server runs with debounceMs 0, so the times exclude the debounce delay; its debug log
-// gives its own share (change read to diagnostics written). Each edit
-// appends a character to, or removes it from, a container's name, which every finding about
-// that container quotes: each edit changes the diagnostics and is published.
+// gives its own share (change read to diagnostics written). Each edit appends a character to,
+// or removes it from, a container's name, which every finding about that container quotes:
+// each edit changes the diagnostics and is published.
 package main
 
 import (
