@@ -20,6 +20,10 @@ import (
 // The analysis reuses the previous result, so only the YAML documents whose text changed are
 // parsed and evaluated again. A result is kept only if the document has not moved on, and
 // published only if it differs from what the client already has.
+//
+// A client that can pull diagnostics (textDocument/diagnostic) gets them that way only: VS
+// Code keeps pulled and pushed diagnostics in two collections and would show each twice. It
+// pulls after every change; a pull waits for the analysis of the latest text.
 
 // defaultDebounce is the delay between an edit and its analysis unless debounceMs is set: it
 // gathers the changes of a burst (a paste, an editor's auto-edits) without being felt.
