@@ -2,9 +2,12 @@ package analysis
 
 import (
 	"context"
+	"encoding/base64"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -155,5 +158,74 @@ func TestCustomPolicyCannotTakeOverBuiltins(t *testing.T) {
 	}
 	if res := analyzeText(t, e, podWithImage); !strings.Contains(strings.Join(rulesOf(res.Findings), " "), "cpu-limits") {
 		t.Errorf("the built-in library was replaced: %v", rulesOf(res.Findings))
+	}
+}
+
+// TestCustomPolicyReachesNothing gives custom policies every chance to reach a local server or
+// read a file beside them, and checks that none got through.
+func TestCustomPolicyReachesNothing(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var connections atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			connections.Add(1)
+			c.Close()
+		}
+	}()
+	url := "http://" + ln.Addr().String() + "/jwks.json"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "secret.json"), []byte(`{"token": "s3cr3t-value"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// a JWT whose header names the local server as its key set (jku)
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","jku":"` + url + `"}`))
+	token := header + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"x"}`)) + ".c2ln"
+	writePolicy(t, dir, "jwt-probe", `jwt_result := r if {
+	r := io.jwt.decode_verify("`+token+`", {"cert": "`+url+`"})
+} else := "error"
+
+violations contains v if {
+	v := {"path": [], "message": sprintf("jwt: %v", [jwt_result])}
+}
+
+violations contains v if {
+	# where OPA's loader would put secret.json, were files beside policies loaded as data
+	v := {"path": [], "message": json.marshal([data.secret, data.token])}
+}
+
+violations contains v if {
+	v := {"path": [], "message": json.marshal(data.kubepolicy.config)}
+}
+`)
+	e := newTestEngine(t, Config{Policies: []string{dir}})
+	if errs := e.PolicyErrors(); len(errs) > 0 {
+		t.Fatalf("policy errors: %v", errs)
+	}
+	res := analyzeText(t, e, podWithImage)
+	var messages []string
+	for _, f := range res.Findings {
+		if f.Rule == "jwt-probe" {
+			messages = append(messages, f.Message)
+		}
+	}
+	joined := strings.Join(messages, "\n")
+	if !strings.Contains(joined, "jwt: ") {
+		t.Errorf("io.jwt.decode_verify did not run as expected: %q (errors %v)", joined, res.PolicyErrors)
+	}
+	if strings.Contains(joined, "s3cr3t-value") {
+		t.Error("a file beside the policy is readable through data")
+	}
+	time.Sleep(100 * time.Millisecond)
+	if n := connections.Load(); n != 0 {
+		t.Errorf("custom policies made %d connections", n)
 	}
 }
