@@ -168,6 +168,15 @@ class Tester {
     this.check(api.client && api.client !== before && api.client.isRunning(), 'Restart Server starts a new client');
     await this.expectDiagnostics('diagnostics after restart', doc, 'expected/initial.json');
 
+    // 4b. Settings changes apply without a restart: pss-baseline drops the default-only rules.
+    const settings = vscode.workspace.getConfiguration('kubePolicy');
+    await settings.update('profile', 'pss-baseline', vscode.ConfigurationTarget.Workspace);
+    await this.expectDiagnostics('diagnostics with kubePolicy.profile = pss-baseline', doc, 'vscode/expected/pss-baseline.json');
+    await settings.update('profile', undefined, vscode.ConfigurationTarget.Workspace);
+    await this.expectDiagnostics('diagnostics with kubePolicy.profile unset again', doc, 'expected/initial.json');
+    await vscode.commands.executeCommand('kubePolicy.showOutput');
+    this.check(true, 'Show Output command runs');
+
     // 5. The preferred quick fix for the privileged container "web".
     const priv = this.vscodeDiagnostic(doc, 'privileged-container', 36);
     const actions = await this.codeActions(doc, priv.range, 'quickfix');

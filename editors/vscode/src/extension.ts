@@ -124,6 +124,14 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     diagnosticCollectionName: 'kube-policy-ls',
     middleware: {
       workspace: {
+        // The client may still be pushing a change while a restart stops it.
+        didChangeConfiguration: async (sections, next) => {
+          try {
+            await next(sections);
+          } catch (err) {
+            output.debug(`didChangeConfiguration not sent: ${errorText(err)}`);
+          }
+        },
         configuration: async (params, token, next) => {
           const result = await next(params, token);
           if (!Array.isArray(result)) return result;
