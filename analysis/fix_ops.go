@@ -221,7 +221,7 @@ func (e *opEditor) renderInsertion(ins *insertion) ([]Edit, error) {
 	case e.canExpand(owner):
 		res, err = e.expand(owner, ins.entries)
 	default:
-		res, err = e.replaceInline(target, ins.entries)
+		res, err = e.replaceInline(target, ins.entries, true)
 	}
 	return res.edits, err
 }
@@ -318,7 +318,7 @@ func (e *opEditor) replace(step fixStep, value any) (opResult, error) {
 		}
 		return opResult{edits: []Edit{{r, b.String()}}}, nil
 	}
-	return e.replaceInline(v, value)
+	return e.replaceInline(v, value, fixIsFlow(step.parent))
 }
 
 func isCollectionValue(v any) bool {
@@ -335,7 +335,8 @@ func isBlockScalarNode(n *yaml.Node) bool {
 
 // replaceInline replaces a node's text with value on the same spot: scalars keep their quoting
 // style, collections are written in flow style. An anchor stays; a tag goes with the old value.
-func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
+// inFlow says that v is inside a flow collection, where plain scalars may not hold "[]{},".
+func (e *opEditor) replaceInline(v *yaml.Node, value any, inFlow bool) (opResult, error) {
 	d := e.d
 	if d.isBlock(v) && !isBlockScalarNode(v) {
 		return opResult{}, fmt.Errorf("cannot replace a block %s in place", fixDescribeNode(v))
@@ -355,7 +356,6 @@ func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
 	if start == end && start > 0 && d.Text[start-1] == ':' {
 		prefix = " " + prefix
 	}
-	inFlow := d.fixInFlow(v)
 	var text string
 	switch value.(type) {
 	case map[string]any, *orderedMap, []any:
@@ -368,28 +368,6 @@ func (e *opEditor) replaceInline(v *yaml.Node, value any) (opResult, error) {
 		return opResult{}, nil
 	}
 	return opResult{edits: []Edit{{Range{start, end}, prefix + text}}}, nil
-}
-
-// fixInFlow reports whether n sits inside a flow collection: its plain scalars may not contain
-// flow indicators. It looks at the text, since nodes do not know their parents.
-func (d *Document) fixInFlow(n *yaml.Node) bool {
-	depth := 0
-	for i := d.nodeOffset(n) - 1; i >= 0; i-- {
-		switch d.Text[i] {
-		case '}', ']':
-			depth++
-		case '{', '[':
-			if depth == 0 {
-				return true
-			}
-			depth--
-		case '\n':
-			if depth == 0 && i+1 < len(d.Text) && d.Text[i+1] != ' ' && d.Text[i+1] != '\r' && d.Text[i+1] != '\n' {
-				return false // a line starting at column 0 is block context
-			}
-		}
-	}
-	return false
 }
 
 func (e *opEditor) remove(path []any) (opResult, error) {
@@ -554,7 +532,7 @@ func (e *opEditor) add(path []any, value any) (opResult, error) {
 		if e.canExpand(&last) {
 			return e.expand(&last, []any{value})
 		}
-		return e.replaceInline(list, []any{value})
+		return e.replaceInline(list, []any{value}, true)
 	}
 	return opResult{}, fmt.Errorf("cannot add to %s: it is %s, not a list", fixShowPath(path), fixDescribeNode(list))
 }
