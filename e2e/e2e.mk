@@ -8,7 +8,7 @@
 KPL_E2E_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kube-policy-ls-e2e
 export KPL_E2E_CACHE
 
-.PHONY: e2e e2e-neovim e2e-vscode e2e-setup
+.PHONY: e2e e2e-neovim e2e-vscode e2e-setup e2e-selfcheck
 
 e2e: e2e-neovim e2e-vscode
 
@@ -24,3 +24,10 @@ e2e-vscode: vsix
 	e2e/setup-deps.sh vscode
 	e2e/vscode/setup.sh
 	e2e/vscode/run.sh
+
+# Proves the e2e tests fail when the server publishes wrong ranges, when a fix
+# writes the wrong text, and when the extension has no server (about 2 min).
+e2e-selfcheck: build vsix
+	e2e/setup-deps.sh all
+	e2e/vscode/setup.sh
+	e2e/selfcheck/selfcheck.sh
