@@ -47,6 +47,7 @@ end
 local published = {}
 local publish_count = 0
 local last_publish = 0
+local server_exit -- set when the server process ends
 
 local function main()
   vim.cmd('filetype on')
@@ -63,6 +64,9 @@ local function main()
       rules = { ['run-as-high-uid'] = { enabled = false } },
     },
     flags = { debounce_text_changes = 0 },
+    on_exit = function(code, signal)
+      server_exit = string.format('server exited (code %s, signal %s)', tostring(code), tostring(signal))
+    end,
     handlers = {
       ['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
         published[result.uri] = result.diagnostics
@@ -89,10 +93,11 @@ local function main()
   end
   local bufnr = vim.api.nvim_get_current_buf()
   local uri = vim.uri_from_bufnr(bufnr)
-  local attached = vim.wait(TIMEOUT, function()
-    return #kpl.clients(bufnr) > 0
+  vim.wait(TIMEOUT, function()
+    return #kpl.clients(bufnr) > 0 or server_exit ~= nil
   end, 20)
-  if not check(attached, 'client attaches to the manifest (filetype ' .. vim.bo.filetype .. ')') then
+  if not check(#kpl.clients(bufnr) > 0 and not server_exit,
+    'client attaches to the manifest (filetype ' .. vim.bo.filetype .. ')', server_exit) then
     return
   end
   local client = kpl.clients(bufnr)[1]
@@ -186,9 +191,10 @@ local function main()
     local got
     local ok = vim.wait(TIMEOUT, function()
       got = normalise(published[uri])
-      return same(got, want)
+      return same(got, want) or server_exit ~= nil
     end, 20)
-    return check(ok, name, 'want:\n' .. show(want) .. '\ngot:\n' .. show(got or {}))
+    ok = ok and not server_exit
+    return check(ok, name, 'want:\n' .. show(want) .. '\ngot:\n' .. show(got or {}) .. (server_exit and ('\n' .. server_exit) or ''))
   end
 
   -- The squiggles Neovim shows cover the same text (its own UTF-16 -> byte conversion).
