@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -278,6 +279,11 @@ func (s *Server) engineSlotFor(ctx context.Context, configPath string) (*engineS
 // If that fails, the last engine built for the file stays in force (or the defaults).
 func (s *Server) buildEngine(slot *engineSlot, configPath string, editor settings, roots []string) {
 	defer close(slot.done)
+	defer func() {
+		if p := recover(); p != nil { // documents then get no diagnostics, not a crash
+			s.log.Error("building the engine panicked", zap.String("config", configPath), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		}
+	}()
 	root := ""
 	if len(roots) > 0 {
 		root = roots[0]
@@ -492,17 +498,17 @@ func (s *Server) didChangeConfiguration(p *protocol.DidChangeConfigurationParams
 	if pullConfig {
 		// The notification may carry every key with its default value (VS Code does);
 		// workspace/configuration answers with what the user set.
-		go s.fetchConfiguration()
+		s.goSafe("workspace/configuration", s.fetchConfiguration)
 		return
 	}
 	raw := slices.Clone(p.Settings)
-	go s.applySettings(raw, "workspace/didChangeConfiguration")
+	s.goSafe("settings", func() { s.applySettings(raw, "workspace/didChangeConfiguration") })
 }
 
 func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) {
 	for _, c := range p.Changes {
 		if path := uriPath(c.URI); isConfigFile(path) {
-			go s.configFileChanged(path)
+			s.goSafe("configuration file", func() { s.configFileChanged(path) })
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime/debug"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -104,6 +105,22 @@ type job struct {
 func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 	defer close(r.done)
 	defer r.cancel()
+	defer func() {
+		// A bug in the engine must not end the server: this document gets no diagnostics
+		// for this text, and the user is told.
+		if p := recover(); p != nil {
+			s.log.Error("analysis panicked", zap.String("uri", j.uri), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			s.mu.Lock()
+			if d.run == r {
+				d.run = nil
+			}
+			if d.gen == r.gen && !d.closed {
+				d.done, d.result, d.engine, d.diags = true, nil, nil, []protocol.Diagnostic{}
+			}
+			s.mu.Unlock()
+			go s.logToClient(protocol.MessageTypeError, fmt.Sprintf("kube-policy-ls: the analysis of %s failed (%v); please report it", j.uri, p))
+		}
+	}()
 	start := time.Now()
 	res, engine, diags, err := s.check(ctx, j)
 	if err != nil {

@@ -5,6 +5,7 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -161,7 +162,7 @@ func (s *Server) initialized() {
 	caps := s.caps
 	s.mu.Unlock()
 	if ok {
-		go s.afterInitialized(caps)
+		s.goSafe("initialized", func() { s.afterInitialized(caps) })
 	}
 }
 
@@ -189,6 +190,19 @@ func (s *Server) afterInitialized(caps protocol.ClientCapabilities) {
 	if isTrue(ws.Configuration) {
 		s.fetchConfiguration()
 	}
+}
+
+// goSafe runs f on a goroutine, turning a panic into a log line: background work on what a
+// client sent must not end the server.
+func (s *Server) goSafe(what string, f func()) {
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				s.log.Error(what+" panicked", zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			}
+		}()
+		f()
+	}()
 }
 
 // clientCallTimeout bounds the server's own requests to the client.

@@ -159,7 +159,7 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
 	kind, path := d.kind, d.path
 	s.mu.Unlock()
 	if kind == kindConfig {
-		s.configFileChanged(path)
+		s.goSafe("configuration file", func() { s.configFileChanged(path) })
 	}
 }
 
