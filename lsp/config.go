@@ -314,28 +314,32 @@ func (s *Server) buildEngine(slot *engineSlot, configPath string, editor setting
 	if s.ctx.Err() != nil {
 		return
 	}
-	s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v", displayConfig(configPath), err))
-	if configPath != "" {
+	// Whose fault: the file's if it fails on its own, the settings' if they do, or theirs
+	// together.
+	alone, fileErr := analysis.NewEngine(s.ctx, file)
+	if fileErr != nil && configPath != "" {
+		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", configPath, fileErr))
 		if data, rerr := os.ReadFile(configPath); rerr == nil {
-			s.pushConfigDiagnostics(configPath, configErrorDiagnostics(analysis.NewMapper(string(data)), err, s.encoding()))
+			s.pushConfigDiagnostics(configPath, configErrorDiagnostics(analysis.NewMapper(string(data)), fileErr, s.encoding()))
 		}
+	}
+	if _, edErr := analysis.NewEngine(s.ctx, ed); edErr != nil || fileErr == nil {
+		if edErr == nil {
+			edErr = err
+		}
+		msg := fmt.Sprintf("kube-policy-ls: the editor settings do not apply: %v", edErr)
+		s.logToClient(protocol.MessageTypeError, msg)
+		s.showMessage(protocol.MessageTypeError, msg)
 	}
 	s.mu.Lock()
 	slot.engine = s.config.lastGood[configPath]
 	s.mu.Unlock()
-	if slot.engine == nil {
-		slot.engine, err = analysis.NewEngine(s.ctx, file)
+	if slot.engine == nil && fileErr == nil {
+		slot.engine = alone
 	}
-	if err != nil {
+	if slot.engine == nil {
 		slot.engine, _ = analysis.NewEngine(s.ctx, analysis.Config{})
 	}
-}
-
-func displayConfig(path string) string {
-	if path == "" {
-		return "from the editor settings"
-	}
-	return path
 }
 
 // loadConfigFile reads a configuration file and returns its last valid content, reporting a

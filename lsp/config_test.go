@@ -168,3 +168,30 @@ func TestConfigFileOpenInTheEditor(t *testing.T) {
 		t.Errorf("after fixing the rule id: %+v", d)
 	}
 }
+
+// TestBadConfigurationIsBlamedRightly: an unknown rule in the settings is reported to the
+// user, one in the file as a diagnostic at its key; the documents are checked either way.
+func TestBadConfigurationIsBlamedRightly(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	config := filepath.Join(root, ".kube-policy.yaml")
+	writeFile(t, config, "profile: default\nrules:\n  host-pidd: {enabled: false}\n")
+	s := newSession(t, sessionOptions{root: root, initOpts: map[string]any{"rules": map[string]any{"cpu-limitz": map[string]any{"enabled": false}}}})
+	u := uri.File(filepath.Join(root, "pod.yaml"))
+	s.open(u, "yaml", podYAML)
+	if d := s.diagnosticsAt(u, 1); !hasCode(d, "host-pid") {
+		t.Errorf("documents are checked with the defaults: %v", codes(d))
+	}
+	s.client.waitFor(t, "a message about the settings", func() bool {
+		return len(s.client.shown) > 0 && strings.Contains(strings.Join(s.client.shown, "\n"), "cpu-limitz")
+	})
+	cd := s.waitDiagnostics(uri.File(config), "a diagnostic on the unknown rule of the file", func(d []protocol.Diagnostic) bool { return len(d) > 0 })
+	if len(cd) != 1 || cd[0].Range.Start.Line != 2 || !strings.Contains(messageOf(cd[0]), "host-pidd") {
+		t.Errorf("config diagnostics %+v", cd)
+	}
+	// The file corrected: its diagnostic goes, and host-pid is disabled.
+	writeFile(t, config, "profile: default\nrules:\n  host-pid: {enabled: false}\n")
+	s.configFileChanged(config)
+	s.waitDiagnostics(uri.File(config), "the file's diagnostic cleared", func(d []protocol.Diagnostic) bool { return len(d) == 0 })
+	s.waitDiagnostics(u, "host-pid disabled by the corrected file", func(d []protocol.Diagnostic) bool { return !hasCode(d, "host-pid") && len(d) > 0 })
+}
