@@ -10,8 +10,9 @@ import (
 //   - an existing field: its key through the end of its value when the value is a scalar or a
 //     one-line flow collection, the key alone when the value is a block;
 //   - an existing list entry: a scalar entry itself, a mapping entry's "- name: x" line;
-//   - a missing field: the nearest existing owner, a list entry's "- name: x" line or the key
-//     of the mapping that should hold it; for a missing top-level field, the object's "kind".
+//   - a missing field: its owner, the nearest list entry's "- name: x" line (a container) or
+//     the pod spec's key ("spec:", "template:"); failing both, the nearest existing key; for a
+//     missing top-level field, the object's "kind".
 func (d *Document) PathRange(obj Object, path []any) Range {
 	full := append(append([]any{}, obj.Path...), path...)
 	loc := d.locate(full)
@@ -21,6 +22,11 @@ func (d *Document) PathRange(obj Object, path []any) Range {
 		loc, loc.depth = *loc.alias, len(full)
 	}
 	complete := loc.depth == len(full)
+	if !complete {
+		if owner, ok := ownerOf(loc); ok {
+			loc = owner
+		}
+	}
 	switch {
 	case loc.key != nil && complete && !d.isBlock(loc.node):
 		return Range{d.nodeOffset(loc.key), max(d.nodeEnd(loc.node), d.nodeEnd(loc.key))}
@@ -44,6 +50,22 @@ type location struct {
 	item  bool       // reached through a list index
 	depth int        // path elements matched
 	alias *location  // the first alias node the path went through, if any
+	up    *location  // the location one step shallower
+}
+
+// ownerOf finds what owns a missing field (SPEC.md section 3): the nearest list entry that
+// is a mapping (a container, a volume, a List item), else the nearest pod spec key ("spec" or
+// "template"). Without either, the caller keeps the deepest existing key.
+func ownerOf(loc location) (location, bool) {
+	for l := &loc; l != nil; l = l.up {
+		switch {
+		case l.item && deref(l.node) != nil && deref(l.node).Kind == yaml.MappingNode:
+			return *l, true
+		case l.key != nil && (l.key.Value == "spec" || l.key.Value == "template"):
+			return *l, true
+		}
+	}
+	return loc, false
 }
 
 func (d *Document) locate(path []any) location {
@@ -64,12 +86,14 @@ func (d *Document) locate(path []any) location {
 				}
 				return loc
 			}
-			loc = location{node: v, key: k, depth: loc.depth + 1, alias: loc.alias}
+			up := loc
+			loc = location{node: v, key: k, depth: loc.depth + 1, alias: loc.alias, up: &up}
 		case int:
 			if cur == nil || cur.Kind != yaml.SequenceNode || s < 0 || s >= len(cur.Content) {
 				return loc
 			}
-			loc = location{node: cur.Content[s], item: true, depth: loc.depth + 1, alias: loc.alias}
+			up := loc
+			loc = location{node: cur.Content[s], item: true, depth: loc.depth + 1, alias: loc.alias, up: &up}
 		default:
 			return loc
 		}

@@ -295,7 +295,7 @@ func TestFixAllResolvedLazily(t *testing.T) {
 	s, _ := newEditSession(t, vscodeCaps)
 	u := uri.File("/work/deploy.yaml")
 	s.open(u, "yaml", fixDeployment)
-	ro := diagnosticOn(t, s.diagnosticsAt(u, 1), "read-only-root-filesystem", 14)
+	ro := diagnosticOn(t, s.diagnosticsAt(u, 1), "read-only-root-filesystem", 12) // container "web"'s entry
 	actions := s.codeActions(u, ro.Range, []protocol.Diagnostic{ro}, protocol.CodeActionKindQuickFix)
 	all := actionNamed(t, actions, "Fix all read-only-root-filesystem problems in this file (2)")
 	if all.Edit != nil || len(all.Data) == 0 || all.Command.Command != cmdFixAll {
@@ -372,7 +372,7 @@ func TestFixAllEagerForSimpleClients(t *testing.T) {
 	s, _ := newEditSession(t, plainCaps)
 	u := uri.File("/work/deploy.yaml")
 	s.open(u, "yaml", fixDeployment)
-	ro := diagnosticOn(t, s.diagnosticsAt(u, 1), "read-only-root-filesystem", 14)
+	ro := diagnosticOn(t, s.diagnosticsAt(u, 1), "read-only-root-filesystem", 12) // container "web"'s entry
 	actions := s.codeActions(u, ro.Range, nil)
 	all := actionNamed(t, actions, "Fix all read-only-root-filesystem")
 	if all.Edit == nil || all.Command.Command != "" || len(all.Data) != 0 {
@@ -430,7 +430,7 @@ spec:
 `
 	s.open(u, "yaml", text)
 	diags := s.diagnosticsAt(u, 1)
-	ro := diagnosticOn(t, diags, "read-only-root-filesystem", 12)
+	ro := diagnosticOn(t, diags, "read-only-root-filesystem", 10) // container "b"'s entry
 	actions := s.codeActions(u, ro.Range, []protocol.Diagnostic{ro}, protocol.CodeActionKindQuickFix)
 	fix := actionNamed(t, actions, "Set readOnlyRootFilesystem: true in container \"b\"")
 	if fix.Disabled.Reason == "" || !strings.Contains(fix.Disabled.Reason, "alias") || fix.Edit != nil {
