@@ -138,6 +138,15 @@ func TestCheckSARIF(t *testing.T) {
 				RuleID    string
 				RuleIndex int
 				Level     string
+				Fixes     []struct {
+					Description     struct{ Text string }
+					ArtifactChanges []struct {
+						Replacements []struct {
+							DeletedRegion   struct{ StartLine, StartColumn, EndLine, EndColumn int }
+							InsertedContent struct{ Text string }
+						}
+					}
+				}
 				Locations []struct {
 					PhysicalLocation struct {
 						Region struct{ StartLine, StartColumn, EndLine, EndColumn int }
@@ -161,6 +170,14 @@ func TestCheckSARIF(t *testing.T) {
 			reg := r.Locations[0].PhysicalLocation.Region
 			if r.Level != "error" || reg.StartLine != 10 || reg.StartColumn != 7 || reg.EndColumn != 23 {
 				t.Errorf("privileged-container: level %s region %+v", r.Level, reg)
+			}
+			// the fix replaces "true" (line 10, columns 19-23) with "false"
+			if len(r.Fixes) != 1 || len(r.Fixes[0].ArtifactChanges) != 1 || r.Fixes[0].Description.Text == "" {
+				t.Fatalf("privileged-container fixes: %+v", r.Fixes)
+			}
+			rep := r.Fixes[0].ArtifactChanges[0].Replacements
+			if len(rep) != 1 || rep[0].InsertedContent.Text != "false" || rep[0].DeletedRegion.StartLine != 10 || rep[0].DeletedRegion.StartColumn != 19 || rep[0].DeletedRegion.EndColumn != 23 {
+				t.Errorf("privileged-container replacement: %+v", rep)
 			}
 		}
 	}

@@ -61,6 +61,23 @@ type sarifResult struct {
 	Message      sarifText          `json:"message"`
 	Locations    []sarifLocation    `json:"locations"`
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Fixes        []sarifFix         `json:"fixes,omitempty"`
+}
+
+// sarifFix is a finding's quick fix as text replacements, for tools that offer to apply it.
+type sarifFix struct {
+	Description sarifText `json:"description"`
+	Changes     []struct {
+		Artifact     sarifArtifact      `json:"artifactLocation"`
+		Replacements []sarifReplacement `json:"replacements"`
+	} `json:"artifactChanges"`
+}
+
+type sarifReplacement struct {
+	Deleted  sarifRegion `json:"deletedRegion"`
+	Inserted struct {
+		Text string `json:"text"`
+	} `json:"insertedContent"`
 }
 
 type sarifSuppression struct {
@@ -144,6 +161,7 @@ func (r report) sarif() error {
 				sups = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.By + ": " + f.Suppressed.Reason}}
 			}
 			run.Results = append(run.Results, sarifResult{
+				Fixes:        sarifFixes(c.result, f, uri),
 				Suppressions: sups,
 				RuleID:       f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
 				Message: sarifText{Text: f.Message},
@@ -174,4 +192,29 @@ func ruleHelpText(r analysis.Rule) string {
 		b.WriteString("\nFix: " + r.Fix)
 	}
 	return b.String()
+}
+
+// sarifFixes is the finding's fix, if it has one that applies safely.
+func sarifFixes(res *analysis.Result, f analysis.Finding, uri string) []sarifFix {
+	if !f.Fixable() {
+		return nil
+	}
+	edits, err := res.FixEdits(f)
+	if err != nil || len(edits) == 0 {
+		return nil
+	}
+	fix := sarifFix{Description: sarifText{Text: res.FixTitle(f)}}
+	fix.Changes = make([]struct {
+		Artifact     sarifArtifact      `json:"artifactLocation"`
+		Replacements []sarifReplacement `json:"replacements"`
+	}, 1)
+	fix.Changes[0].Artifact = sarifArtifact{URI: uri}
+	for _, e := range edits {
+		sp := spanOf(res.Mapper, e.Range)
+		var rep sarifReplacement
+		rep.Deleted = sarifRegion{sp.Line, sp.Column, sp.EndLine, sp.EndColumn}
+		rep.Inserted.Text = e.NewText
+		fix.Changes[0].Replacements = append(fix.Changes[0].Replacements, rep)
+	}
+	return []sarifFix{fix}
 }
