@@ -82,13 +82,14 @@ func toPosition(p analysis.Pos) protocol.Position {
 type severityMap map[analysis.Severity]protocol.DiagnosticSeverity
 
 // defaultSeverities is SPEC.md's mapping: critical and high are errors, medium warnings, low
-// (and the engine's notices) information.
+// and the engine's notices information, an unused suppression a hint.
 var defaultSeverities = severityMap{
 	analysis.Critical: protocol.DiagnosticSeverityError,
 	analysis.High:     protocol.DiagnosticSeverityError,
 	analysis.Medium:   protocol.DiagnosticSeverityWarning,
 	analysis.Low:      protocol.DiagnosticSeverityInformation,
 	analysis.Info:     protocol.DiagnosticSeverityInformation,
+	analysis.Hint:     protocol.DiagnosticSeverityHint,
 }
 
 func (m severityMap) of(s analysis.Severity) protocol.DiagnosticSeverity {
