@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -390,5 +391,19 @@ func TestUTF8PositionEncoding(t *testing.T) {
 	d, _ := find(s.pull(u).Items, "host-pid")
 	if d.Range.Start.Line != 6 || d.Range.Start.Character != 2 {
 		t.Errorf("host-pid at %v", d.Range)
+	}
+}
+
+func TestChartTemplatesAreHelm(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "chart", "Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+	s := newSession(t, sessionOptions{root: root})
+	u := uri.File(filepath.Join(root, "chart", "templates", "pod.yaml"))
+	// Even a template that happens to parse gets the notice, not policy diagnostics.
+	s.open(u, "yaml", podYAML)
+	d := s.diagnosticsAt(u, 1)
+	if len(d) != 1 || d[0].Severity != protocol.DiagnosticSeverityInformation || hasCode(d, "host-pid") {
+		t.Errorf("a file under a chart's templates/: %v", codes(d))
 	}
 }
