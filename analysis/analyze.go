@@ -86,7 +86,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 	res.Docs = make([]*DocResult, len(docs))
 	var todo []int
 	for i, d := range docs {
-		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && old.Err == nil {
+		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && reusable(old, d) {
 			moved := *old.Doc
 			moved.Index, moved.Offset, moved.Line = d.Index, d.Offset, d.Line
 			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings, Suppressed: old.Suppressed, PolicyErrors: old.PolicyErrors}

@@ -258,3 +258,19 @@ func TestConfigSelectsRules(t *testing.T) {
 		t.Error("unknown profile accepted")
 	}
 }
+
+func TestMovedSyntaxErrorIsReanalyzed(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	dup := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  hostPID: false\n"
+	first := analyzeText(t, e, dup)
+	moved := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n" + dup
+	second, err := e.Analyze(context.Background(), Input{Text: moved}, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := analyzeText(t, e, moved)
+	if len(second.Findings) != 1 || second.Findings[0].Message != fresh.Findings[0].Message || !strings.Contains(fresh.Findings[0].Message, "line 9") {
+		t.Errorf("after moving: %q, fresh analysis: %q (want line 9)", second.Findings[0].Message, fresh.Findings[0].Message)
+	}
+}
