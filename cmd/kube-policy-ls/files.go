@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 // source is one file to check, as named on the command line (or found under a directory).
@@ -29,7 +31,7 @@ func collect(paths []string) ([]source, error) {
 			return nil, err
 		}
 		if !info.IsDir() {
-			out = append(out, source{path: p, helm: inChartTemplates(p)})
+			out = append(out, source{path: p, helm: analysis.InChartTemplates(p)})
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -44,7 +46,7 @@ func collect(paths []string) ([]source, error) {
 				return nil
 			}
 			if ext := filepath.Ext(name); (ext == ".yaml" || ext == ".yml") && name != ".kube-policy.yaml" {
-				out = append(out, source{path: path, helm: inChartTemplates(path)})
+				out = append(out, source{path: path, helm: analysis.InChartTemplates(path)})
 			}
 			return nil
 		})
@@ -53,23 +55,6 @@ func collect(paths []string) ([]source, error) {
 		}
 	}
 	return out, nil
-}
-
-// inChartTemplates reports whether path lies under a Helm chart's templates/ directory, one
-// whose parent holds a Chart.yaml.
-func inChartTemplates(path string) bool {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
-	}
-	for dir := filepath.Dir(abs); dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if filepath.Base(dir) == "templates" {
-			if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "Chart.yaml")); err == nil {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // read returns a source's text.
