@@ -11,16 +11,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -28,13 +22,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf16"
 
-	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/lsp/internal/lspclient"
 )
 
 var (
@@ -70,7 +64,7 @@ func run() error {
 	if _, err := os.Stat(filepath.Join(*corpusFlag, "INDEX.tsv")); err != nil {
 		return fmt.Errorf("corpus: %w", err)
 	}
-	fmt.Printf("kube-policy-ls language server latency, %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), cpuModel())
+	fmt.Printf("kube-policy-ls language server latency, %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), lspclient.CPUModel())
 
 	fmt.Println("| scenario | lines | documents | keystrokes | server p50 | server p95 | server max | client p50 | client p95 | client max | server CPU per keystroke |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -96,12 +90,12 @@ func run() error {
 	}
 	r.print("35,780-line file, in a 23,482-line CRD (pull; server: analysis only)")
 
-	fmt.Printf("\nFirst diagnostics after didOpen of the 35,780-line file (fresh server): %s\n", ms(first))
+	fmt.Printf("\nFirst diagnostics after didOpen of the 35,780-line file (fresh server): %s\n", lspclient.Ms(first))
 	starts, err := startup()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Start-up to the initialize reply (%d starts): p50 %s, max %s\n", len(starts), ms(pct(starts, 50)), ms(pct(starts, 100)))
+	fmt.Printf("Start-up to the initialize reply (%d starts): p50 %s, max %s\n", len(starts), lspclient.Ms(lspclient.Pct(starts, 50)), lspclient.Ms(lspclient.Pct(starts, 100)))
 	return memory()
 }
 
@@ -119,8 +113,8 @@ func (r *result) print(label string) {
 		lines, docs = "", ""
 	}
 	fmt.Printf("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", label, lines, docs, len(r.times),
-		ms(pct(r.server, 50)), ms(pct(r.server, 95)), ms(pct(r.server, 100)),
-		ms(pct(r.times, 50)), ms(pct(r.times, 95)), ms(pct(r.times, 100)), ms(r.cpu/time.Duration(max(len(r.times), 1))))
+		lspclient.Ms(lspclient.Pct(r.server, 50)), lspclient.Ms(lspclient.Pct(r.server, 95)), lspclient.Ms(lspclient.Pct(r.server, 100)),
+		lspclient.Ms(lspclient.Pct(r.times, 50)), lspclient.Ms(lspclient.Pct(r.times, 95)), lspclient.Ms(lspclient.Pct(r.times, 100)), lspclient.Ms(r.cpu/time.Duration(max(len(r.times), 1))))
 }
 
 // keystrokes opens a corpus file in a fresh server and types into it. In a CRD the
@@ -135,7 +129,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.stop()
+	defer func() { _ = s.Stop() }()
 	u := uri.File(filepath.Join("/corpus", name))
 	lines := strings.Split(string(text), "\n")
 	res := &result{lines: len(lines), docs: strings.Count(string(text), "\n---")}
@@ -143,10 +137,10 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 		res.docs++
 	}
 	t0 := time.Now()
-	if err := s.server.DidOpen(s.ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(text)}}); err != nil {
+	if err := s.Server.DidOpen(s.Ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(text)}}); err != nil {
 		return nil, err
 	}
-	diags, err := s.waitVersion(u, 1)
+	diags, err := s.WaitVersion(u, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +159,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 			change.Text = ""
 			change.Range.End.Character++
 		}
-		return s.server.DidChange(s.ctx, &protocol.DidChangeTextDocumentParams{
+		return s.Server.DidChange(s.Ctx, &protocol.DidChangeTextDocumentParams{
 			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: u}, Version: version},
 			ContentChanges: []protocol.TextDocumentContentChangeEvent{change},
 		})
@@ -177,7 +171,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 			if err := typeAt(site, false); err != nil {
 				return nil, err
 			}
-			_, err := s.waitVersionWithin(u, version, 3*time.Second)
+			_, err := s.WaitVersionWithin(u, version, 3*time.Second)
 			if err := typeAt(site, true); err != nil {
 				return nil, err
 			}
@@ -189,27 +183,27 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 		if !found {
 			return nil, errors.New("no container name whose edits change the diagnostics")
 		}
-		if _, err := s.waitVersion(u, version); err != nil {
+		if _, err := s.WaitVersion(u, version); err != nil {
 			return nil, err
 		}
 	}
-	cpu0 := cpuTime(s.cmd.Process.Pid)
+	cpu0 := lspclient.CPUTime(s.Pid())
 	for i := range *editsFlag {
 		t := time.Now()
 		if err := typeAt(site, i%2 == 1); err != nil {
 			return nil, err
 		}
 		if inCRD {
-			if _, err := s.server.Diagnostic(s.ctx, &protocol.DocumentDiagnosticParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
+			if _, err := s.Server.Diagnostic(s.Ctx, &protocol.DocumentDiagnosticParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
 				return nil, err
 			}
-		} else if _, err := s.waitVersion(u, version); err != nil {
+		} else if _, err := s.WaitVersion(u, version); err != nil {
 			return nil, err
 		}
 		res.times = append(res.times, time.Since(t))
 	}
-	res.cpu = cpuTime(s.cmd.Process.Pid) - cpu0
-	res.server = s.serverTimes(u, inCRD)
+	res.cpu = lspclient.CPUTime(s.Pid()) - cpu0
+	res.server = s.ServerTimes(u, inCRD)
 	if !inCRD && len(res.server) > len(res.times) { // the probes of edit sites come first
 		res.server = res.server[len(res.server)-len(res.times):]
 	}
@@ -282,15 +276,15 @@ func startup() ([]time.Duration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, s.initialized.Sub(t0))
-		s.stop()
+		out = append(out, s.Initialized.Sub(t0))
+		_ = s.Stop()
 	}
 	return out, nil
 }
 
 // memory opens the ten largest corpus files in one server and reports its resident memory.
 func memory() error {
-	names, err := largest(10)
+	names, err := lspclient.Largest(*corpusFlag, 10)
 	if err != nil {
 		return err
 	}
@@ -298,7 +292,7 @@ func memory() error {
 	if err != nil {
 		return err
 	}
-	defer s.stop()
+	defer func() { _ = s.Stop() }()
 	var total int64
 	var slowest time.Duration
 	for i, name := range names {
@@ -309,260 +303,29 @@ func memory() error {
 		total += int64(len(text))
 		u := uri.File(filepath.Join("/corpus", name))
 		t0 := time.Now()
-		if err := s.server.DidOpen(s.ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(text)}}); err != nil {
+		if err := s.Server.DidOpen(s.Ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(text)}}); err != nil {
 			return err
 		}
 		// Files without findings publish an empty list: the pull answers once analysed.
-		if _, err := s.server.Diagnostic(s.ctx, &protocol.DocumentDiagnosticParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
+		if _, err := s.Server.Diagnostic(s.Ctx, &protocol.DocumentDiagnosticParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
 			return err
 		}
 		slowest = max(slowest, time.Since(t0))
 		_ = i
 	}
 	time.Sleep(2 * time.Second) // let the collector and scavenger settle, as an idle editor would
-	rss, hwm := procStatus(s.cmd.Process.Pid, "VmRSS"), procStatus(s.cmd.Process.Pid, "VmHWM")
+	rss, hwm := lspclient.MiB(lspclient.ProcStatusKiB(s.Pid(), "VmRSS")), lspclient.MiB(lspclient.ProcStatusKiB(s.Pid(), "VmHWM"))
 	fmt.Printf("Ten largest corpus files open (%.1f MB of YAML; slowest first analysis %s): RSS %s, peak RSS %s\n",
-		float64(total)/1e6, ms(slowest), rss, hwm)
+		float64(total)/1e6, lspclient.Ms(slowest), rss, hwm)
 	return nil
 }
 
-func largest(n int) ([]string, error) {
-	data, err := os.ReadFile(filepath.Join(*corpusFlag, "INDEX.tsv"))
-	if err != nil {
-		return nil, err
-	}
-	type entry struct {
-		name  string
-		bytes int
-	}
-	var all []entry
-	for _, line := range strings.Split(string(data), "\n")[1:] {
-		cols := strings.Split(line, "\t")
-		if len(cols) < 7 || cols[1] != "main" {
-			continue
-		}
-		b, _ := strconv.Atoi(cols[5])
-		all = append(all, entry{cols[0], b})
-	}
-	slices.SortFunc(all, func(a, b entry) int { return b.bytes - a.bytes })
-	var out []string
-	for _, e := range all[:min(n, len(all))] {
-		out = append(out, e.name)
-	}
-	return out, nil
+// start runs a fresh server with debounceMs 0 and its debug log, for the server's own times.
+func start() (*lspclient.Session, error) {
+	return lspclient.Start(lspclient.Options{
+		Bin:                   *binFlag,
+		ClientName:            "latency",
+		InitializationOptions: `{"debounceMs": 0}`,
+		DebugLog:              true,
+	})
 }
-
-func procStatus(pid int, field string) string {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return "n/a"
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, _ := strconv.Atoi(strings.Fields(v)[0])
-			return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
-		}
-	}
-	return "n/a"
-}
-
-// cpuTime is a process's user and system CPU time so far (/proc/PID/stat, in clock ticks of
-// 10 ms: precise over hundreds of keystrokes).
-func cpuTime(pid int) time.Duration {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name, in parentheses, may hold spaces: count fields after it.
-	fields := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
-	if len(fields) < 13 {
-		return 0
-	}
-	user, _ := strconv.Atoi(fields[11])
-	system, _ := strconv.Atoi(fields[12])
-	return time.Duration(user+system) * 10 * time.Millisecond
-}
-
-func cpuModel() string {
-	data, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "model name"); ok {
-			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
-		}
-	}
-	return runtime.GOARCH
-}
-
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[min(max(i-1, 0), len(s)-1)]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
-
-// session is one server process.
-type session struct {
-	cmd         *exec.Cmd
-	conn        jsonrpc2.Conn
-	server      protocol.Server
-	ctx         context.Context
-	cancel      context.CancelFunc
-	initialized time.Time // when the initialize reply arrived
-	logPath     string    // the server's debug log
-
-	mu   sync.Mutex
-	got  map[uri.URI]*protocol.PublishDiagnosticsParams
-	wake chan struct{}
-}
-
-func start() (*session, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	s := &session{ctx: ctx, cancel: cancel, got: map[uri.URI]*protocol.PublishDiagnosticsParams{}, wake: make(chan struct{}, 1)}
-	logs, err := os.CreateTemp("", "kube-policy-ls-latency-*.log")
-	if err != nil {
-		return nil, err
-	}
-	logs.Close()
-	s.logPath = logs.Name()
-	s.cmd = exec.CommandContext(ctx, *binFlag, "serve", "--log-level", "debug", "--log-file", s.logPath)
-	s.cmd.Stderr = os.Stderr
-	stdin, err := s.cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
-	}
-	s.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(pipes{bufio.NewReader(stdout), stdin, stdout}), jsonrpc2.WithCodec(codec{}))
-	s.conn.Go(ctx, s.handle)
-	s.server = protocol.ServerDispatcher(s.conn)
-	if _, err := s.server.Initialize(ctx, &protocol.InitializeParams{
-		ClientInfo:            protocol.ClientInfo{Name: "latency"},
-		InitializationOptions: protocol.LSPAny(`{"debounceMs": 0}`),
-	}); err != nil {
-		return nil, err
-	}
-	s.initialized = time.Now()
-	return s, s.server.Initialized(ctx, &protocol.InitializedParams{})
-}
-
-// handle takes the server's notifications in order, on the read loop, when they arrive.
-func (s *session) handle(_ context.Context, req *jsonrpc2.Request) (any, error) {
-	if req.Method() != protocol.MethodTextDocumentPublishDiagnostics {
-		if req.IsCall() {
-			return nil, jsonrpc2.ErrMethodNotFound
-		}
-		return nil, nil
-	}
-	var p protocol.PublishDiagnosticsParams
-	if err := (codec{}).Unmarshal(req.Params(), &p); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.got[p.URI] = &p
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-	return nil, nil
-}
-
-func (s *session) waitVersion(u uri.URI, version int32) ([]protocol.Diagnostic, error) {
-	return s.waitVersionWithin(u, version, time.Minute)
-}
-
-func (s *session) waitVersionWithin(u uri.URI, version int32, limit time.Duration) ([]protocol.Diagnostic, error) {
-	deadline := time.After(limit)
-	for {
-		s.mu.Lock()
-		p := s.got[u]
-		s.mu.Unlock()
-		if p != nil {
-			if v, _ := p.Version.Get(); v >= version {
-				return p.Diagnostics, nil
-			}
-		}
-		select {
-		case <-s.wake:
-		case <-deadline:
-			return nil, fmt.Errorf("no diagnostics for version %d of %s", version, u)
-		}
-	}
-}
-
-func (s *session) stop() {
-	_, _ = s.conn.Call(s.ctx, protocol.MethodShutdown, nil, nil)
-	_ = s.conn.Notify(s.ctx, protocol.MethodExit, nil)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-	}
-	_ = s.conn.Close()
-	s.cancel()
-	_ = os.Remove(s.logPath)
-}
-
-// serverTimes reads the server's own times from its debug log: for each publishDiagnostics
-// of u after version 1, the time from the change's arrival to the diagnostics written; with
-// analyses set, the time of each analysis of u after the first instead.
-func (s *session) serverTimes(u uri.URI, analyses bool) []time.Duration {
-	data, err := os.ReadFile(s.logPath)
-	if err != nil {
-		return nil
-	}
-	var out []time.Duration
-	first := true
-	for _, line := range strings.Split(string(data), "\n") {
-		i := strings.IndexByte(line, '{')
-		if i < 0 || (!strings.Contains(line, "\tpublished\t") && !strings.Contains(line, "\tanalysed\t")) {
-			continue
-		}
-		var f struct {
-			URI     string  `json:"uri"`
-			Version int32   `json:"version"`
-			Since   float64 `json:"sinceChangeMs"`
-			Took    string  `json:"took"`
-		}
-		if json.Unmarshal([]byte(line[i:]), &f) != nil || f.URI != string(u) {
-			continue
-		}
-		switch {
-		case !analyses && strings.Contains(line, "\tpublished\t") && f.Version > 1:
-			out = append(out, time.Duration(f.Since*float64(time.Millisecond)))
-		case analyses && strings.Contains(line, "\tanalysed\t"):
-			if d, err := time.ParseDuration(f.Took); err == nil && !first {
-				out = append(out, d)
-			}
-			first = false
-		}
-	}
-	return out
-}
-
-type pipes struct {
-	io.Reader
-	io.WriteCloser
-	out io.Closer
-}
-
-func (p pipes) Close() error { return errors.Join(p.WriteCloser.Close(), p.out.Close()) }
-
-// codec decodes a copy of each frame: protocol.Unmarshal may alias its input.
-type codec struct{}
-
-func (codec) Marshal(v any) ([]byte, error) { return protocol.Marshal(v) }
-
-func (codec) Unmarshal(data []byte, v any) error { return protocol.Unmarshal(bytes.Clone(data), v) }
