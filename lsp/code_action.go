@@ -31,7 +31,7 @@ const cmdFixAll = Name + ".fixAll"
 
 // commands are the server's own commands (workspace/executeCommand), advertised in
 // initialize.
-var commands = []string{cmdFixAll}
+var commands = []string{cmdFixAll, cmdDebugState}
 
 // kindFixAll is the server's source.fixAll action kind.
 var kindFixAll = protocol.CodeActionKind(string(protocol.CodeActionKindSourceFixAll) + "." + Name)
@@ -273,6 +273,9 @@ func (s *Server) resolveCodeAction(ctx context.Context, a *protocol.CodeAction) 
 
 // executeCommand runs one of the server's commands.
 func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandParams) (any, error) {
+	if p.Command == cmdDebugState {
+		return s.debugState(p)
+	}
 	if p.Command != cmdFixAll {
 		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "unknown command %q", p.Command)
 	}
