@@ -34,6 +34,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logLevel := fl.String("log-level", "info", "log level: debug, info, warn or error")
 	fl.Bool("stdio", true, "use stdin and stdout (the only transport; accepted because clients pass it)")
 	fl.Int("clientProcessId", 0, "accepted for compatibility with clients that pass it; unused")
+	debugAddr := fl.String("debug-addr", "", "serve net/http/pprof on this loopback address (127.0.0.1:6060; port 0 picks one, logged)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -72,6 +73,14 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		debug.SetMemoryLimit(serveMemoryLimit)
 	}
 	logger.Info("kube-policy-ls serve", zap.String("version", version), zap.Int("pid", os.Getpid()))
+	if *debugAddr != "" {
+		_, stop, err := lsp.ListenDebug(*debugAddr, logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "kube-policy-ls serve: --debug-addr: %v\n", err)
+			return 2
+		}
+		defer stop()
+	}
 	return lsp.Serve(context.Background(), stdio{stdin, stdout}, lsp.Options{Logger: logger, Version: version})
 }
 
