@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.uber.org/zap"
@@ -76,49 +78,76 @@ func mergeConfig(file, editor analysis.Config) analysis.Config {
 	return m
 }
 
-// absPaths resolves relative policy paths against dir.
-func absPaths(paths []string, dir string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		if !filepath.IsAbs(p) && dir != "" {
-			p = filepath.Join(dir, p)
-		}
-		out[i] = p
+// withPolicyDirs returns c with its policy directories resolved against its BaseDir (relative
+// ones without a base are dropped: see analysis.Config.PolicyDirs), so that configurations of
+// different bases merge.
+func withPolicyDirs(c analysis.Config) analysis.Config {
+	c.Policies = c.PolicyDirs()
+	return c
+}
+
+// validate checks that a configuration builds an engine: its policy paths are directories,
+// and NewEngine accepts it (profile, versions, known rules, parameters).
+func validate(ctx context.Context, c analysis.Config) (*analysis.Engine, error) {
+	if err := c.CheckPolicyDirs(); err != nil {
+		return nil, err
 	}
-	return out
+	return analysis.NewEngine(ctx, withPolicyDirs(c))
+}
+
+// scope is what decides the engine of a document: the workspace folder that holds it and the
+// configuration file that governs it. Relative paths of the editor's settings (policies,
+// exclude) are taken from the folder, those of a configuration file from its directory.
+type scope struct {
+	root   string // the workspace folder, "" for a document outside every folder
+	config string // the configuration file, "" for none
 }
 
 // configState is the configuration in force. Guarded by Server.mu.
 type configState struct {
-	editor     settings                    // the last valid editor settings
-	settingSeq uint64                      // the newest settings received, applied or not
-	files      map[string]*configFile      // by path: the configuration files read
-	slots      map[string]*engineSlot      // by config file path ("" for none): current engines
-	lastGood   map[string]*analysis.Engine // by config file path: the last engine built
-	pushed     map[string]bool             // config files with diagnostics published while closed
+	editor      settings                   // the editor settings in force
+	init        settings                   // the initializationOptions
+	sawSettings bool                       // the client has sent settings of its own since
+	settingSeq  uint64                     // the newest settings received, applied or not
+	files       map[string]*configFile     // by path: the configuration files read
+	slots       map[scope]*engineSlot      // current engines
+	lastGood    map[scope]*analysis.Engine // the last engine built for each scope
+	pushed      map[string]bool            // config files with diagnostics published while closed
+	applyTimers map[string]*time.Timer     // open config files: the pending application of their text
 }
 
 func newConfigState() configState {
 	return configState{
-		files:    map[string]*configFile{},
-		slots:    map[string]*engineSlot{},
-		lastGood: map[string]*analysis.Engine{},
-		pushed:   map[string]bool{},
+		files:       map[string]*configFile{},
+		slots:       map[scope]*engineSlot{},
+		lastGood:    map[scope]*analysis.Engine{},
+		pushed:      map[string]bool{},
+		applyTimers: map[string]*time.Timer{},
 	}
 }
 
 // configFile is what was last read of a configuration file.
 type configFile struct {
-	cfg analysis.Config // the last valid content
-	err error           // why the current content is not valid; nil when it is
+	cfg     analysis.Config // the last valid content
+	applied []byte          // cfg encoded, to tell whether a new text changes anything
 }
 
-// engineSlot is the engine for the documents one configuration file governs, built once per
-// configuration.
+// engineSlot is the engine for the documents of one scope, built once per configuration.
 type engineSlot struct {
-	done    chan struct{} // closed when the fields below are set
-	engine  *analysis.Engine
-	exclude []excludeRule
+	done       chan struct{} // closed when the fields below are set
+	engine     *analysis.Engine
+	exclude    []excludeRule
+	policyDirs []string // the configured policy directories, whether or not they could be loaded
+}
+
+// built reports whether the slot's fields are set.
+func (e *engineSlot) built() bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // excludeRule is one exclude pattern, relative to base.
@@ -129,8 +158,11 @@ func (e *engineSlot) excludes(path string) bool {
 		return false
 	}
 	for _, r := range e.exclude {
+		if !within(r.base, path) {
+			continue
+		}
 		rel, err := filepath.Rel(r.base, path)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if err != nil {
 			continue
 		}
 		if matchExclude(r.pattern, filepath.ToSlash(rel)) {
@@ -140,37 +172,75 @@ func (e *engineSlot) excludes(path string) bool {
 	return false
 }
 
-// configPathFor returns the configuration file that governs the files of dir; documents that
-// are not files (dir "" or ".") take the first workspace folder's.
-func (s *Server) configPathFor(dir string) string {
-	if dir == "" || dir == "." {
-		s.mu.Lock()
-		roots := s.roots
-		s.mu.Unlock()
-		if len(roots) == 0 {
-			return ""
-		}
-		dir = roots[0]
+// within reports whether path is dir or lies under it (lexically).
+func within(dir, path string) bool {
+	if dir == "" || path == "" {
+		return false
 	}
-	return analysis.FindConfigFile(dir)
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// engineFor returns the engine for the files governed by configPath, building it if needed.
-func (s *Server) engineFor(ctx context.Context, configPath string) (*analysis.Engine, error) {
-	slot, err := s.engineSlotFor(ctx, configPath)
+// rootOf returns the innermost workspace folder that holds path, or "".
+func rootOf(roots []string, path string) string {
+	best := ""
+	for _, r := range roots {
+		if within(r, path) && len(r) > len(best) {
+			best = r
+		}
+	}
+	return best
+}
+
+// findConfig returns the nearest configuration file in dir or above it: up to the workspace
+// folder root and no further, or, for a file outside every folder (root ""), up to the file
+// system's root.
+func findConfig(dir, root string) string {
+	if root == "" {
+		return analysis.FindConfigFile(dir)
+	}
+	for d := dir; within(root, d); d = filepath.Dir(d) {
+		p := filepath.Join(d, analysis.ConfigFileName)
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return p
+		}
+		if d == root || filepath.Dir(d) == d {
+			break
+		}
+	}
+	return ""
+}
+
+// scopeFor returns the scope of the file at path; a document that is not a file (path "")
+// takes the first workspace folder's.
+func (s *Server) scopeFor(path string) scope {
+	s.mu.Lock()
+	roots := s.roots
+	s.mu.Unlock()
+	if path == "" {
+		if len(roots) == 0 {
+			return scope{}
+		}
+		return scope{root: roots[0], config: findConfig(roots[0], roots[0])}
+	}
+	root := rootOf(roots, path)
+	return scope{root: root, config: findConfig(filepath.Dir(path), root)}
+}
+
+// engineFor returns the engine for the documents of sc, building it if needed.
+func (s *Server) engineFor(ctx context.Context, sc scope) (*analysis.Engine, error) {
+	slot, err := s.engineSlotFor(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
 	return slot.engine, nil
 }
 
-func (s *Server) engineSlotFor(ctx context.Context, configPath string) (*engineSlot, error) {
+func (s *Server) engineSlotFor(ctx context.Context, sc scope) (*engineSlot, error) {
 	s.mu.Lock()
-	slot := s.config.slots[configPath]
+	slot := s.config.slots[sc]
 	if slot == nil {
-		slot = &engineSlot{done: make(chan struct{})}
-		s.config.slots[configPath] = slot
-		go s.buildEngine(slot, configPath, s.config.editor, s.roots)
+		slot = s.startBuildLocked(sc)
 	}
 	s.mu.Unlock()
 	select {
@@ -181,40 +251,125 @@ func (s *Server) engineSlotFor(ctx context.Context, configPath string) (*engineS
 	}
 }
 
-// buildEngine builds the engine of one configuration file merged with the editor's settings.
-// If that fails, the last engine built for the file stays in force (or the defaults).
-func (s *Server) buildEngine(slot *engineSlot, configPath string, editor settings, roots []string) {
+// startBuildLocked starts building the engine of sc with the configuration in force; it
+// replaces the scope's slot at once. Called with s.mu held.
+func (s *Server) startBuildLocked(sc scope) *engineSlot {
+	slot := &engineSlot{done: make(chan struct{})}
+	s.config.slots[sc] = slot
+	editor, roots := s.config.editor, slices.Clone(s.roots)
+	go func() {
+		s.buildEngine(slot, sc, editor, roots)
+		s.updateWatchers() // once the slot is built: its policy directories may be new
+	}()
+	return slot
+}
+
+// reloadLocked builds again, at once, the engines of the scopes that match (so that their
+// policy diagnostics are current even with no document open), and analyses again the
+// documents of those scopes. A slot still being built matches: it may have read what changed
+// too early. Called with s.mu held.
+func (s *Server) reloadLocked(match func(scope, *engineSlot) bool) {
+	var scopes []scope
+	for sc, slot := range s.config.slots {
+		if match(sc, slot) {
+			scopes = append(scopes, sc)
+		}
+	}
+	for _, sc := range scopes {
+		s.startBuildLocked(sc)
+	}
+	for _, d := range s.docs {
+		if (d.kind == kindManifest || d.kind == kindHelm) && slices.Contains(scopes, d.scope) {
+			d.changed()
+			s.scheduleLocked(d, 0)
+		}
+	}
+}
+
+// dropLocked forgets the engines of the scopes that match, and returns them. Called with s.mu
+// held.
+func (s *Server) dropLocked(match func(scope) bool) []scope {
+	var dropped []scope
+	for sc := range s.config.slots {
+		if match(sc) {
+			dropped = append(dropped, sc)
+			delete(s.config.slots, sc)
+			delete(s.config.lastGood, sc)
+		}
+	}
+	return dropped
+}
+
+// rescopeDocuments moves each open manifest to the scope it now belongs to (a configuration
+// file was created or deleted, a workspace folder added or removed) and analyses again those
+// that moved.
+func (s *Server) rescopeDocuments() {
+	s.mu.Lock()
+	var docs []*document
+	for _, d := range s.docs {
+		if d.kind == kindManifest || d.kind == kindHelm {
+			docs = append(docs, d)
+		}
+	}
+	s.mu.Unlock()
+	scopes := make([]scope, len(docs))
+	for i, d := range docs {
+		scopes[i] = s.scopeFor(d.path)
+	}
+	s.mu.Lock()
+	for i, d := range docs {
+		if !d.closed && d.scope != scopes[i] {
+			d.scope = scopes[i]
+			d.changed()
+			s.scheduleLocked(d, 0)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// buildEngine builds the engine of one scope: its configuration file merged with the editor's
+// settings. If that fails, the last engine built for the scope stays in force (or the file's
+// alone, or the defaults), and the fault is reported where it lies.
+func (s *Server) buildEngine(slot *engineSlot, sc scope, editor settings, roots []string) {
 	defer close(slot.done)
 	defer func() {
 		if p := recover(); p != nil { // documents then get no diagnostics, not a crash
-			s.log.Error("building the engine panicked", zap.String("config", configPath), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			s.log.Error("building the engine panicked", zap.String("config", sc.config), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
 		}
 	}()
-	root := ""
-	if len(roots) > 0 {
-		root = roots[0]
-	}
 	var file analysis.Config
-	if configPath != "" {
-		file = s.loadConfigFile(configPath)
-		file.Policies = absPaths(file.Policies, filepath.Dir(configPath))
+	fileValid := true
+	if sc.config != "" {
+		file, fileValid = s.loadConfigFile(sc.config)
+		file.BaseDir = filepath.Dir(sc.config)
 		for _, p := range file.Exclude {
-			slot.exclude = append(slot.exclude, excludeRule{filepath.Dir(configPath), p})
+			slot.exclude = append(slot.exclude, excludeRule{file.BaseDir, p})
 		}
 	}
 	ed := editor.Config
-	ed.Policies = absPaths(ed.Policies, root)
+	ed.BaseDir = sc.root
+	if ed.BaseDir == "" && len(roots) > 0 {
+		ed.BaseDir = roots[0]
+	}
+	excludeRoots := roots
+	if sc.root != "" {
+		excludeRoots = []string{sc.root}
+	}
 	for _, p := range ed.Exclude {
-		for _, r := range roots {
+		for _, r := range excludeRoots {
 			slot.exclude = append(slot.exclude, excludeRule{r, p})
 		}
 	}
-	e, err := analysis.NewEngine(s.ctx, mergeConfig(file, ed))
+	slot.policyDirs = append(file.PolicyDirs(), ed.PolicyDirs()...)
+
+	fileErr, edErr := file.CheckPolicyDirs(), ed.CheckPolicyDirs()
+	var e *analysis.Engine
+	err := errors.Join(fileErr, edErr)
 	if err == nil {
-		slot.engine = e
-		s.mu.Lock()
-		s.config.lastGood[configPath] = e
-		s.mu.Unlock()
+		e, err = analysis.NewEngine(s.ctx, mergeConfig(withPolicyDirs(file), withPolicyDirs(ed)))
+	}
+	if err == nil {
+		s.installEngine(slot, sc, e)
 		return
 	}
 	if s.ctx.Err() != nil {
@@ -222,14 +377,21 @@ func (s *Server) buildEngine(slot *engineSlot, configPath string, editor setting
 	}
 	// Whose fault: the file's if it fails on its own, the settings' if they do, or theirs
 	// together.
-	alone, fileErr := analysis.NewEngine(s.ctx, file)
-	if fileErr != nil && configPath != "" {
-		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", configPath, fileErr))
-		if data, rerr := os.ReadFile(configPath); rerr == nil {
-			s.pushConfigDiagnostics(configPath, configErrorDiagnostics(analysis.NewMapper(string(data)), fileErr, s.encoding()))
+	var alone *analysis.Engine
+	if fileErr == nil {
+		alone, fileErr = analysis.NewEngine(s.ctx, withPolicyDirs(file))
+	}
+	if edErr == nil {
+		_, edErr = analysis.NewEngine(s.ctx, withPolicyDirs(ed))
+	}
+	current := s.isCurrent(sc, slot)
+	if current && fileErr != nil && fileValid && sc.config != "" {
+		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", sc.config, fileErr))
+		if data, rerr := s.configText(sc.config); rerr == nil {
+			s.pushConfigDiagnostics(sc.config, configErrorDiagnostics(analysis.NewMapper(string(data)), fileErr, s.encoding()))
 		}
 	}
-	if _, edErr := analysis.NewEngine(s.ctx, ed); edErr != nil || fileErr == nil {
+	if current && (edErr != nil || fileErr == nil) {
 		if edErr == nil {
 			edErr = err
 		}
@@ -238,7 +400,7 @@ func (s *Server) buildEngine(slot *engineSlot, configPath string, editor setting
 		s.showMessage(protocol.MessageTypeError, msg)
 	}
 	s.mu.Lock()
-	slot.engine = s.config.lastGood[configPath]
+	slot.engine = s.config.lastGood[sc]
 	s.mu.Unlock()
 	if slot.engine == nil && fileErr == nil {
 		slot.engine = alone
@@ -246,4 +408,27 @@ func (s *Server) buildEngine(slot *engineSlot, configPath string, editor setting
 	if slot.engine == nil {
 		slot.engine, _ = analysis.NewEngine(s.ctx, analysis.Config{})
 	}
+}
+
+// isCurrent reports whether slot is still the engine slot of sc: a newer configuration may
+// have replaced it while it was built.
+func (s *Server) isCurrent(sc scope, slot *engineSlot) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.config.slots[sc] == slot
+}
+
+// installEngine puts a newly built engine in its slot, as the scope's last good one, and
+// publishes its policy problems, unless a newer build has replaced the slot.
+func (s *Server) installEngine(slot *engineSlot, sc scope, e *analysis.Engine) {
+	slot.engine = e
+	s.setPolicyProblems(engineSource(sc), e.PolicyErrors(), e, func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		current := s.config.slots[sc] == slot
+		if current {
+			s.config.lastGood[sc] = e
+		}
+		return current
+	})
 }

@@ -1,27 +1,60 @@
 package lsp
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
-	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 // Configuration files (.kube-policy.yaml): reading them, reporting their problems as
-// diagnostics on them, and reloading them when they change.
+// diagnostics on them, and reloading them when they change. A configuration file open in the
+// editor is read from the editor's text: an edit applies once the text validates, shortly
+// after the typing stops, without a save; closing the file unsaved goes back to the disk's.
 
-// loadConfigFile reads a configuration file and returns its last valid content, reporting a
-// problem with the current one as diagnostics on the file.
-func (s *Server) loadConfigFile(path string) analysis.Config {
-	data, err := os.ReadFile(path)
+// configApplyDelay is how long an open configuration file's text must stay valid and
+// unchanged before it applies: the engines are rebuilt and every document analysed again, so
+// not on every keystroke.
+const configApplyDelay = 250 * time.Millisecond
+
+// configText returns the text of a configuration file: the editor's when it is open and in
+// step with the editor, else the file's on disk.
+func (s *Server) configText(path string) ([]byte, error) {
+	s.mu.Lock()
+	if d := s.docByPathLocked(path); d != nil && !d.outOfSync {
+		text := d.mapper.Text()
+		s.mu.Unlock()
+		return []byte(text), nil
+	}
+	s.mu.Unlock()
+	return os.ReadFile(path)
+}
+
+// docByPathLocked returns the open document of a file, or nil. Called with s.mu held.
+func (s *Server) docByPathLocked(path string) *document {
+	if d := s.docs[uri.File(path)]; d != nil {
+		return d
+	}
+	for _, d := range s.docs {
+		if d.path == path {
+			return d
+		}
+	}
+	return nil
+}
+
+// loadConfigFile reads a configuration file and returns its last valid content, and whether
+// the current content is valid; a problem with it is reported as diagnostics on the file.
+func (s *Server) loadConfigFile(path string) (analysis.Config, bool) {
+	data, err := s.configText(path)
 	var cfg analysis.Config
 	if err == nil {
 		cfg, err = analysis.ParseConfig(data)
@@ -33,9 +66,8 @@ func (s *Server) loadConfigFile(path string) analysis.Config {
 		s.config.files[path] = f
 	}
 	if err == nil {
-		f.cfg = cfg
+		f.cfg, f.applied = cfg, encodeConfig(cfg)
 	}
-	f.err = err
 	last := f.cfg
 	enc := s.enc
 	s.mu.Unlock()
@@ -45,7 +77,16 @@ func (s *Server) loadConfigFile(path string) analysis.Config {
 		diags = configErrorDiagnostics(analysis.NewMapper(string(data)), err, enc)
 	}
 	s.pushConfigDiagnostics(path, diags)
-	return last
+	return last, err == nil
+}
+
+// encodeConfig encodes what a configuration configures, to compare two of them.
+func encodeConfig(c analysis.Config) []byte {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // pushConfigDiagnostics publishes the problems of a configuration file that is not open in
@@ -54,7 +95,7 @@ func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic)
 	u := uri.File(path)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, open := s.docs[u]; open || (!s.config.pushed[path] && len(diags) == 0) {
+	if s.docByPathLocked(path) != nil || (!s.config.pushed[path] && len(diags) == 0) {
 		return
 	}
 	s.config.pushed[path] = len(diags) > 0
@@ -63,14 +104,15 @@ func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic)
 	}
 	body, err := protocol.Marshal(diags)
 	if err != nil {
-		s.log.Error("encoding diagnostics", zap.Error(err))
+		s.log.Error("encoding diagnostics: " + err.Error())
 		return
 	}
 	s.out.put(u, -1, body, time.Time{})
 }
 
 // configFileDiagnostics validates the text of an open configuration file: the problems that
-// ParseConfig and NewEngine find (unknown rules included), at their keys.
+// ParseConfig, the policy directories and NewEngine find (unknown rules included), at their
+// keys. A text that validates is applied (configTextValid).
 func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protocol.Diagnostic {
 	enc := s.encoding()
 	if path != "" {
@@ -83,12 +125,52 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 	}
 	cfg, err := analysis.ParseConfig([]byte(m.Text()))
 	if err == nil {
-		_, err = analysis.NewEngine(s.ctx, cfg)
+		cfg.BaseDir = filepath.Dir(path)
+		_, err = validate(s.ctx, cfg)
 	}
-	if err == nil || s.ctx.Err() != nil {
+	if s.ctx.Err() != nil {
+		return []protocol.Diagnostic{}
+	}
+	if path != "" {
+		s.configTextChecked(path, cfg, err == nil)
+	}
+	if err == nil {
 		return []protocol.Diagnostic{}
 	}
 	return configErrorDiagnostics(m, err, enc)
+}
+
+// configTextChecked arranges that the text of an open configuration file applies
+// configApplyDelay after it validated, unless it configures what the engines were built from
+// already; a text
+// that does not validate cancels the pending application, and the last valid configuration
+// stays in force.
+func (s *Server) configTextChecked(path string, cfg analysis.Config, valid bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.config.applyTimers[path]; t != nil {
+		t.Stop()
+		delete(s.config.applyTimers, path)
+	}
+	if !valid || s.state != running {
+		return
+	}
+	if f := s.config.files[path]; f == nil || bytes.Equal(f.applied, encodeConfig(cfg)) {
+		return // no engine reads the file (one that will reads this text), or no change
+	}
+	var t *time.Timer
+	t = time.AfterFunc(configApplyDelay, func() {
+		s.mu.Lock()
+		current := s.config.applyTimers[path] == t
+		if current {
+			delete(s.config.applyTimers, path)
+		}
+		s.mu.Unlock()
+		if current {
+			s.goSafe("configuration file", func() { s.configFileChanged(path) })
+		}
+	})
+	s.config.applyTimers[path] = t
 }
 
 // configErrorDiagnostics places the errors of a configuration: analysis.ConfigErrors at their
@@ -100,21 +182,8 @@ func configErrorDiagnostics(m *analysis.Mapper, err error, enc analysis.Encoding
 	}
 	out := make([]protocol.Diagnostic, 0, len(errs))
 	for _, e := range errs {
-		line := max(e.Line-1, 0)
-		if line >= m.LineCount() {
-			line = m.LineCount() - 1
-		}
-		start := m.LineStart(line)
-		if e.Column > 0 {
-			if off, err := m.Offset(analysis.Pos{Line: line, Col: e.Column - 1}, analysis.CodePoints); err == nil {
-				start = off
-			}
-		} else {
-			content := m.Line(line)
-			start += len(content) - len(strings.TrimLeft(content, " \t"))
-		}
 		out = append(out, protocol.Diagnostic{
-			Range:    toRange(m, analysis.Range{Start: start, End: max(start, m.LineEnd(line))}, enc),
+			Range:    placeAt(m, e.Line, e.Column, enc),
 			Severity: protocol.DiagnosticSeverityError,
 			Code:     protocol.String("config"),
 			Source:   protocol.NewOptional(Name),
@@ -124,43 +193,80 @@ func configErrorDiagnostics(m *analysis.Mapper, err error, enc analysis.Encoding
 	return out
 }
 
-func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) {
-	for _, c := range p.Changes {
-		if path := uriPath(c.URI); isConfigFile(path) {
-			s.goSafe("configuration file", func() { s.configFileChanged(path) })
-		}
-	}
-}
-
-// configFileChanged reloads a configuration file that was saved, created or deleted: the
-// documents it governs (or now governs) are analysed again with the new engine.
+// configFileChanged reloads a configuration file that was saved, created, deleted, edited in
+// the editor or closed there: the documents it governs (or now governs) are analysed again
+// with the new engine.
 func (s *Server) configFileChanged(path string) {
-	s.mu.Lock()
-	delete(s.config.slots, path)
-	var docs []*document
-	for _, d := range s.docs {
-		if d.kind == kindManifest || d.kind == kindHelm {
-			docs = append(docs, d)
-		}
-	}
-	s.mu.Unlock()
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	_, statErr := os.Stat(path)
+	exists := statErr == nil
+	if !exists {
 		s.pushConfigDiagnostics(path, nil)
 	}
 	// A created or deleted file changes which configuration governs which document.
-	paths := make([]string, len(docs))
-	for i, d := range docs {
-		paths[i] = s.configPathFor(filepath.Dir(d.path))
-	}
+	s.rescopeDocuments()
 	s.mu.Lock()
-	for i, d := range docs {
-		if d.closed || (d.configPath != path && paths[i] == d.configPath) {
-			continue
-		}
-		d.configPath = paths[i]
-		d.changed()
-		s.scheduleLocked(d, 0)
+	var dropped []scope
+	if exists || s.docByPathLocked(path) != nil {
+		s.reloadLocked(func(sc scope, _ *engineSlot) bool { return sc.config == path })
+	} else {
+		delete(s.config.files, path)
+		dropped = s.dropLocked(func(sc scope) bool { return sc.config == path })
 	}
 	s.mu.Unlock()
-	s.log.Info("configuration file changed", zap.String("path", path))
+	for _, sc := range dropped {
+		s.setPolicyProblems(engineSource(sc), nil, nil, nil)
+	}
+	s.refreshPulledDiagnostics()
+	s.logToClient(protocol.MessageTypeInfo, "configuration file changed: "+path)
+}
+
+// documentSaved reloads what a saved configuration file or custom policy configures, for
+// clients that do not watch files (the watcher reports the same save again, harmlessly).
+func (s *Server) documentSaved(kind docKind, path string) {
+	switch {
+	case kind == kindConfig:
+		s.goSafe("configuration file", func() { s.configFileChanged(path) })
+	case isPolicyFile(path):
+		s.policyFileChanged(path)
+	}
+}
+
+// documentClosed forgets what an open document contributed: a configuration file's text,
+// which the file on disk replaces, and the failures of custom rules on a manifest.
+func (s *Server) documentClosed(d *document) {
+	if d.kind == kindConfig {
+		s.mu.Lock()
+		if t := s.config.applyTimers[d.path]; t != nil {
+			t.Stop()
+			delete(s.config.applyTimers, d.path)
+		}
+		s.mu.Unlock()
+		s.goSafe("configuration file", func() {
+			if s.configDiffers(d.path) {
+				s.configFileChanged(d.path)
+			}
+		})
+	}
+	s.goSafe("policy problems", func() { s.setPolicyProblems(documentSource(d.uri), nil, nil, nil) })
+}
+
+// configDiffers reports whether a configuration file's text (the editor's, or the disk's)
+// configures something other than what its engines were built from.
+func (s *Server) configDiffers(path string) bool {
+	s.mu.Lock()
+	f := s.config.files[path]
+	var applied []byte
+	if f != nil {
+		applied = f.applied
+	}
+	s.mu.Unlock()
+	if f == nil {
+		return false // no engine read it
+	}
+	data, err := s.configText(path)
+	if err != nil {
+		return true
+	}
+	cfg, err := analysis.ParseConfig(data)
+	return err != nil || !bytes.Equal(encodeConfig(cfg), applied)
 }

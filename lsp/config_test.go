@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -194,4 +195,55 @@ func TestBadConfigurationIsBlamedRightly(t *testing.T) {
 	s.configFileChanged(config)
 	s.waitDiagnostics(uri.File(config), "the file's diagnostic cleared", func(d []protocol.Diagnostic) bool { return len(d) == 0 })
 	s.waitDiagnostics(u, "host-pid disabled by the corrected file", func(d []protocol.Diagnostic) bool { return !hasCode(d, "host-pid") && len(d) > 0 })
+}
+
+// TestEmptyConfigurationKeepsInitializationOptions: a client that answers workspace/configuration
+// with nothing for kubePolicy (Neovim with init_options only) leaves the initializationOptions
+// in force; once it has sent settings of its own, nothing means the user cleared them.
+func TestEmptyConfigurationKeepsInitializationOptions(t *testing.T) {
+	t.Parallel()
+	caps := protocol.ClientCapabilities{Workspace: &protocol.WorkspaceClientCapabilities{Configuration: ptr(true)}}
+	s := newSession(t, sessionOptions{caps: caps, initOpts: map[string]any{"profile": "pss-baseline", "debounceMs": 0}})
+	waitLogged := func(msg string, n int) {
+		t.Helper()
+		deadline := time.Now().Add(waitTimeout)
+		for s.logs.FilterMessageSnippet(msg).Len() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for log %q", msg)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitLogged("the initializationOptions stay in force", 1) // the answer to the first request: null
+	u := uri.File("/work/empty-config.yaml")
+	s.open(u, "yaml", podYAML)
+	if d := s.diagnosticsAt(u, 1); !hasCode(d, "host-pid") || hasCode(d, "cpu-limits") {
+		t.Fatalf("pss-baseline from initializationOptions: %v", codes(d))
+	}
+	for i, answer := range []string{"{}", `{"kubePolicy": null}`} {
+		s.client.mu.Lock()
+		s.client.configuration = []byte(answer)
+		s.client.mu.Unlock()
+		s.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": nil})
+		waitLogged("the initializationOptions stay in force", i+2)
+	}
+	s.change(u, 2, partial(0, 0, 0, 0, "# v2\n"))
+	if d := s.diagnosticsAt(u, 2); !hasCode(d, "host-pid") || hasCode(d, "cpu-limits") {
+		t.Fatalf("pss-baseline after empty answers: %v", codes(d))
+	}
+
+	s.client.mu.Lock()
+	s.client.configuration = []byte(`{"profile": "pss-restricted"}`)
+	s.client.mu.Unlock()
+	s.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": nil})
+	s.waitDiagnostics(u, "pss-restricted from the client's settings", func(d []protocol.Diagnostic) bool {
+		return hasCode(d, "run-as-non-root") && !hasCode(d, "cpu-limits")
+	})
+	s.client.mu.Lock()
+	s.client.configuration = []byte(`{}`)
+	s.client.mu.Unlock()
+	s.notify(protocol.MethodWorkspaceDidChangeConfiguration, map[string]any{"settings": nil})
+	s.waitDiagnostics(u, "the default profile once the user cleared the settings", func(d []protocol.Diagnostic) bool {
+		return hasCode(d, "cpu-limits")
+	})
 }

@@ -83,7 +83,7 @@ func (s *Server) startLocked(d *document) *run {
 	r := &run{gen: d.gen, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	d.run = r
 	j := job{
-		uri: string(d.uri), path: d.path, kind: d.kind, configPath: d.configPath, outOfSync: d.outOfSync,
+		uri: string(d.uri), path: d.path, kind: d.kind, scope: d.scope, outOfSync: d.outOfSync,
 		mapper: d.mapper, prev: d.cache, enc: s.enc, severities: s.config.editor.severities(),
 	}
 	go s.analyze(ctx, d, r, j)
@@ -94,7 +94,7 @@ func (s *Server) startLocked(d *document) *run {
 type job struct {
 	uri, path  string
 	kind       docKind
-	configPath string
+	scope      scope
 	outOfSync  bool
 	mapper     *analysis.Mapper
 	prev       *analysis.Result
@@ -152,6 +152,18 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 	if publish {
 		s.publish(d, r.gen, diags)
 	}
+	if current {
+		// The custom rules that failed on this text, on their policy files.
+		var failed []analysis.PolicyError
+		if res != nil {
+			failed = res.PolicyErrors
+		}
+		s.setPolicyProblems(documentSource(d.uri), failed, engine, func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return d.gen == r.gen && !d.closed
+		})
+	}
 }
 
 // check analyses one generation of a document. The result is nil for a document that is not
@@ -164,7 +176,7 @@ func (s *Server) check(ctx context.Context, j job) (*analysis.Result, *analysis.
 	case j.kind == kindConfig:
 		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil
 	}
-	slot, err := s.engineSlotFor(ctx, j.configPath)
+	slot, err := s.engineSlotFor(ctx, j.scope)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -251,23 +263,19 @@ func (s *Server) pullDiagnostics(ctx context.Context, p *protocol.DocumentDiagno
 	}, nil
 }
 
-// reanalyzeAll starts over the analysis of every open document, after a configuration change.
-func (s *Server) reanalyzeAll() {
+// refreshPulledDiagnostics asks a client that pulls diagnostics to pull them again, after a
+// configuration change; a client they are pushed to gets them as the analyses complete.
+func (s *Server) refreshPulledDiagnostics() {
 	s.mu.Lock()
-	for _, d := range s.docs {
-		if d.kind == kindManifest || d.kind == kindHelm {
-			d.changed()
-			s.scheduleLocked(d, 0)
-		}
-	}
 	pull := s.pull
 	refresh := s.caps.Workspace != nil && s.caps.Workspace.Diagnostics != nil && isTrue(s.caps.Workspace.Diagnostics.RefreshSupport)
 	s.mu.Unlock()
-	if pull && refresh {
-		ctx, cancel := context.WithTimeout(s.ctx, clientCallTimeout)
-		defer cancel()
-		if err := s.client.DiagnosticRefresh(ctx); err != nil {
-			s.log.Warn("workspace/diagnostic/refresh failed", zap.Error(err))
-		}
+	if !pull || !refresh {
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, clientCallTimeout)
+	defer cancel()
+	if err := s.client.DiagnosticRefresh(ctx); err != nil {
+		s.log.Warn("workspace/diagnostic/refresh failed", zap.Error(err))
 	}
 }

@@ -42,7 +42,7 @@ type document struct {
 	path       string // "" for a URI that is not a file
 	languageID string
 	kind       docKind
-	configPath string // the configuration file that governs it, "" for none
+	scope      scope // the workspace folder and configuration file that decide its engine
 
 	version   int32
 	mapper    *analysis.Mapper // over the client's text

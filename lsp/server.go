@@ -61,7 +61,9 @@ type Server struct {
 	exitOnce sync.Once
 	exited   chan struct{}
 
-	out *outbox // publishDiagnostics, in order, off the handlers' goroutines
+	out    *outbox         // publishDiagnostics, in order, off the handlers' goroutines
+	policy *policyProblems // the custom policies' problems, published on their files
+	watch  watchState      // the file watcher registered with the client, pending policy reloads
 }
 
 type serverState int
@@ -88,6 +90,7 @@ func NewServer(opts Options) *Server {
 		config:  newConfigState(),
 		exited:  make(chan struct{}),
 		out:     newOutbox(),
+		policy:  newPolicyProblems(),
 	}
 }
 
@@ -123,17 +126,16 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 			s.log.Warn("initializationOptions ignored", zap.Error(err))
 			go s.showMessage(protocol.MessageTypeWarning, "kube-policy-ls: initializationOptions ignored: "+err.Error())
 		} else {
-			s.config.editor = set
+			s.config.editor, s.config.init = set, set
 		}
 	}
 	s.log.Info("initialize", zap.String("client", p.ClientInfo.Name), zap.Strings("roots", s.roots),
 		zap.String("positionEncoding", string(posEnc)), zap.Bool("pullDiagnostics", s.pull))
-	// Build the engine of the workspace's configuration while the client opens its files.
-	root := ""
-	if len(s.roots) > 0 {
-		root = s.roots[0]
+	// Build the engines of the workspace folders while the client opens its files: their
+	// custom policies' problems are published from the start.
+	for _, root := range s.roots {
+		go func() { _, _ = s.engineFor(s.ctx, scope{root: root, config: findConfig(root, root)}) }()
 	}
-	go func() { _, _ = s.engineFor(s.ctx, s.configPathFor(root)) }()
 	change := protocol.TextDocumentSyncKindIncremental
 	return &protocol.InitializeResult{
 		Capabilities: protocol.ServerCapabilities{
@@ -149,6 +151,9 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 			CodeActionProvider:     &protocol.CodeActionOptions{CodeActionKinds: codeActionKinds, ResolveProvider: ptr(true)},
 			DiagnosticProvider:     &protocol.DiagnosticOptions{Identifier: ptr(Name)},
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: slices.Clone(commands)},
+			Workspace: &protocol.WorkspaceOptions{WorkspaceFolders: &protocol.WorkspaceFoldersServerCapabilities{
+				Supported: ptr(true), ChangeNotifications: protocol.Boolean(true),
+			}},
 		},
 		ServerInfo: protocol.ServerInfo{Name: Name, Version: protocol.NewOptional(s.version)},
 	}, nil
@@ -176,20 +181,23 @@ func (s *Server) afterInitialized(caps protocol.ClientCapabilities) {
 		regs = append(regs, protocol.Registration{ID: "kubePolicy.configuration", Method: protocol.MethodWorkspaceDidChangeConfiguration,
 			RegisterOptions: jsonValue(map[string]any{"section": configSection})})
 	}
-	if w := ws.DidChangeWatchedFiles; w != nil && isTrue(w.DynamicRegistration) {
-		regs = append(regs, protocol.Registration{ID: "kubePolicy.configFiles", Method: protocol.MethodWorkspaceDidChangeWatchedFiles,
-			RegisterOptions: jsonValue(map[string]any{"watchers": []any{map[string]any{"globPattern": "**/" + analysis.ConfigFileName}}})})
-	}
-	if len(regs) > 0 {
+	if len(regs) > 0 || s.canWatch() {
+		s.watch.regMu.Lock()
+		if s.canWatch() {
+			regs = append(regs, s.watchRegistrationLocked())
+		}
 		ctx, cancel := context.WithTimeout(s.ctx, clientCallTimeout)
 		if err := s.client.RegisterCapability(ctx, &protocol.RegistrationParams{Registrations: regs}); err != nil {
 			s.log.Warn("client/registerCapability failed", zap.Error(err))
 		}
 		cancel()
+		s.watch.regMu.Unlock()
 	}
 	if isTrue(ws.Configuration) {
 		s.fetchConfiguration()
 	}
+	// Policy directories outside the workspace folders found meanwhile.
+	s.updateWatchers()
 }
 
 // goSafe runs f on a goroutine, turning a panic into a log line: background work on what a

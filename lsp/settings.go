@@ -106,16 +106,34 @@ func integral(v any) any {
 	return v
 }
 
+// empty reports whether the settings set nothing at all.
+func (s settings) empty() bool {
+	c := s.Config
+	return c.Profile == "" && c.KubernetesVersion == "" && len(c.Rules) == 0 && c.Defaults == (analysis.Defaults{}) &&
+		len(c.Policies) == 0 && len(c.PodSpecPaths) == 0 && len(c.Exclude) == 0 &&
+		s.DebounceMs == nil && len(s.DiagnosticSeverity) == 0
+}
+
 // applySettings puts new editor settings in force, after checking that they build an engine
 // (unknown rules, bad parameters); invalid ones are reported and the last good ones stay.
+//
+// Settings that set nothing (null, {}: a client that does not know the section, such as
+// Neovim with init_options only) leave the initializationOptions in force, until the client
+// has once sent settings of its own: from then on, nothing means that the user cleared them.
 func (s *Server) applySettings(raw []byte, origin string) {
 	s.mu.Lock()
 	s.config.settingSeq++
 	seq := s.config.settingSeq
+	base := ""
+	if len(s.roots) > 0 {
+		base = s.roots[0]
+	}
 	s.mu.Unlock()
 	set, err := parseSettings(raw)
 	if err == nil {
-		_, err = analysis.NewEngine(s.ctx, set.Config)
+		cfg := set.Config
+		cfg.BaseDir = base
+		_, err = analysis.NewEngine(s.ctx, withPolicyDirs(cfg))
 	}
 	if err != nil {
 		if s.ctx.Err() == nil {
@@ -126,15 +144,25 @@ func (s *Server) applySettings(raw []byte, origin string) {
 		return
 	}
 	s.mu.Lock()
-	if seq != s.config.settingSeq || reflect.DeepEqual(set, s.config.editor) {
+	if seq != s.config.settingSeq {
+		s.mu.Unlock()
+		return
+	}
+	if !set.empty() {
+		s.config.sawSettings = true
+	} else if !s.config.sawSettings {
+		set = s.config.init
+		s.log.Debug("the client sent no settings: the initializationOptions stay in force", zap.String("from", origin))
+	}
+	if reflect.DeepEqual(set, s.config.editor) {
 		s.mu.Unlock()
 		return
 	}
 	s.config.editor = set
-	s.config.slots = map[string]*engineSlot{}
+	s.reloadLocked(func(scope, *engineSlot) bool { return true })
 	s.mu.Unlock()
-	s.log.Info("settings applied", zap.String("from", origin))
-	s.reanalyzeAll()
+	s.refreshPulledDiagnostics()
+	s.logToClient(protocol.MessageTypeInfo, "kube-policy-ls: settings applied from "+origin)
 }
 
 // fetchConfiguration asks the client for the kubePolicy section and applies it.

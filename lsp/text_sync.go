@@ -40,7 +40,7 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 		changedAt:  time.Now(),
 	}
 	if d.kind == kindManifest || d.kind == kindHelm {
-		d.configPath = s.configPathFor(filepath.Dir(path))
+		d.scope = s.scopeFor(path)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,7 +85,7 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 		return
 	}
 	if wasOutOfSync && !outOfSync {
-		s.log.Info("document back in sync", zap.String("uri", string(u)), zap.Int32("version", version))
+		go s.logToClient(protocol.MessageTypeInfo, fmt.Sprintf("%s version %d: back in step with the editor, diagnostics resume", u, version))
 	}
 	s.scheduleLocked(d, s.debounceLocked())
 }
@@ -158,9 +158,7 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
 	}
 	kind, path := d.kind, d.path
 	s.mu.Unlock()
-	if kind == kindConfig {
-		s.goSafe("configuration file", func() { s.configFileChanged(path) })
-	}
+	s.documentSaved(kind, path)
 }
 
 func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
@@ -177,4 +175,5 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
 	d.stopLocked()
 	s.clearLocked(d)
 	s.mu.Unlock()
+	s.documentClosed(d)
 }

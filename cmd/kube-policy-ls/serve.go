@@ -31,7 +31,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fl.PrintDefaults()
 	}
 	logFile := fl.String("log-file", "", "append logs to this file instead of writing them to stderr")
-	logLevel := fl.String("log-level", "info", "log level: debug, info, warn or error")
+	logLevel := fl.String("log-level", "warn", "log level: debug, info, warn or error (important events also go to the editor as window/logMessage)")
 	fl.Bool("stdio", true, "use stdin and stdout (the only transport; accepted because clients pass it)")
 	fl.Int("clientProcessId", 0, "accepted for compatibility with clients that pass it; unused")
 	debugAddr := fl.String("debug-addr", "", "serve net/http/pprof on this loopback address (127.0.0.1:6060; port 0 picks one, logged)")

@@ -1,0 +1,71 @@
+package lsp
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.lsp.dev/protocol"
+)
+
+// Workspace folders come with initialize and change with workspace/didChangeWorkspaceFolders.
+// Each folder has its own configuration (the .kube-policy.yaml files inside it, looked up no
+// further up than the folder) and its own engines, and the editor settings' relative paths
+// are taken from the folder of each document.
+
+func (r router) DidChangeWorkspaceFolders(_ context.Context, p *protocol.DidChangeWorkspaceFoldersParams) error {
+	r.s.didChangeWorkspaceFolders(p)
+	return nil
+}
+
+func (s *Server) didChangeWorkspaceFolders(p *protocol.DidChangeWorkspaceFoldersParams) {
+	var added, removed []string
+	for _, f := range p.Event.Removed {
+		if path := uriPath(f.URI); path != "" {
+			removed = append(removed, path)
+		}
+	}
+	for _, f := range p.Event.Added {
+		if path := uriPath(f.URI); path != "" {
+			added = append(added, path)
+		}
+	}
+	s.mu.Lock()
+	roots := slices.DeleteFunc(slices.Clone(s.roots), func(r string) bool { return slices.Contains(removed, r) })
+	for _, r := range added {
+		if !slices.Contains(roots, r) {
+			roots = append(roots, r)
+		}
+	}
+	s.roots = roots
+	s.mu.Unlock()
+	s.goSafe("workspace folders", func() { s.rootsChanged(added, removed, roots) })
+}
+
+// rootsChanged moves the documents to the scopes of the current folders, forgets the engines
+// of the removed folders, rebuilds those that depend on the first folder (documents outside
+// every folder), and builds the engines of the new folders at once.
+func (s *Server) rootsChanged(added, removed, roots []string) {
+	s.rescopeDocuments()
+	fresh := make([]scope, len(added))
+	for i, r := range added {
+		fresh[i] = scope{root: r, config: findConfig(r, r)}
+	}
+	s.mu.Lock()
+	dropped := s.dropLocked(func(sc scope) bool { return sc.root != "" && !slices.Contains(s.roots, sc.root) })
+	s.reloadLocked(func(sc scope, _ *engineSlot) bool { return sc.root == "" })
+	for _, sc := range fresh {
+		if slices.Contains(s.roots, sc.root) && s.config.slots[sc] == nil {
+			s.startBuildLocked(sc)
+		}
+	}
+	s.mu.Unlock()
+	for _, sc := range dropped {
+		s.setPolicyProblems(engineSource(sc), nil, nil, nil)
+	}
+	s.updateWatchers()
+	s.refreshPulledDiagnostics()
+	s.logToClient(protocol.MessageTypeInfo, fmt.Sprintf("workspace folders: %s (added %s, removed %s)",
+		strings.Join(roots, ", "), strings.Join(added, ", "), strings.Join(removed, ", ")))
+}
