@@ -40,6 +40,12 @@ type Options struct {
 // a notification handler, which would deadlock the read loop). A diagnostic's data decodes
 // with decodeDiagnosticData, and findFinding finds its analysis.Finding in a Result.
 // Notification handlers get no context: jsonrpc2 recycles it when they return.
+//
+// Engines are per scope (config.go): the workspace folder that holds a document and the
+// .kube-policy.yaml that governs it, merged with the editor's settings (settings.go). A change
+// of either rebuilds the engines it concerns at once and analyses their documents again
+// (reloadLocked); watch.go hears of changed files. Custom policies' problems are published
+// on their .rego files (policy_diagnostics.go).
 type Server struct {
 	log     *zap.Logger
 	version string
