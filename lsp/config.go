@@ -130,10 +130,12 @@ func newConfigState() configState {
 type configFile struct {
 	cfg     analysis.Config // the last valid content
 	applied []byte          // cfg encoded, to tell whether a new text changes anything
+	readAt  time.Time       // when it was last read
 }
 
 // engineSlot is the engine for the documents of one scope, built once per configuration.
 type engineSlot struct {
+	started    time.Time     // when the build started: files changed since may be unseen
 	done       chan struct{} // closed when the fields below are set
 	engine     *analysis.Engine
 	exclude    []excludeRule
@@ -254,7 +256,7 @@ func (s *Server) engineSlotFor(ctx context.Context, sc scope) (*engineSlot, erro
 // startBuildLocked starts building the engine of sc with the configuration in force; it
 // replaces the scope's slot at once. Called with s.mu held.
 func (s *Server) startBuildLocked(sc scope) *engineSlot {
-	slot := &engineSlot{done: make(chan struct{})}
+	slot := &engineSlot{started: time.Now(), done: make(chan struct{})}
 	s.config.slots[sc] = slot
 	editor, roots := s.config.editor, slices.Clone(s.roots)
 	go func() {

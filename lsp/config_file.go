@@ -54,6 +54,7 @@ func (s *Server) docByPathLocked(path string) *document {
 // loadConfigFile reads a configuration file and returns its last valid content, and whether
 // the current content is valid; a problem with it is reported as diagnostics on the file.
 func (s *Server) loadConfigFile(path string) (analysis.Config, bool) {
+	readAt := time.Now()
 	data, err := s.configText(path)
 	var cfg analysis.Config
 	if err == nil {
@@ -65,6 +66,7 @@ func (s *Server) loadConfigFile(path string) (analysis.Config, bool) {
 		f = &configFile{}
 		s.config.files[path] = f
 	}
+	f.readAt = readAt
 	if err == nil {
 		f.cfg, f.applied = cfg, encodeConfig(cfg)
 	}
@@ -197,6 +199,9 @@ func configErrorDiagnostics(m *analysis.Mapper, err error, enc analysis.Encoding
 // the editor or closed there: the documents it governs (or now governs) are analysed again
 // with the new engine.
 func (s *Server) configFileChanged(path string) {
+	if s.configUnchanged(path) {
+		return // saved as it was, or reported twice (by the save and by the watcher)
+	}
 	_, statErr := os.Stat(path)
 	exists := statErr == nil
 	if !exists {
@@ -251,8 +256,26 @@ func (s *Server) documentClosed(d *document) {
 }
 
 // configDiffers reports whether a configuration file's text (the editor's, or the disk's)
-// configures something other than what its engines were built from.
+// configures something other than what its engines were built from; false when no engine
+// read it.
 func (s *Server) configDiffers(path string) bool {
+	known, same := s.compareConfig(path)
+	return known && !same
+}
+
+// configUnchanged reports whether a configuration file that engines read configures what they
+// were built from, and has no problems published.
+func (s *Server) configUnchanged(path string) bool {
+	known, same := s.compareConfig(path)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return known && same && !s.config.pushed[path]
+}
+
+// compareConfig reads a configuration file's text (the editor's, or the disk's) and compares
+// what it configures with what the engines were built from: known is false when no engine
+// read the file, same when the text is valid and configures the same.
+func (s *Server) compareConfig(path string) (known, same bool) {
 	s.mu.Lock()
 	f := s.config.files[path]
 	var applied []byte
@@ -261,12 +284,12 @@ func (s *Server) configDiffers(path string) bool {
 	}
 	s.mu.Unlock()
 	if f == nil {
-		return false // no engine read it
+		return false, false
 	}
 	data, err := s.configText(path)
 	if err != nil {
-		return true
+		return true, false
 	}
 	cfg, err := analysis.ParseConfig(data)
-	return err != nil || !bytes.Equal(encodeConfig(cfg), applied)
+	return true, err == nil && bytes.Equal(encodeConfig(cfg), applied)
 }

@@ -174,6 +174,7 @@ func (s *Server) initialized() {
 	s.mu.Unlock()
 	if ok {
 		s.goSafe("initialized", func() { s.afterInitialized(caps) })
+		s.goSafe("polling", s.pollFiles)
 	}
 }
 

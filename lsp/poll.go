@@ -1,0 +1,183 @@
+package lsp
+
+import (
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+// Polling: what no watcher of the client covers, the server looks at itself, so that a
+// configuration or policy change applies within a second in every editor. A client that
+// cannot register watchers (Neovim on Linux, and 0.7, which also opens no .rego or
+// .kube-policy.yaml buffer with this server) gets the configuration files in force, the
+// lookup of each open document's configuration and the configured policy directories
+// polled; one without relative patterns gets the policy directories outside the workspace
+// folders polled. Polling reads file metadata only (os.Stat, directory entries), in the same
+// places the engines read.
+
+// pollInterval is how often the server polls.
+const pollInterval = 400 * time.Millisecond
+
+// maxPolledFiles bounds one walk of the policy directories (the engine loads at most 500).
+const maxPolledFiles = 2000
+
+// fileStamp is what polling compares of a file; the zero stamp is a missing file.
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+func stampOf(info fs.FileInfo) fileStamp {
+	return fileStamp{size: info.Size(), mod: info.ModTime()}
+}
+
+// poller is the state of polling, owned by its goroutine.
+type poller struct {
+	configs  map[string]fileStamp // configuration files in force
+	policies map[string]fileStamp // .rego files of the polled policy directories
+	dirs     map[string]bool      // the policy directories polled at the last tick
+}
+
+// pollFiles polls until the server stops.
+func (s *Server) pollFiles() {
+	p := &poller{configs: map[string]fileStamp{}, policies: map[string]fileStamp{}, dirs: map[string]bool{}}
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+			s.pollOnce(p)
+		}
+	}
+}
+
+// pollTargets are what one tick looks at.
+type pollTargets struct {
+	configs map[string]time.Time // configuration file -> when the engines read it
+	dirs    map[string]time.Time // policy directory -> when the engine that loads it started
+	rescope bool                 // look up the configuration of each open document again
+}
+
+// pollTargets returns what the client's watchers do not cover.
+func (s *Server) pollTargets() pollTargets {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := pollTargets{configs: map[string]time.Time{}, dirs: map[string]time.Time{}}
+	if s.state != running {
+		return t
+	}
+	watch, relative := false, false
+	if ws := s.caps.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil {
+		watch = isTrue(ws.DidChangeWatchedFiles.DynamicRegistration)
+		relative = isTrue(ws.DidChangeWatchedFiles.RelativePatternSupport)
+	}
+	// The watcher covers the workspace folders, and policy directories outside them when the
+	// client supports relative patterns.
+	inFolder := func(path string) bool { return watch && rootOf(s.roots, path) != "" }
+	for path, f := range s.config.files {
+		if !inFolder(path) {
+			t.configs[path] = f.readAt
+		}
+	}
+	for _, slot := range s.config.slots {
+		if !slot.built() {
+			continue
+		}
+		for _, dir := range slot.policyDirs {
+			if since, seen := t.dirs[dir]; !(inFolder(dir) || (watch && relative)) && (!seen || slot.started.Before(since)) {
+				t.dirs[dir] = slot.started
+			}
+		}
+	}
+	for _, d := range s.docs {
+		if (d.kind == kindManifest || d.kind == kindHelm) && !inFolder(d.path) {
+			t.rescope = true
+		}
+	}
+	return t
+}
+
+// pollOnce compares the targets with the last tick and reports what changed. A file seen for
+// the first time counts as changed if it was modified after its engine read it.
+func (s *Server) pollOnce(p *poller) {
+	t := s.pollTargets()
+	for path, readAt := range t.configs {
+		var now fileStamp
+		if info, err := os.Stat(path); err == nil {
+			now = stampOf(info)
+		}
+		last, seen := p.configs[path]
+		p.configs[path] = now
+		if (seen && now != last) || (!seen && now.mod.After(readAt)) {
+			s.goSafe("configuration file", func() { s.configFileChanged(path) })
+		}
+	}
+	for path := range p.configs {
+		if _, ok := t.configs[path]; !ok {
+			delete(p.configs, path)
+		}
+	}
+	if t.rescope {
+		s.rescopeDocuments()
+	}
+
+	seen := map[string]bool{}
+	var truncated []string
+	for _, dir := range slices.Sorted(maps.Keys(t.dirs)) {
+		since, known := t.dirs[dir], p.dirs[dir]
+		n := 0
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return filepath.SkipDir
+			}
+			if n >= maxPolledFiles {
+				truncated = append(truncated, dir)
+				return filepath.SkipAll
+			}
+			if d.IsDir() || !isPolicyFile(path) {
+				return nil
+			}
+			n++
+			info, err := d.Info()
+			if err != nil {
+				return nil
+			}
+			now := stampOf(info)
+			seen[path] = true
+			last, had := p.policies[path]
+			p.policies[path] = now
+			if (had && now != last) || (!had && (known || now.mod.After(since))) {
+				s.policyFileChanged(path)
+			}
+			return nil
+		})
+	}
+	for path := range p.policies {
+		if seen[path] || slices.ContainsFunc(truncated, func(dir string) bool { return within(dir, path) }) {
+			continue
+		}
+		delete(p.policies, path)
+		if _, polled := t.dirs[dirOfPolled(path, t.dirs)]; polled {
+			s.policyFileChanged(path) // deleted
+		}
+	}
+	p.dirs = map[string]bool{}
+	for dir := range t.dirs {
+		p.dirs[dir] = true
+	}
+}
+
+// dirOfPolled returns the polled directory that holds path, or "".
+func dirOfPolled(path string, dirs map[string]time.Time) string {
+	for dir := range dirs {
+		if within(dir, path) {
+			return dir
+		}
+	}
+	return ""
+}

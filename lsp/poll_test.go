@@ -1,0 +1,61 @@
+package lsp
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+)
+
+// TestPollingWithoutWatchers: a client that registers no watchers and sends nothing about
+// .rego or configuration files (Neovim 0.7 opens neither with this server) still sees a
+// policy edited on disk, a configuration file edited on disk and a nearer configuration file
+// created, within a second or so.
+func TestPollingWithoutWatchers(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	config := filepath.Join(root, ".kube-policy.yaml")
+	rule := filepath.Join(root, "policy", "registry.rego")
+	writeFile(t, config, "policies: [./policy]\n")
+	writeFile(t, rule, policySource("company-registry", registryRule))
+	s := newSession(t, sessionOptions{root: root, initOpts: map[string]any{"debounceMs": 0}})
+	u := uri.File(filepath.Join(root, "app", "pod.yaml"))
+	s.open(u, "yaml", podYAML)
+	if d := s.diagnosticsAt(u, 1); !hasCode(d, "company-registry") || !hasCode(d, "host-pid") {
+		t.Fatalf("before: %v", codes(d))
+	}
+
+	start := time.Now()
+	writeFile(t, rule, policySource("company-registry", "violations := set()\n"))
+	s.waitDiagnostics(u, "the policy edited on disk applied", func(d []protocol.Diagnostic) bool { return !hasCode(d, "company-registry") && len(d) > 0 })
+	t.Logf("policy edited on disk to re-published diagnostics, by polling: %v", time.Since(start))
+
+	start = time.Now()
+	writeFile(t, config, "policies: [./policy]\nrules:\n  host-pid: {enabled: false}\n")
+	s.waitDiagnostics(u, "the configuration edited on disk applied", func(d []protocol.Diagnostic) bool { return !hasCode(d, "host-pid") && len(d) > 0 })
+	t.Logf("configuration edited on disk to re-published diagnostics, by polling: %v", time.Since(start))
+
+	writeFile(t, filepath.Join(root, "app", ".kube-policy.yaml"), "profile: default\n")
+	s.waitDiagnostics(u, "the nearer configuration file governs the document", func(d []protocol.Diagnostic) bool { return hasCode(d, "host-pid") })
+}
+
+// TestNoPollingWhenWatched: a client whose watcher covers the workspace gets no polling of it
+// (an edit on disk without a watched-file event changes nothing).
+func TestNoPollingWhenWatched(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	config := filepath.Join(root, ".kube-policy.yaml")
+	writeFile(t, config, "profile: default\n")
+	s := newSession(t, sessionOptions{root: root, caps: watchingCaps(false), initOpts: map[string]any{"debounceMs": 0}})
+	u := uri.File(filepath.Join(root, "pod.yaml"))
+	s.open(u, "yaml", podYAML)
+	s.diagnosticsAt(u, 1)
+	writeFile(t, config, "rules:\n  host-pid: {enabled: false}\n")
+	time.Sleep(3 * pollInterval)
+	s.change(u, 2, partial(0, 0, 0, 0, "# v2\n"))
+	if d := s.diagnosticsAt(u, 2); !hasCode(d, "host-pid") {
+		t.Errorf("the workspace was polled although the client watches it: %v", codes(d))
+	}
+}
