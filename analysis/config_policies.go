@@ -26,9 +26,10 @@ func (c Config) PolicyDirs() []string {
 }
 
 // CheckPolicyDirs checks that every configured policy path names an existing directory. A
-// path that is missing, relative with no BaseDir, or names something else (a file) is an
-// error placed at its entry of `policies` when the configuration came from ParseConfig. The
-// error names the path only: nothing of a file's content is read or reported.
+// path that is missing, relative with no BaseDir, a symbolic link (which the engine's walk
+// does not follow) or something else (a file) is an error placed at its entry of `policies`
+// when the configuration came from ParseConfig. The error names the path only: nothing of a
+// file's content is read or reported.
 func (c Config) CheckPolicyDirs() error {
 	var errs ConfigErrors
 	for i, p := range c.Policies {
@@ -41,11 +42,13 @@ func (c Config) CheckPolicyDirs() error {
 			dir = filepath.Join(c.BaseDir, dir)
 		}
 		var msg string
-		switch info, err := os.Stat(dir); {
+		switch info, err := os.Lstat(dir); {
 		case errors.Is(err, fs.ErrNotExist):
 			msg = fmt.Sprintf("policies[%d]: directory %s does not exist", i, dir)
 		case err != nil:
 			msg = fmt.Sprintf("policies[%d]: directory %s cannot be read", i, dir)
+		case info.Mode()&fs.ModeSymlink != 0:
+			msg = fmt.Sprintf("policies[%d]: %s is a symbolic link, which policy loading does not follow: name the directory it points to", i, dir)
 		case !info.IsDir():
 			msg = fmt.Sprintf("policies[%d]: %s is not a directory", i, dir)
 		}

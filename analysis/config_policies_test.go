@@ -52,4 +52,11 @@ func TestCheckPolicyDirs(t *testing.T) {
 	if err := (Config{Policies: []string{"policy"}, BaseDir: base}).CheckPolicyDirs(); err != nil {
 		t.Errorf("an existing directory: %v", err)
 	}
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(filepath.Join(base, "policy"), link); err != nil {
+		t.Skipf("symbolic links: %v", err)
+	}
+	if err := (Config{Policies: []string{link}}).CheckPolicyDirs(); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("a symbolic link to a directory: %v", err)
+	}
 }
