@@ -74,12 +74,13 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	logger.Info("kube-policy-ls serve", zap.String("version", version), zap.Int("pid", os.Getpid()))
 	if *debugAddr != "" {
-		_, stop, err := lsp.ListenDebug(*debugAddr, logger)
+		addr, stop, err := lsp.ListenDebug(*debugAddr, logger)
 		if err != nil {
 			fmt.Fprintf(stderr, "kube-policy-ls serve: --debug-addr: %v\n", err)
 			return 2
 		}
 		defer stop()
+		fmt.Fprintf(stderr, "kube-policy-ls serve: profiles at http://%s/debug/pprof/\n", addr)
 	}
 	return lsp.Serve(context.Background(), stdio{stdin, stdout}, lsp.Options{Logger: logger, Version: version})
 }
