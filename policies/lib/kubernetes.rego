@@ -26,11 +26,18 @@ config := object.union(default_config, data.kubepolicy.config) if {
 	is_object(data.kubepolicy.config)
 } else := default_config
 
+# raw_config is data.kubepolicy.config when it is an object, else {}. The helpers below read it with
+# their own defaults instead of reading config: the object.union that builds config costs more per
+# evaluated object than finding the object's pods and containers.
+raw_config := data.kubepolicy.config if is_object(data.kubepolicy.config)
+
+else := {}
+
 profiles := {"default", "pss-baseline", "pss-restricted"}
 
 # profile is the configured profile; anything but a known profile name means "default".
 profile := p if {
-	p := config.profile
+	p := raw_config.profile
 	p in profiles
 } else := "default"
 
@@ -49,14 +56,14 @@ k8s_minor := m if {
 # param returns rules.<rule>.params.<name> from the configuration (the .kube-policy.yaml shape),
 # else params.<rule>.<name>, else def.
 param(rule, name, def) := v if {
-	v := object.get(obj(config.rules), [rule, "params", name], null)
+	v := object.get(obj(raw_config.rules), [rule, "params", name], null)
 	v != null
 } else := v if {
-	v := object.get(obj(config.params), [rule, name], null)
+	v := object.get(obj(raw_config.params), [rule, name], null)
 	v != null
 } else := def
 
-resource_defaults := object.union(resource_defaults_builtin, obj(object.get(config, ["defaults", "resources"], {})))
+resource_defaults := object.union(resource_defaults_builtin, obj(object.get(raw_config, ["defaults", "resources"], {})))
 
 # Objects ------------------------------------------------------------------
 
@@ -91,7 +98,7 @@ pod_spec_paths contains ["spec", "jobTemplate", "spec", "template", "spec"] if i
 
 # Configured custom kinds: path is a list of keys or a dotted string ("spec.template.spec").
 pod_spec_paths contains path if {
-	some p in arr(config.podSpecPaths)
+	some p in arr(raw_config.podSpecPaths)
 	p.kind == input.kind
 	p.apiVersion == input.apiVersion
 	path := spec_path(p.path)
@@ -197,5 +204,5 @@ path_join(false, segs) := concat("/", segs)
 # object (a CustomResourceDefinition or a ConfigMap can hold no pod), so a rule that starts
 # inspecting a new kind must add it here.
 inspected_kinds := ({"Pod", "PodTemplate", "CronJob", "Rollout", "PodSecurityPolicy", "PersistentVolume", "StorageClass"} | template_kinds) | {p.kind |
-	some p in arr(config.podSpecPaths)
+	some p in arr(raw_config.podSpecPaths)
 }
