@@ -23,27 +23,41 @@ package kubepolicy.rules.host_probes
 
 import data.kubepolicy.lib
 
-handlers := [
-	["livenessProbe"],
-	["readinessProbe"],
-	["startupProbe"],
-	["lifecycle", "postStart"],
-	["lifecycle", "preStop"],
-]
+# The handlers (probes and lifecycle hooks) are looked up by key, and the path and message are
+# built only for a host that is set: most containers have none of them.
+probes := ["livenessProbe", "readinessProbe", "startupProbe"]
 
-violations contains v if {
+hooks := ["postStart", "preStop"]
+
+actions := ["httpGet", "tcpSocket"]
+
+violations contains violation(c, [probe, action, "host"], host) if {
 	lib.k8s_minor >= 34
 	some c in lib.containers
-	some handler in handlers
-	some action in ["httpGet", "tcpSocket"]
-	field := array.concat(handler, [action, "host"])
-	host := object.get(c.container, field, null)
+	some probe in probes
+	handler := c.container[probe]
+	some action in actions
+	host := handler[action].host
 	is_string(host)
 	host != ""
+}
+
+violations contains violation(c, ["lifecycle", hook, action, "host"], host) if {
+	lib.k8s_minor >= 34
+	some c in lib.containers
+	lifecycle := c.container.lifecycle
+	some hook in hooks
+	handler := lifecycle[hook]
+	some action in actions
+	host := handler[action].host
+	is_string(host)
+	host != ""
+}
+
+violation(c, field, host) := {
+	"path": path,
+	"message": sprintf("container %q sets %s to %q", [c.name, concat(".", field), host]),
+	"fix": [{"op": "remove", "path": path}],
+} if {
 	path := array.concat(c.path, field)
-	v := {
-		"path": path,
-		"message": sprintf("container %q sets %s to %q", [c.name, concat(".", field), host]),
-		"fix": [{"op": "remove", "path": path}],
-	}
 }
