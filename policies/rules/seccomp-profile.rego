@@ -37,6 +37,7 @@ allowed := {"RuntimeDefault", "Localhost"}
 # A forbidden profile set at pod level (field, else the legacy pod annotation).
 violations contains v if {
 	some pod in lib.pods
+	pod_source(pod) != "none"
 	not lib.is_windows(pod)
 	s := pod_setting(pod)
 	forbidden(s.value)
@@ -50,6 +51,7 @@ violations contains v if {
 # A forbidden profile set on a container (field, else its legacy annotation).
 violations contains v if {
 	some c in lib.containers
+	container_source(c) != "none"
 	not lib.is_windows(c.pod)
 	s := container_setting(c)
 	forbidden(s.value)
@@ -64,12 +66,12 @@ violations contains v if {
 violations contains v if {
 	strict
 	some pod in lib.pods
+	pod_source(pod) == "none"
 	not lib.is_windows(pod)
-	not pod_setting(pod)
 	unset := {c.name |
 		some c in lib.containers
 		c.pod.path == pod.path
-		not container_setting(c)
+		container_source(c) == "none"
 	}
 	count(unset) > 0
 	path := array.concat(pod.path, ["securityContext", "seccompProfile", "type"])
@@ -98,6 +100,22 @@ forbidden(value) if {
 }
 
 annotations(pod) := lib.obj(object.get(pod.metadata, "annotations", {}))
+
+# source tells where a pod's (a container's) profile is set: "field", "annotation" or "none". It is
+# cheap and always defined, so OPA caches it for the next rule body; the settings below, which
+# format messages, are only built for a profile that is set.
+pod_source(pod) := "field" if {
+	sc := lib.pod_security_context(pod)
+	sc.seccompProfile.type != null
+} else := "annotation" if {
+	annotation_set(pod, pod_annotation)
+} else := "none"
+
+container_source(c) := "field" if {
+	c.security_context.seccompProfile.type != null
+} else := "annotation" if {
+	annotation_set(c.pod, concat("", [container_annotation_prefix, c.name]))
+} else := "none"
 
 # A setting is {value (normalised type), path, what, pod_subject, fix}; undefined when nothing is set.
 pod_setting(pod) := field_setting(
