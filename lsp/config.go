@@ -114,6 +114,8 @@ type configState struct {
 	lastGood    map[scope]*analysis.Engine // the last engine built for each scope
 	pushed      map[string]bool            // config files with diagnostics published while closed
 	applyTimers map[string]*time.Timer     // open config files: the pending application of their text
+
+	settingsError string // the last message shown about settings that do not apply
 }
 
 func newConfigState() configState {
@@ -398,8 +400,14 @@ func (s *Server) buildEngine(slot *engineSlot, sc scope, editor settings, roots 
 			edErr = err
 		}
 		msg := fmt.Sprintf("kube-policy-ls: the editor settings do not apply: %v", edErr)
-		s.logToClient(protocol.MessageTypeError, msg)
-		s.showMessage(protocol.MessageTypeError, msg)
+		s.mu.Lock()
+		shown := s.config.settingsError == msg // by the engine of another scope
+		s.config.settingsError = msg
+		s.mu.Unlock()
+		if !shown {
+			s.logToClient(protocol.MessageTypeError, msg)
+			s.showMessage(protocol.MessageTypeError, msg)
+		}
 	}
 	s.mu.Lock()
 	slot.engine = s.config.lastGood[sc]
@@ -424,13 +432,10 @@ func (s *Server) isCurrent(sc scope, slot *engineSlot) bool {
 // publishes its policy problems, unless a newer build has replaced the slot.
 func (s *Server) installEngine(slot *engineSlot, sc scope, e *analysis.Engine) {
 	slot.engine = e
-	s.setPolicyProblems(engineSource(sc), e.PolicyErrors(), e, func() bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		current := s.config.slots[sc] == slot
-		if current {
-			s.config.lastGood[sc] = e
-		}
-		return current
-	})
+	s.mu.Lock()
+	if s.config.slots[sc] == slot {
+		s.config.lastGood[sc] = e
+	}
+	s.mu.Unlock()
+	s.setPolicyProblems(engineSource(sc), e.PolicyErrors(), e, func() bool { return s.isCurrent(sc, slot) })
 }

@@ -247,3 +247,28 @@ func TestEmptyConfigurationKeepsInitializationOptions(t *testing.T) {
 		return hasCode(d, "cpu-limits")
 	})
 }
+
+// TestLastGoodEngineStays: a configuration file that parses but does not build an engine (an
+// unknown rule) leaves the last engine built in force, not the defaults.
+func TestLastGoodEngineStays(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	config := filepath.Join(root, ".kube-policy.yaml")
+	writeFile(t, config, "rules:\n  host-pid: {severity: low}\n")
+	s := newSession(t, sessionOptions{root: root, initOpts: map[string]any{"debounceMs": 0}})
+	u := uri.File(filepath.Join(root, "pod.yaml"))
+	s.open(u, "yaml", podYAML)
+	if h, _ := find(s.diagnosticsAt(u, 1), "host-pid"); h.Severity != protocol.DiagnosticSeverityInformation {
+		t.Fatalf("host-pid severity %v, want information (low)", h.Severity)
+	}
+	writeFile(t, config, "rules:\n  host-pid: {severity: critical}\n  no-such-rule: {enabled: false}\n")
+	s.configFileChanged(config)
+	cd := s.waitDiagnostics(uri.File(config), "the unknown rule at its key", func(d []protocol.Diagnostic) bool { return len(d) > 0 })
+	if len(cd) != 1 || cd[0].Range.Start.Line != 2 {
+		t.Errorf("config diagnostics %+v", cd)
+	}
+	s.change(u, 2, partial(0, 0, 0, 0, "# v2\n"))
+	if h, _ := find(s.diagnosticsAt(u, 2), "host-pid"); h.Severity != protocol.DiagnosticSeverityInformation {
+		t.Errorf("host-pid severity %v: the last good engine (low) is not in force", h.Severity)
+	}
+}

@@ -63,6 +63,15 @@ func isEngineSource(source string) bool { return strings.HasPrefix(source, "engi
 // asked under the problems' lock whether the source's news is still current; when it is not,
 // nothing changes.
 func (s *Server) setPolicyProblems(source string, errs []analysis.PolicyError, e *analysis.Engine, current func() bool) {
+	p := s.policy
+	if len(errs) == 0 { // the common case, after every analysis: nothing before, nothing now
+		p.mu.Lock()
+		_, had := p.bySource[source]
+		p.mu.Unlock()
+		if !had {
+			return
+		}
+	}
 	s.mu.Lock()
 	allowed := slices.Clone(s.roots)
 	enc := s.enc
@@ -74,7 +83,6 @@ func (s *Server) setPolicyProblems(source string, errs []analysis.PolicyError, e
 	sortPolicyErrors(all)
 	all = slices.Compact(all)
 
-	p := s.policy
 	p.mu.Lock()
 	if current != nil && !current() {
 		p.mu.Unlock()

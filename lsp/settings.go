@@ -158,7 +158,7 @@ func (s *Server) applySettings(raw []byte, origin string) {
 		s.mu.Unlock()
 		return
 	}
-	s.config.editor = set
+	s.config.editor, s.config.settingsError = set, ""
 	s.reloadLocked(func(scope, *engineSlot) bool { return true })
 	s.mu.Unlock()
 	s.refreshPulledDiagnostics()
