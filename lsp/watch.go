@@ -144,8 +144,8 @@ func (s *Server) watchers() []any {
 	return out
 }
 
-// watchRegistration returns the registration of the file watchers, and records it as the one
-// in force.
+// watchRegistrationLocked returns the registration of the file watchers, and records it as
+// the one in force. Called with s.watch.regMu held.
 func (s *Server) watchRegistrationLocked() protocol.Registration {
 	w := &s.watch
 	ws := s.watchers()
