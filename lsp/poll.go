@@ -21,8 +21,10 @@ import (
 // pollInterval is how often the server polls.
 const pollInterval = 400 * time.Millisecond
 
-// maxPolledFiles bounds one walk of the policy directories (the engine loads at most 500).
-const maxPolledFiles = 2000
+// maxPolledEntries bounds the walk of one policy directory per tick: a policy directory
+// holds a few dozen files (the engine loads at most 500 .rego files), and one that names a
+// large tree is polled no further than this.
+const maxPolledEntries = 5000
 
 // fileStamp is what polling compares of a file; the zero stamp is a missing file.
 type fileStamp struct {
@@ -135,14 +137,13 @@ func (s *Server) pollOnce(p *poller) {
 			if err != nil {
 				return filepath.SkipDir
 			}
-			if n >= maxPolledFiles {
+			if n++; n > maxPolledEntries {
 				truncated = append(truncated, dir)
 				return filepath.SkipAll
 			}
 			if d.IsDir() || !isPolicyFile(path) {
 				return nil
 			}
-			n++
 			info, err := d.Info()
 			if err != nil {
 				return nil
