@@ -37,6 +37,7 @@ const (
 	CustomPolicyDeadline = 500 * time.Millisecond // one rule on one object
 	maxPolicyFileSize    = 1 << 20
 	maxPolicyFiles       = 500
+	maxPolicyDirEntries  = 10_000 // files and directories visited: "policies: [/]" must not walk the disk
 )
 
 // sandboxedOut lists the builtins custom policies may not call: they reach the network, read
@@ -70,9 +71,13 @@ func loadCustom(dirs []string, base string) (map[string]*ast.Module, []PolicyErr
 		if !filepath.IsAbs(dir) && base != "" {
 			dir = filepath.Join(base, dir)
 		}
+		visited := 0
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if visited++; visited > maxPolicyDirEntries {
+				return fmt.Errorf("more than %d files and directories: point policies at a directory of Rego files", maxPolicyDirEntries)
 			}
 			if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
 				return nil
@@ -178,6 +183,10 @@ func (e *Engine) evalCustom(ctx context.Context, input ast.Value, obj ObjectRef)
 			case timedOut:
 				pe.Msg = fmt.Sprintf("rule %s did not finish within %v on %s: stopped", c.rule.ID, CustomPolicyDeadline, obj)
 			case errors.As(err, &te) && te.Location != nil:
+				// the failing expression may sit in a library module the rule imports
+				if te.Location.File != "" {
+					pe.File = te.Location.File
+				}
 				pe.Line, pe.Column, pe.Msg = te.Location.Row, te.Location.Col, fmt.Sprintf("rule %s failed on %s: %s", c.rule.ID, obj, te.Message)
 			default:
 				pe.Msg = fmt.Sprintf("rule %s failed on %s: %v", c.rule.ID, obj, err)

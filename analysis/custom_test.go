@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -227,5 +228,49 @@ violations contains v if {
 	time.Sleep(100 * time.Millisecond)
 	if n := connections.Load(); n != 0 {
 		t.Errorf("custom policies made %d connections", n)
+	}
+}
+
+func TestCustomPolicyErrorInLibrary(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "helpers.rego")
+	if err := os.WriteFile(lib, []byte("package acme.helpers\n\nimage_of(c) := c.image\n\nimage_of(c) := \"x\" if c.name\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePolicy(t, dir, "uses-helper", `import data.acme.helpers
+
+violations contains v if {
+	some c in lib.containers
+	v := {"path": c.path, "message": helpers.image_of(c.container)}
+}
+`)
+	e := newTestEngine(t, Config{Policies: []string{dir}})
+	if errs := e.PolicyErrors(); len(errs) > 0 {
+		t.Fatalf("policy errors: %v", errs)
+	}
+	res := analyzeText(t, e, podWithImage)
+	if len(res.PolicyErrors) != 1 || res.PolicyErrors[0].File != lib || res.PolicyErrors[0].Line != 5 {
+		t.Errorf("policy errors = %v; want one in %s at line 5, the conflicting definition", res.PolicyErrors, lib)
+	}
+}
+
+func TestPolicyDirectoryWalkIsBounded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for i := range maxPolicyDirEntries / 1000 * 11 / 10 {
+		sub := filepath.Join(dir, fmt.Sprintf("d%03d", i))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 1000 {
+			if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%d.txt", j)), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_, errs := loadCustom([]string{dir}, "")
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "more than") {
+		t.Errorf("errors = %v", errs)
 	}
 }
