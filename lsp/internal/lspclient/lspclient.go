@@ -288,8 +288,63 @@ func (p pipes) Close() error { return errors.Join(p.WriteCloser.Close(), p.out.C
 // Codec decodes a copy of each frame: protocol.Unmarshal may alias its input.
 type Codec struct{}
 
-// Marshal encodes v with protocol's union-aware encoder.
-func (Codec) Marshal(v any) ([]byte, error) { return protocol.Marshal(v) }
+// Marshal encodes v with protocol's union-aware encoder; JSON already encoded goes as it is.
+func (Codec) Marshal(v any) ([]byte, error) {
+	switch m := v.(type) {
+	case json.RawMessage:
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	case jsonrpc2.RawMessage:
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	}
+	return protocol.Marshal(v)
+}
 
 // Unmarshal decodes a copy of data into v.
 func (Codec) Unmarshal(data []byte, v any) error { return protocol.Unmarshal(bytes.Clone(data), v) }
+
+// LogSize is the size of the server's debug log so far, for Analyses.
+func (s *Session) LogSize() int64 {
+	fi, err := os.Stat(s.LogPath)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// Analysis is one analysis the server logged: the document and its time.
+type Analysis struct {
+	URI  string
+	Took time.Duration
+}
+
+// Analyses reads the analyses in the server's debug log from byte offset from on.
+func (s *Session) Analyses(from int64) []Analysis {
+	data, err := os.ReadFile(s.LogPath)
+	if err != nil || from > int64(len(data)) {
+		return nil
+	}
+	var out []Analysis
+	for _, line := range strings.Split(string(data[from:]), "\n") {
+		i := strings.IndexByte(line, '{')
+		if i < 0 || !strings.Contains(line, "\tanalysed\t") {
+			continue
+		}
+		var f struct {
+			URI  string `json:"uri"`
+			Took string `json:"took"`
+		}
+		if json.Unmarshal([]byte(line[i:]), &f) != nil {
+			continue
+		}
+		if d, err := time.ParseDuration(f.Took); err == nil {
+			out = append(out, Analysis{f.URI, d})
+		}
+	}
+	return out
+}
