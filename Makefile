@@ -26,9 +26,11 @@ demo: build
 	@$(BIN) rules
 
 # Every Go test (Rego unit tests, PSS conformance, corpus robustness, CLI, language server)
-# with the race detector, then every fuzz target for a few seconds.
+# with the race detector, a 20-second soak of the server (lsp/soak.mk), then every fuzz target
+# for a few seconds.
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) --no-print-directory soak-short
 	FUZZTIME=$(FUZZTIME_SHORT) ./scripts/fuzz.sh
 
 FUZZTIME_SHORT ?= 5s
@@ -60,5 +62,6 @@ clean:
 	rm -rf bin dist
 
 -include lsp/lsp.mk
+-include lsp/soak.mk
 -include editors/editors.mk
 -include e2e/e2e.mk
