@@ -95,11 +95,20 @@ func reanalyse(ctx context.Context, c checked, text string, engines *engineCache
 // would lose that change.
 var errChanged = errors.New("the file changed on disk since it was read; not overwritten (run again)")
 
+// errReadOnly is returned for a file without write permission: the rename would replace it
+// all the same, which is not what its mode asks for.
+var errReadOnly = errors.New("the file is read-only; not overwritten")
+
+// testHookBeforeRename, when set, runs between writing the temporary file and the last look
+// at the target (tests change the file there).
+var testHookBeforeRename func(target string)
+
 // writeFixed replaces the file at path, whose content was old when it was checked, with text:
 // written to a temporary file in the same directory, synced, given the file's permissions and
 // renamed over it, so that a crash or a full disk never leaves a half-written manifest. A file
-// that changed since it was read is left alone; a symbolic link keeps pointing at its target,
-// which is the file replaced.
+// that changed since it was read (or was replaced by another) is left alone, and so is a file
+// that this user may not write; a symbolic link keeps pointing at its target, which is the
+// file replaced.
 func writeFixed(path, old, text string) (err error) {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
@@ -112,6 +121,14 @@ func writeFixed(path, old, text string) (err error) {
 	if !before.Mode().IsRegular() {
 		return fmt.Errorf("not a regular file")
 	}
+	if before.Mode().Perm()&0o222 == 0 {
+		return errReadOnly
+	}
+	f, err := os.OpenFile(target, os.O_WRONLY, 0) // writable, though maybe not by this user
+	if err != nil {
+		return err
+	}
+	f.Close()
 	current, err := os.ReadFile(target)
 	if err != nil {
 		return err
@@ -141,12 +158,15 @@ func writeFixed(path, old, text string) (err error) {
 	if err = tmp.Close(); err != nil {
 		return err
 	}
+	if testHookBeforeRename != nil {
+		testHookBeforeRename(target)
+	}
 	// Last look before the rename: the file must still be the one that was read.
 	now, err := os.Stat(target)
 	if err != nil {
 		return err
 	}
-	if !now.ModTime().Equal(before.ModTime()) || now.Size() != before.Size() {
+	if !os.SameFile(before, now) || !now.ModTime().Equal(before.ModTime()) || now.Size() != before.Size() {
 		err = errChanged
 		return err
 	}
