@@ -126,27 +126,48 @@ func (d *Document) quotedEnd(s int, q byte) int {
 }
 
 // flowEnd finds the bracket that closes the flow collection opening at s, skipping quoted
-// strings and comments.
+// strings and comments. A quote opens a quoted string only where a node starts (after "[",
+// "{", ",", a ":" or "?" indicator, and the node's anchor or tag): inside a plain scalar, as
+// in [FOO"0], it is a character like any other.
 func (d *Document) flowEnd(s int) int {
 	t := d.Text
 	depth := 0
+	nodeStart := true // at the start of a node, but for white space and comments
+	afterQuoted := false
 	for i := s; i < len(t); i++ {
-		switch c := t[i]; c {
-		case '[', '{':
+		c := t[i]
+		switch {
+		case c == '[' || c == '{':
 			depth++
-		case ']', '}':
+			nodeStart, afterQuoted = true, false
+		case c == ']' || c == '}':
 			depth--
 			if depth <= 0 {
 				return i + 1
 			}
-		case '"', '\'':
-			i = d.quotedEnd(i, c) - 1
-		case '#':
-			if i == 0 || isSpace(t[i-1]) || t[i-1] == '\n' {
-				for i < len(t) && t[i] != '\n' {
-					i++
-				}
+			nodeStart, afterQuoted = false, false
+		case c == ',':
+			nodeStart, afterQuoted = true, false
+		case (c == ':' || c == '?') && (afterQuoted || i+1 >= len(t) || isSpace(t[i+1]) || t[i+1] == '\n' || t[i+1] == '\r' || strings.IndexByte(",[]{}", t[i+1]) >= 0):
+			nodeStart, afterQuoted = true, false
+		case isSpace(c) || c == '\n' || c == '\r':
+		case c == '#' && (i == 0 || isSpace(t[i-1]) || t[i-1] == '\n' || t[i-1] == '\r'):
+			for i < len(t) && t[i] != '\n' {
+				i++
 			}
+		case (c == '"' || c == '\'') && nodeStart:
+			i = d.quotedEnd(i, c) - 1
+			nodeStart, afterQuoted = false, true
+		case c == '!' && nodeStart && i+1 < len(t) && t[i+1] == '<': // a verbatim tag
+			for i < len(t) && t[i] != '>' {
+				i++
+			}
+		case (c == '&' || c == '!') && nodeStart: // a property: the node starts after it
+			for i+1 < len(t) && !isSpace(t[i+1]) && t[i+1] != '\n' && t[i+1] != '\r' && strings.IndexByte(",[]{}", t[i+1]) < 0 {
+				i++
+			}
+		default:
+			nodeStart, afterQuoted = false, false
 		}
 	}
 	return len(t)
