@@ -128,9 +128,12 @@ pods contains pod if {
 
 container_types := ["containers", "initContainers", "ephemeralContainers"]
 
-# containers: every container of every pod with its path, name, list and security context.
+# containers: every container of every pod with its path, name, list and security context, and
+# whether its pod runs on Windows (is_windows, computed once here: rules test it for every
+# container, and a function call per container costs more than the rest of most rules).
 containers contains c if {
 	some pod in pods
+	windows := object.get(pod.spec, ["os", "name"], null) == "windows"
 	some type in container_types
 	some i, container in arr(pod.spec[type])
 	is_object(container)
@@ -142,6 +145,7 @@ containers contains c if {
 		"container": container,
 		"pod": pod,
 		"security_context": obj(object.get(container, "securityContext", {})),
+		"windows": windows,
 	}
 }
 

@@ -218,6 +218,24 @@ test_is_windows if {
 	not lib.is_windows({"spec": {"os": "windows"}})
 }
 
+windows_of(pod) if lib.is_windows(pod)
+
+else := false
+
+test_container_windows_is_is_windows_of_its_pod if {
+	every os in [{"name": "windows"}, {"name": "linux"}, {"name": "Windows"}, "windows", null, {}] {
+		cs := lib.containers with input as {"kind": "Pod", "spec": {"os": os, "containers": [{"name": "a"}], "initContainers": [{"name": "i"}]}}
+		count(cs) == 2
+		expected := os == {"name": "windows"}
+		every c in cs {
+			c.windows == expected
+			c.windows == windows_of(c.pod)
+		}
+	}
+	linux := lib.containers with input as all_kinds_pod
+	{c.windows | some c in linux} == {false}
+}
+
 test_is_windows_on_a_discovered_pod if {
 	pods := lib.pods with input as {"kind": "Pod", "spec": {"os": {"name": "windows"}, "containers": []}}
 	some pod in pods

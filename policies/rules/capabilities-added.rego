@@ -33,14 +33,14 @@ baseline := {
 restricted := {"NET_BIND_SERVICE"}
 
 # Windows pods skip the Linux-only restricted check (as PSS does): the baseline set applies to them.
-strict(pod) if {
+strict(c) if {
 	lib.profile != "pss-baseline"
-	not lib.is_windows(pod)
+	not c.windows
 }
 
-allowed(pod) := restricted if strict(pod)
+allowed(c) := restricted if strict(c)
 
-allowed(pod) := baseline if not strict(pod)
+allowed(c) := baseline if not strict(c)
 
 set_name(allowed_set) := "NET_BIND_SERVICE only" if allowed_set == restricted
 
@@ -48,9 +48,11 @@ set_name(allowed_set) := "the Pod Security Standards baseline set" if allowed_se
 
 violations contains v if {
 	some c in lib.containers
-	allowed_set := allowed(c.pod)
-	some j, cap in lib.arr(c.security_context.capabilities.add)
+	added := c.security_context.capabilities.add
+	is_array(added)
+	some j, cap in added
 	is_string(cap)
+	allowed_set := allowed(c)
 	not cap in allowed_set
 	path := array.concat(c.path, ["securityContext", "capabilities", "add", j])
 	v := {

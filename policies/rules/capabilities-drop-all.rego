@@ -27,9 +27,9 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some c in lib.containers
-	not lib.is_windows(c.pod)
 	drop := object.get(c.security_context, ["capabilities", "drop"], null)
 	not "ALL" in lib.arr(drop)
+	not c.windows
 	path := array.concat(c.path, ["securityContext", "capabilities", "drop"])
 	v := {
 		"path": path,

@@ -24,9 +24,9 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some c in lib.containers
-	not lib.is_windows(c.pod)
 	value := object.get(c.security_context, "readOnlyRootFilesystem", null)
 	value != true
+	not c.windows
 	path := array.concat(c.path, ["securityContext", "readOnlyRootFilesystem"])
 	v := {
 		"path": path,

@@ -33,10 +33,10 @@ fix(path) := [{"op": "set", "path": path, "value": min_uid + 1}]
 # The container sets a low UID itself.
 violations contains v if {
 	some c in lib.containers
-	not lib.is_windows(c.pod)
 	uid := c.security_context.runAsUser
 	is_number(uid)
 	uid < min_uid
+	not c.windows
 	path := array.concat(c.path, ["securityContext", "runAsUser"])
 	v := {
 		"path": path,
@@ -48,11 +48,11 @@ violations contains v if {
 # The container inherits a low pod-level UID: one finding per pod, on the pod's field.
 violations contains v if {
 	some c in lib.containers
-	not lib.is_windows(c.pod)
-	object.get(c.security_context, "runAsUser", null) == null
-	uid := lib.pod_security_context(c.pod).runAsUser
+	uid := c.pod.spec.securityContext.runAsUser
 	is_number(uid)
 	uid < min_uid
+	object.get(c.security_context, "runAsUser", null) == null
+	not c.windows
 	path := array.concat(c.pod.path, ["securityContext", "runAsUser"])
 	v := {
 		"path": path,
@@ -64,8 +64,9 @@ violations contains v if {
 # Neither the container nor the pod sets a UID: the image decides.
 violations contains v if {
 	some c in lib.containers
-	not lib.is_windows(c.pod)
-	not has_uid(c)
+	object.get(c.security_context, "runAsUser", null) == null
+	object.get(c.pod.spec, ["securityContext", "runAsUser"], null) == null
+	not c.windows
 	path := array.concat(c.path, ["securityContext", "runAsUser"])
 	v := {
 		"path": path,
@@ -73,8 +74,6 @@ violations contains v if {
 		"fix": fix(path),
 	}
 }
-
-has_uid(c) if lib.effective(c, "runAsUser") != null
 
 violations contains v if {
 	lib.is_psp
