@@ -39,7 +39,7 @@ allowed_types := {"RuntimeDefault", "Localhost"}
 # A forbidden appArmorProfile.type at pod level.
 violations contains v if {
 	some pod in lib.pods
-	profile_type := object.get(lib.pod_security_context(pod), ["appArmorProfile", "type"], null)
+	profile_type := pod.spec.securityContext.appArmorProfile.type
 	forbidden_type(profile_type)
 	path := array.concat(pod.path, ["securityContext", "appArmorProfile", "type"])
 	v := {
@@ -55,7 +55,7 @@ violations contains v if {
 # A forbidden appArmorProfile.type on a container.
 violations contains v if {
 	some c in lib.containers
-	profile_type := object.get(c.security_context, ["appArmorProfile", "type"], null)
+	profile_type := c.security_context.appArmorProfile.type
 	forbidden_type(profile_type)
 	path := array.concat(c.path, ["securityContext", "appArmorProfile", "type"])
 	v := {
@@ -71,7 +71,9 @@ violations contains v if {
 # A forbidden legacy annotation (any container name, as Pod Security Admission checks every one).
 violations contains v if {
 	some pod in lib.pods
-	some key, value in annotations(pod)
+	annotations := pod.metadata.annotations
+	is_object(annotations)
+	some key, value in annotations
 	is_string(key)
 	startswith(key, annotation_prefix)
 	not allowed_annotation(value)
@@ -91,6 +93,7 @@ violations contains v if {
 violations contains v if {
 	lib.profile == "default"
 	some pod in lib.pods
+	object.get(pod.spec, ["securityContext", "appArmorProfile", "type"], null) == null
 	not lib.is_windows(pod)
 	unset := {c.name |
 		some c in lib.containers
@@ -111,8 +114,8 @@ violations contains v if {
 
 # Default profile: a PodSecurityPolicy must default to runtime/default.
 violations contains v if {
-	lib.profile == "default"
 	lib.is_psp
+	lib.profile == "default"
 	value := object.get(lib.obj(object.get(input, ["metadata", "annotations"], {})), psp_default_annotation, null)
 	value != "runtime/default"
 	path := ["metadata", "annotations", psp_default_annotation]
@@ -125,8 +128,6 @@ violations contains v if {
 		"fix": [{"op": "set", "path": path, "value": "runtime/default"}],
 	}
 }
-
-annotations(pod) := lib.obj(object.get(pod.metadata, "annotations", {}))
 
 forbidden_type(t) if {
 	t != null
@@ -142,12 +143,12 @@ allowed_annotation(value) if {
 	startswith(value, "localhost/")
 }
 
-has_profile(c) if object.get(c.security_context, ["appArmorProfile", "type"], null) != null
-
-has_profile(c) if object.get(lib.pod_security_context(c.pod), ["appArmorProfile", "type"], null) != null
+# has_profile: the container sets a profile type, or has the legacy annotation. (A profile set at pod
+# level is checked once per pod, before this.)
+has_profile(c) if c.security_context.appArmorProfile.type != null
 
 has_profile(c) if {
-	value := object.get(annotations(c.pod), concat("", [annotation_prefix, c.name]), "")
+	value := c.pod.metadata.annotations[concat("", [annotation_prefix, c.name])]
 	value != ""
 	value != null
 }
