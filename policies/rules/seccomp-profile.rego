@@ -105,16 +105,20 @@ annotations(pod) := lib.obj(object.get(pod.metadata, "annotations", {}))
 # cheap and always defined, so OPA caches it for the next rule body; the settings below, which
 # format messages, are only built for a profile that is set.
 pod_source(pod) := "field" if {
-	sc := lib.pod_security_context(pod)
-	sc.seccompProfile.type != null
+	pod.spec.securityContext.seccompProfile.type != null
 } else := "annotation" if {
-	annotation_set(pod, pod_annotation)
+	value := pod.metadata.annotations[pod_annotation]
+	value != ""
+	value != null
 } else := "none"
 
 container_source(c) := "field" if {
 	c.security_context.seccompProfile.type != null
 } else := "annotation" if {
-	annotation_set(c.pod, concat("", [container_annotation_prefix, c.name]))
+	annotations := c.pod.metadata.annotations
+	value := annotations[concat("", [container_annotation_prefix, c.name])]
+	value != ""
+	value != null
 } else := "none"
 
 # A setting is {value (normalised type), path, what, pod_subject, fix}; undefined when nothing is set.
