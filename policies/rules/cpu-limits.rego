@@ -23,8 +23,8 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some c in lib.containers
+	object.get(c.container, ["resources", "limits", "cpu"], null) in {null, ""}
 	c.type != "ephemeralContainers"
-	not is_set(c.container)
 	not pod_level_set(c.pod)
 	path := array.concat(c.path, ["resources", "limits", "cpu"])
 	v := {
@@ -34,11 +34,9 @@ violations contains v if {
 	}
 }
 
-# is_set: x (a container or a pod spec) has a non-empty resources.limits.cpu.
-is_set(x) if not object.get(x, ["resources", "limits", "cpu"], null) in {null, ""}
-
-# Pod-level resources (Kubernetes 1.32+) cover every container of the pod.
+# Pod-level resources (Kubernetes 1.32+) cover every container of the pod. A container without
+# its own value is checked here, so the pod's value (rarely set) is looked at first.
 pod_level_set(pod) if {
+	not object.get(pod.spec, ["resources", "limits", "cpu"], null) in {null, ""}
 	lib.k8s_minor >= 32
-	is_set(pod.spec)
 }
