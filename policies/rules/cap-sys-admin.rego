@@ -24,7 +24,9 @@ forbidden := {"SYS_ADMIN", "CAP_SYS_ADMIN", "ALL"}
 
 violations contains v if {
 	some c in lib.containers
-	some j, cap in lib.arr(c.security_context.capabilities.add)
+	added := c.security_context.capabilities.add
+	is_array(added)
+	some j, cap in added
 	is_string(cap)
 	upper(cap) in forbidden
 	path := array.concat(c.path, ["securityContext", "capabilities", "add", j])

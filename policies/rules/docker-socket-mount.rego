@@ -49,7 +49,9 @@ aliases(p) := {p} if {
 
 violations contains v if {
 	some pod in lib.pods
-	some i, volume in lib.arr(pod.spec.volumes)
+	volumes := pod.spec.volumes
+	is_array(volumes)
+	some i, volume in volumes
 	raw := volume.hostPath.path
 	clean := lib.clean_path(raw)
 	some listed in aliases(clean)

@@ -56,7 +56,9 @@ safe_sysctls contains name if {
 
 violations contains v if {
 	some pod in lib.pods
-	some i, sysctl in lib.arr(object.get(lib.pod_security_context(pod), "sysctls", []))
+	sysctls := pod.spec.securityContext.sysctls
+	is_array(sysctls)
+	some i, sysctl in sysctls
 	is_object(sysctl)
 	name := object.get(sysctl, "name", null)
 	not name in safe_sysctls

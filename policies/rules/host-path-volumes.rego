@@ -24,9 +24,10 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some pod in lib.pods
-	some i, volume in lib.arr(object.get(pod.spec, "volumes", []))
-	is_object(volume)
-	object.get(volume, "hostPath", null) != null
+	volumes := pod.spec.volumes
+	is_array(volumes)
+	some i, volume in volumes
+	volume.hostPath != null
 	v := {
 		"path": array.concat(pod.path, ["volumes", i, "hostPath"]),
 		"message": sprintf("volume %s mounts the host path %s (hostPath)", [volume_name(volume, i), host_path(volume)]),

@@ -24,9 +24,10 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some c in lib.containers
-	some j, port in lib.arr(object.get(c.container, "ports", []))
-	is_object(port)
-	host_port := object.get(port, "hostPort", null)
+	ports := c.container.ports
+	is_array(ports)
+	some j, port in ports
+	host_port := port.hostPort
 	host_port != null
 	host_port != 0
 	path := array.concat(c.path, ["ports", j, "hostPort"])

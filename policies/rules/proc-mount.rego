@@ -26,7 +26,7 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some c in lib.containers
-	proc_mount := object.get(c.security_context, "procMount", null)
+	proc_mount := c.security_context.procMount
 	proc_mount != null
 	proc_mount != "Default"
 	not tolerated(c.pod, proc_mount)

@@ -41,7 +41,9 @@ ignored_keys := {"name", "hostPath"}
 
 violations contains v if {
 	some pod in lib.pods
-	some i, volume in lib.arr(object.get(pod.spec, "volumes", []))
+	volumes := pod.spec.volumes
+	is_array(volumes)
+	some i, volume in volumes
 	is_object(volume)
 	some vtype, source in volume
 	is_string(vtype)

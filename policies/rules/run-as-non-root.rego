@@ -39,7 +39,7 @@ violations contains v if {
 # The pod-level value is not true and at least one container inherits it: one finding per pod.
 violations contains v if {
 	some pod in lib.pods
-	pod_value := object.get(lib.pod_security_context(pod), "runAsNonRoot", null)
+	pod_value := object.get(pod.spec, ["securityContext", "runAsNonRoot"], null)
 	pod_value != true
 	names := inheriting(pod)
 	count(names) > 0
@@ -54,7 +54,7 @@ violations contains v if {
 # runAsUser: 0 at pod level.
 violations contains v if {
 	some pod in lib.pods
-	lib.pod_security_context(pod).runAsUser == 0
+	pod.spec.securityContext.runAsUser == 0
 	path := array.concat(pod.path, ["securityContext", "runAsUser"])
 	v := {
 		"path": path,

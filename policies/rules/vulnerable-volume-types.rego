@@ -34,10 +34,11 @@ vulnerable_provisioners := {
 
 violations contains v if {
 	some pod in lib.pods
-	some i, volume in lib.arr(object.get(pod.spec, "volumes", []))
-	is_object(volume)
+	volumes := pod.spec.volumes
+	is_array(volumes)
+	some i, volume in volumes
 	some vtype in vulnerable_types
-	object.get(volume, vtype, null) != null
+	volume[vtype] != null
 	v := {
 		"path": array.concat(pod.path, ["volumes", i, vtype]),
 		"message": sprintf("volume %s uses %s, affected by CVE-2020-8555", [volume_name(volume, i), vtype]),

@@ -22,7 +22,7 @@ import data.kubepolicy.lib
 
 violations contains v if {
 	some pod in lib.pods
-	object.get(lib.pod_security_context(pod), ["windowsOptions", "hostProcess"], null) == true
+	pod.spec.securityContext.windowsOptions.hostProcess == true
 	path := array.concat(pod.path, ["securityContext", "windowsOptions", "hostProcess"])
 	v := {
 		"path": path,
@@ -33,7 +33,7 @@ violations contains v if {
 
 violations contains v if {
 	some c in lib.containers
-	object.get(c.security_context, ["windowsOptions", "hostProcess"], null) == true
+	c.security_context.windowsOptions.hostProcess == true
 	path := array.concat(c.path, ["securityContext", "windowsOptions", "hostProcess"])
 	v := {
 		"path": path,
