@@ -865,14 +865,20 @@ type probe struct{ client, server []time.Duration }
 
 func (k *soak) probeEntry() *entry { return k.all[0] }
 
-// budgetProbe types into a typical manifest one keystroke at a time, each followed by a pull
-// answered before the next, as the latency harness does, and reports the client's time and
-// the server's analysis time of each.
+// budgetProbe types into a typical manifest (its original text) one keystroke at a time, each
+// followed by a pull answered before the next, as the latency harness does, and reports the
+// client's time and the server's analysis time of each.
 func (k *soak) budgetProbe() probe {
 	k.wg.Wait()
 	e := k.probeEntry()
 	if !e.open {
 		k.open(e)
+	}
+	k.quiet = true
+	defer func() { k.quiet = false }()
+	if e.d.text != e.original { // the same manifest each time, not what the typing left
+		e.d.text, e.d.cursor = e.original, 0
+		k.send(e, &protocol.TextDocumentContentChangeWholeDocument{Text: e.original})
 	}
 	k.pullNow(e)
 	site := strings.Index(e.d.text, "image:")
@@ -881,8 +887,6 @@ func (k *soak) budgetProbe() probe {
 	} else {
 		site += strings.IndexAny(e.d.text[site:], "\r\n")
 	}
-	k.quiet = true
-	defer func() { k.quiet = false }()
 	from := k.s.LogSize()
 	var p probe
 	for i := range probeEdits {
