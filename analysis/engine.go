@@ -12,6 +12,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/kube-policy-ls/kube-policy-ls/policies"
 )
@@ -261,20 +262,34 @@ type violation struct {
 }
 
 // eval runs every enabled rule on one object.
+//
+// The query's result is read as OPA values (rawTerm), not converted to Go maps and slices
+// first, and cancellation follows ctx through context.AfterFunc rather than the goroutine
+// that rego starts for every evaluation without an external cancel.
 func (e *Engine) eval(ctx context.Context, input ast.Value) ([][]violation, error) {
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input))
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel), rego.EvalGenerateJSON(rawTerm))
 	if err != nil {
 		return nil, err
 	}
 	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
 		return nil, fmt.Errorf("policy query returned %d results", len(rs))
 	}
-	perRule, _ := rs[0].Expressions[0].Value.([]any)
+	result, _ := rs[0].Expressions[0].Value.(*ast.Term)
+	if result == nil {
+		return nil, nil
+	}
+	perRule := termItems(result.Value)
 	out := make([][]violation, len(perRule))
 	for i, set := range perRule {
-		items, _ := set.([]any)
+		items := termItems(set.Value)
+		if len(items) > 0 {
+			out[i] = make([]violation, 0, len(items))
+		}
 		for _, item := range items {
-			v, err := decodeViolation(item)
+			v, err := decodeViolationTerm(item)
 			if err != nil {
 				return nil, fmt.Errorf("rule %s: %w", e.enabled[i].ID, err)
 			}
@@ -282,6 +297,133 @@ func (e *Engine) eval(ctx context.Context, input ast.Value) ([][]violation, erro
 		}
 	}
 	return out, nil
+}
+
+// rawTerm hands a query result over as the OPA term itself.
+func rawTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// termItems lists what the JSON conversion of v would give as a list: an array's elements, a
+// set's members in its iteration order; nil for anything else.
+func termItems(v ast.Value) []*ast.Term {
+	switch x := v.(type) {
+	case *ast.Array:
+		items := make([]*ast.Term, 0, x.Len())
+		x.Foreach(func(t *ast.Term) { items = append(items, t) })
+		return items
+	case ast.Set:
+		items := make([]*ast.Term, 0, x.Len())
+		_ = x.Iter(func(t *ast.Term) error {
+			items = append(items, t)
+			return nil
+		})
+		return items
+	}
+	return nil
+}
+
+// decodeViolationTerm is decodeViolation on the OPA value: the usual shape (an object with an
+// array path of strings and integers, a string message and an array of fix objects) is read
+// directly; anything else takes the JSON conversion and decodeViolation, for the same result.
+func decodeViolationTerm(item *ast.Term) (violation, error) {
+	if v, ok := plainViolation(item); ok {
+		return v, nil
+	}
+	x, err := ast.JSON(item.Value)
+	if err != nil {
+		return violation{}, err
+	}
+	return decodeViolation(x)
+}
+
+var (
+	keyPath    = ast.StringTerm("path")
+	keyMessage = ast.StringTerm("message")
+	keyFix     = ast.StringTerm("fix")
+	keyOp      = ast.StringTerm("op")
+	keyValue   = ast.StringTerm("value")
+)
+
+// plainViolation decodes a violation of the usual shape; ok is false for any other.
+func plainViolation(item *ast.Term) (violation, bool) {
+	obj, ok := item.Value.(ast.Object)
+	if !ok {
+		return violation{}, false
+	}
+	path, ok := plainPath(obj.Get(keyPath))
+	if !ok {
+		return violation{}, false
+	}
+	msg, ok := termString(obj.Get(keyMessage))
+	if !ok || msg == "" {
+		return violation{}, false
+	}
+	v := violation{Path: path, Message: msg}
+	fix := obj.Get(keyFix)
+	if fix == nil {
+		return v, true
+	}
+	ops, ok := fix.Value.(*ast.Array)
+	if !ok {
+		return violation{}, false
+	}
+	for i := range ops.Len() {
+		fo, ok := ops.Elem(i).Value.(ast.Object)
+		if !ok {
+			return violation{}, false
+		}
+		op := FixOp{}
+		if op.Op, ok = termString(fo.Get(keyOp)); !ok || (op.Op != "set" && op.Op != "add" && op.Op != "remove") {
+			return violation{}, false
+		}
+		if op.Path, ok = plainPath(fo.Get(keyPath)); !ok {
+			return violation{}, false
+		}
+		if val := fo.Get(keyValue); val != nil {
+			x, err := ast.JSON(val.Value)
+			if err != nil {
+				return violation{}, false
+			}
+			op.Value = plainJSON(x)
+		}
+		v.Fix = append(v.Fix, op)
+	}
+	return v, true
+}
+
+// plainPath decodes an array of strings and integers as decodePath does; ok is false for any
+// other path (a set, an element of another type), which decodePath then handles.
+func plainPath(t *ast.Term) ([]any, bool) {
+	if t == nil {
+		return nil, false
+	}
+	arr, ok := t.Value.(*ast.Array)
+	if !ok {
+		return nil, false
+	}
+	out := make([]any, 0, arr.Len())
+	for i := range arr.Len() {
+		switch x := arr.Elem(i).Value.(type) {
+		case ast.String:
+			out = append(out, string(x))
+		case ast.Number:
+			n, err := json.Number(x).Int64()
+			if err != nil {
+				return nil, false
+			}
+			out = append(out, int(n))
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func termString(t *ast.Term) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	s, ok := t.Value.(ast.String)
+	return string(s), ok
 }
 
 func decodeViolation(item any) (violation, error) {
