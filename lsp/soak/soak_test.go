@@ -41,8 +41,8 @@ import (
 //   - at the end, that the server's diagnostics of every document are what the engine says of
 //     the client's text, analysed afresh in this process;
 //   - resident memory and the live heap after warm-up and at the end, with the same texts open,
-//     the same settings and the garbage collected: no growth beyond 10% (the heap only, under
-//     the race detector);
+//     the same settings and the garbage collected: no growth beyond 10% (the heap: and 2 MiB;
+//     the heap only, under the race detector);
 //   - goroutines at the start and at the end, idle: no more at the end;
 //   - no panic (recovered or not) in the server's log, no data race on its stderr, exit code 0
 //     after shutdown and exit.
@@ -55,6 +55,7 @@ const (
 	hang        = time.Minute // a request unanswered for this long is a hang
 	syncEvery   = 300         // edits between checks of the server's texts
 	memGrowth   = 1.10        // the most memory may grow after warm-up
+	heapSlack   = 2 << 20     // and the live heap by this much more: it varies by ±1.5 MiB between settled states
 	probeEdits  = 100         // keystrokes of each budget probe
 	maxInFlight = 4           // pulls in flight at once
 )
@@ -372,8 +373,8 @@ func TestSoak(t *testing.T) {
 	if float64(final.RSS) > float64(warm.RSS)*memGrowth && !raceEnabled {
 		t.Errorf("resident memory grew from %s after warm-up to %s at the end (more than %.0f%%)", mib(warm.RSS), mib(final.RSS), (memGrowth-1)*100)
 	}
-	if float64(final.HeapAlloc) > float64(warm.HeapAlloc)*memGrowth {
-		t.Errorf("the live heap grew from %s after warm-up to %s at the end (more than %.0f%%)", mib(int64(warm.HeapAlloc)), mib(int64(final.HeapAlloc)), (memGrowth-1)*100)
+	if float64(final.HeapAlloc) > float64(warm.HeapAlloc)*memGrowth+heapSlack {
+		t.Errorf("the live heap grew from %s after warm-up to %s at the end (more than %.0f%% and %s)", mib(int64(warm.HeapAlloc)), mib(int64(final.HeapAlloc)), (memGrowth-1)*100, mib(heapSlack))
 	}
 
 	// The report.
