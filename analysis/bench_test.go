@@ -4,8 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 // sharedDir is ../shared beside the repository: the corpus and conformance fixtures. Tests
@@ -108,6 +113,68 @@ func BenchmarkAnalyzeCorpus(b *testing.B) {
 			if _, err := e.Analyze(ctx, Input{Path: p, Text: t}, nil); err != nil {
 				b.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestConstantRulesSeeded guards the engine's evaluation of the input-independent rules once
+// per engine (staticValues): they are found (lib.profile, lib.k8s_minor, ...), a 'with' that
+// replaces the configuration still sees its own values, and analyses of the PSS fixtures give
+// the same results with and without the seeded values.
+func TestConstantRulesSeeded(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{Profile: "pss-restricted", KubernetesVersion: "1.30"}
+	e := newTestEngine(t, cfg)
+	for _, name := range []ast.String{"profile", "k8s_minor", "resource_defaults", "min_uid"} {
+		if !e.static.names[name] {
+			t.Errorf("%s is not seeded", name)
+		}
+	}
+	mods, err := builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(mods); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	store := inmem.NewFromObject(map[string]any{"kubepolicy": map[string]any{"config": cfg.regoData()}})
+	for q, want := range map[string]string{
+		`x := data.kubepolicy.lib.profile`:   `"pss-restricted"`,
+		`x := data.kubepolicy.lib.k8s_minor`: `30`,
+		`x := data.kubepolicy.lib.profile with data.kubepolicy.config as {"profile": "default"}`: `"default"`,
+		`x := [data.kubepolicy.lib.k8s_minor | true] with data.kubepolicy.config as {}`:          `[37]`,
+	} {
+		pq, err := rego.New(rego.Query(q), rego.Compiler(compiler), rego.Store(store), rego.SetRegoVersion(ast.RegoV1)).PrepareForEval(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := pq.Eval(ctx, rego.EvalVirtualCache(e.static.cache()), rego.EvalGenerateJSON(rawTerm))
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("%s: %v %v", q, rs, err)
+		}
+		if got := rs[0].Bindings["x"].(*ast.Term).String(); got != want {
+			t.Errorf("%s: got %s, want %s", q, got, want)
+		}
+	}
+	plain := newTestEngine(t, cfg)
+	plain.static = staticValues{}
+	files, _ := filepath.Glob(filepath.Join(sharedDir(t), "conformance", "pss", "*", "*", "*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no PSS fixtures")
+	}
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err1 := e.Analyze(ctx, Input{Path: f, Text: string(text)}, nil)
+		b, err2 := plain.Analyze(ctx, Input{Path: f, Text: string(text)}, nil)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !reflect.DeepEqual(a.Findings, b.Findings) {
+			t.Errorf("%s: seeded %v\nplain %v", f, a.Findings, b.Findings)
 		}
 	}
 }
