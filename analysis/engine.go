@@ -574,7 +574,7 @@ func evalStatic(ctx context.Context, compiler *ast.Compiler, store storage.Store
 			if len(r.Head.Args) > 0 || r.Head.RuleKind() != ast.SingleValue || !r.Head.Ref().IsGround() {
 				continue
 			}
-			path := r.Path()
+			path := r.Ref() // ground (checked above), so the same as the deprecated Path()
 			key := path.String()
 			if byPath[key] == nil {
 				paths = append(paths, path)
