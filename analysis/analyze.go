@@ -72,7 +72,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, res.Mapper)}, true
 		return res, nil
 	}
-	docs := SplitDocuments(in.Text)
+	docs := splitDocuments(res.Mapper)
 	if len(docs) > MaxDocuments {
 		res.Findings = []Finding{e.limitFinding(res.Mapper, fmt.Sprintf("file has %d YAML documents, over the limit of %d: not checked", len(docs), MaxDocuments))}
 		res.Skipped = true

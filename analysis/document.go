@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -51,7 +52,13 @@ func documentMarker(line string) (start, end bool) {
 // to the document it opens; a "..." line to the document it closes. Directives ("%YAML") and
 // comments before a "---" stay with the document that follows.
 func SplitDocuments(text string) []*Document {
-	m := NewMapper(text)
+	return splitDocuments(NewMapper(text))
+}
+
+// splitDocuments is SplitDocuments over an existing index of the text, which also gives each
+// document the index of its own lines.
+func splitDocuments(m *Mapper) []*Document {
+	text := m.text
 	var docs []*Document
 	start, startLine := 0, 0
 	onlyPreamble := true // the current chunk holds only comments, blank lines and directives
@@ -88,6 +95,7 @@ func SplitDocuments(text string) []*Document {
 	}
 	for _, d := range docs {
 		d.Hash = maphash.String(hashSeed, d.Text)
+		d.mapper = m.slice(d.Offset, d.Offset+len(d.Text)) // documents start at a line start
 	}
 	return docs
 }
@@ -95,12 +103,16 @@ func SplitDocuments(text string) []*Document {
 // Parse parses the document's text into Root, or records a SyntaxError. It is safe to call
 // once per document; documents are independent, so they may be parsed concurrently.
 func (d *Document) Parse() {
-	d.mapper = NewMapper(d.Text)
+	if d.mapper == nil {
+		d.mapper = NewMapper(d.Text)
+	}
 	if strings.TrimSpace(d.Text) == "" {
 		return
 	}
 	var n yaml.Node
-	err := safeUnmarshal([]byte(d.Text), &n)
+	// yaml.v3 only copies out of its input, so the text's bytes are handed over as they are:
+	// a copy would be one more allocation the size of every document.
+	err := safeUnmarshal(unsafe.Slice(unsafe.StringData(d.Text), len(d.Text)), &n)
 	if err != nil {
 		d.Err = d.syntaxError(err)
 		return

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,7 @@ func TestSplitDocuments(t *testing.T) {
 		{"empty document between", "a: 1\n---\n---\nb: 2\n", []string{"a: 1\n", "---\n", "---\nb: 2\n"}},
 		{"CRLF", "a: 1\r\n---\r\nb: 2\r\n", []string{"a: 1\r\n", "---\r\nb: 2\r\n"}},
 		{"empty", "", []string{""}},
+		{"lone CR and non-ASCII", "a: é\r---\rb: 2\n---\nc: 3", []string{"a: é\r", "---\rb: 2\n", "---\nc: 3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,10 +32,15 @@ func TestSplitDocuments(t *testing.T) {
 			offset := 0
 			for i, d := range docs {
 				got = append(got, d.Text)
-				if d.Index != i || d.Offset != offset || d.Line != strings.Count(tt.text[:offset], "\n") {
+				if d.Index != i || d.Offset != offset || d.Line != NewMapper(tt.text[:offset]).LineCount()-1 {
 					t.Errorf("doc %d: index %d offset %d line %d; want offset %d", i, d.Index, d.Offset, d.Line, offset)
 				}
 				offset += len(d.Text)
+				// the document's line index is cut from the file's: it must be the one
+				// NewMapper builds from the document's own text
+				if want := NewMapper(d.Text); d.mapper == nil || !slices.Equal(d.mapper.lineStarts, want.lineStarts) || d.mapper.ascii != want.ascii || d.mapper.text != d.Text {
+					t.Errorf("doc %d: mapper %+v, want %+v", i, d.mapper, want)
+				}
 			}
 			if strings.Join(got, "|") != strings.Join(tt.texts, "|") {
 				t.Errorf("SplitDocuments = %q, want %q", got, tt.texts)

@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -34,7 +35,9 @@ type Mapper struct {
 
 // NewMapper indexes text's line starts.
 func NewMapper(text string) *Mapper {
-	starts := make([]int, 1, 64)
+	// Sized from a count first: the index of a large file is megabytes, and growing it by
+	// doubling makes as much garbage again, which the checker's run time pays for in GC.
+	starts := make([]int, 1, 1+strings.Count(text, "\n")+strings.Count(text, "\r"))
 	ascii := true
 	for i := 0; i < len(text); i++ {
 		switch c := text[i]; {
@@ -50,6 +53,28 @@ func NewMapper(text string) *Mapper {
 		}
 	}
 	return &Mapper{text: text, lineStarts: starts, ascii: ascii}
+}
+
+// slice returns the mapper of m's text[start:end], start being a line start: the lines are
+// taken from m's index rather than found again.
+func (m *Mapper) slice(start, end int) *Mapper {
+	first := m.LineOf(start)
+	last := m.LineOf(end) // the line that holds end: its start belongs to the slice when it is end
+	starts := make([]int, 0, last-first+1)
+	for _, s := range m.lineStarts[first : last+1] {
+		starts = append(starts, s-start)
+	}
+	text := m.text[start:end]
+	return &Mapper{text: text, lineStarts: starts, ascii: m.ascii || isASCII(text)}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Text returns the mapped text.

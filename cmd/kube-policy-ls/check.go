@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"sync"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
@@ -158,22 +157,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // checkAll analyses the sources on every core, keeping their order.
 func checkAll(ctx context.Context, sources []source, stdin io.Reader, engines *engineCache) []checked {
 	out := make([]checked, len(sources))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(sources), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = checkOne(ctx, sources[i], stdin, engines)
-			}
-		}()
-	}
-	for i := range sources {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(sources), func(i int) { out[i] = checkOne(ctx, sources[i], stdin, engines) })
 	return out
 }
 
@@ -195,6 +179,9 @@ func checkOne(ctx context.Context, src source, stdin io.Reader, engines *engineC
 		return c
 	}
 	c.result, c.err = engine.Analyze(ctx, analysis.Input{Path: src.path, Text: text, Helm: src.helm}, nil)
+	if c.result != nil {
+		c.result.Compact()
+	}
 	return c
 }
 

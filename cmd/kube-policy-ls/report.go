@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -127,55 +126,6 @@ func (r report) text() error {
 	}
 	_, err := fmt.Fprintln(r.stdout, summary)
 	return err
-}
-
-// jsonFinding is one finding of --format json (SPEC.md section 3).
-type jsonFinding struct {
-	Rule       string                `json:"rule"`
-	Severity   analysis.Severity     `json:"severity"`
-	Message    string                `json:"message"`
-	File       string                `json:"file"`
-	Line       int                   `json:"line"`
-	Column     int                   `json:"column"`
-	EndLine    int                   `json:"endLine"`
-	EndColumn  int                   `json:"endColumn"`
-	Object     analysis.ObjectRef    `json:"object"`
-	Path       []any                 `json:"path,omitempty"`
-	Fixable    bool                  `json:"fixable"`
-	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`
-}
-
-func (r report) json() error {
-	out := struct {
-		Findings []jsonFinding `json:"findings"`
-		Summary  struct {
-			Files      int `json:"files"`
-			Objects    int `json:"objects"`
-			Findings   int `json:"findings"`
-			Suppressed int `json:"suppressed"`
-		} `json:"summary"`
-	}{Findings: []jsonFinding{}}
-	for _, c := range r.results {
-		if c.result == nil {
-			continue
-		}
-		out.Summary.Files++
-		out.Summary.Objects += c.result.Objects
-		out.Summary.Findings += len(c.result.Findings)
-		out.Summary.Suppressed += len(c.result.Suppressed)
-		for _, f := range r.shown(c.result, true) {
-			sp := spanOf(c.result.Mapper, f.Range)
-			out.Findings = append(out.Findings, jsonFinding{
-				Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
-				Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
-				Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
-				Suppressed: f.Suppressed,
-			})
-		}
-	}
-	enc := json.NewEncoder(r.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
 }
 
 // catalog returns the rule catalog for reports.

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// jsonFinding is one finding of --format json (SPEC.md section 3).
+type jsonFinding struct {
+	Rule       string                `json:"rule"`
+	Severity   analysis.Severity     `json:"severity"`
+	Message    string                `json:"message"`
+	File       string                `json:"file"`
+	Line       int                   `json:"line"`
+	Column     int                   `json:"column"`
+	EndLine    int                   `json:"endLine"`
+	EndColumn  int                   `json:"endColumn"`
+	Object     analysis.ObjectRef    `json:"object"`
+	Path       []any                 `json:"path,omitempty"`
+	Fixable    bool                  `json:"fixable"`
+	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`
+}
+
+type jsonSummary struct {
+	Files      int `json:"files"`
+	Objects    int `json:"objects"`
+	Findings   int `json:"findings"`
+	Suppressed int `json:"suppressed"`
+}
+
+// Indentation of the report, two spaces a level: a finding is at the third level.
+const (
+	jsonIndent        = "  "
+	jsonFindingPrefix = jsonIndent + jsonIndent
+)
+
+// json writes {"findings": [...], "summary": {...}}, indented as json.Encoder would. Each
+// file's findings are encoded on their own, on every core: over a large checkout, encoding
+// megabytes of findings on one core after the checking was done took a tenth of the run.
+func (r report) json() error {
+	var sum jsonSummary
+	chunks := make([][]byte, len(r.results))
+	errs := make([]error, len(r.results))
+	for _, c := range r.results {
+		if c.result != nil {
+			sum.Files++
+			sum.Objects += c.result.Objects
+			sum.Findings += len(c.result.Findings)
+			sum.Suppressed += len(c.result.Suppressed)
+		}
+	}
+	parallel(len(r.results), func(i int) { chunks[i], errs[i] = r.jsonFindings(r.results[i]) })
+	w := bufio.NewWriterSize(r.stdout, 64<<10)
+	w.WriteString("{\n" + jsonIndent + `"findings": [`)
+	first := true
+	for i, chunk := range chunks {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if len(chunk) == 0 {
+			continue
+		}
+		if !first {
+			w.WriteByte(',')
+		}
+		first = false
+		w.Write(chunk)
+	}
+	if !first {
+		w.WriteString("\n" + jsonIndent)
+	}
+	summary, err := json.MarshalIndent(sum, jsonIndent, jsonIndent)
+	if err != nil {
+		return err
+	}
+	w.WriteString("],\n" + jsonIndent + `"summary": `)
+	w.Write(summary)
+	w.WriteString("\n}\n")
+	return w.Flush()
+}
+
+// jsonFindings encodes one file's findings as elements of the findings array, each on a new
+// line and separated by commas, without a comma after the last.
+func (r report) jsonFindings(c checked) ([]byte, error) {
+	if c.result == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	for i, f := range r.shown(c.result, true) {
+		sp := spanOf(c.result.Mapper, f.Range)
+		b, err := json.MarshalIndent(jsonFinding{
+			Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
+			Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
+			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
+			Suppressed: f.Suppressed,
+		}, jsonFindingPrefix, jsonIndent)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n" + jsonFindingPrefix)
+		buf.Write(b)
+	}
+	return buf.Bytes(), nil
+}
