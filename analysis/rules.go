@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/parallel"
 )
 
 // Rule describes one rule of the catalog, from its policy's METADATA.
@@ -72,25 +74,39 @@ var engineRules = []Rule{
 	},
 }
 
-// loadModules parses every non-test .rego file of fsys with its annotations.
+// loadModules parses every non-test .rego file of fsys with its annotations, on every core:
+// parsing the built-in policies is a third of building an engine, which check and the
+// language server wait for before anything is checked.
 func loadModules(fsys fs.FS, root string) (map[string]*ast.Module, error) {
-	mods := map[string]*ast.Module{}
+	var paths []string
 	err := fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
-			return err
+		if err == nil && !e.IsDir() && strings.HasSuffix(p, ".rego") && !strings.HasSuffix(p, "_test.rego") {
+			paths = append(paths, p)
 		}
-		src, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		m, err := ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
-		if err != nil {
-			return err
-		}
-		mods[p] = m
-		return nil
+		return err
 	})
-	return mods, err
+	if err != nil {
+		return nil, err
+	}
+	mods := make([]*ast.Module, len(paths))
+	errs := make([]error, len(paths))
+	parallel.Each(len(paths), func(i int) { mods[i], errs[i] = parseModule(fsys, paths[i]) })
+	out := make(map[string]*ast.Module, len(paths))
+	for i, p := range paths {
+		if errs[i] != nil {
+			return nil, errs[i] // the first in walk order, as when they were parsed one by one
+		}
+		out[p] = mods[i]
+	}
+	return out, nil
+}
+
+func parseModule(fsys fs.FS, p string) (*ast.Module, error) {
+	src, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return nil, err
+	}
+	return ast.ParseModuleWithOpts(p, string(src), ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1})
 }
 
 // ruleFromModule reads a rule's METADATA. Modules without a custom.id (libraries) are not rules.

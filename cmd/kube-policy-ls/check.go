@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/parallel"
 )
 
 func init() {
@@ -135,7 +137,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return code
 	}
-	rep := report{results: results, engines: engines, stdout: stdout, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
+	// buffered: text reports write three short lines per finding, a write(2) each otherwise
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	rep := report{results: results, engines: engines, stdout: out, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
 	switch opts.format {
 	case "json":
 		err = rep.json()
@@ -143,6 +147,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = rep.sarif()
 	default:
 		err = rep.text()
+	}
+	if flushErr := out.Flush(); err == nil {
+		err = flushErr
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "kube-policy-ls check: writing report: %v\n", err)
@@ -157,7 +164,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // checkAll analyses the sources on every core, keeping their order.
 func checkAll(ctx context.Context, sources []source, stdin io.Reader, engines *engineCache) []checked {
 	out := make([]checked, len(sources))
-	parallel(len(sources), func(i int) { out[i] = checkOne(ctx, sources[i], stdin, engines) })
+	parallel.Each(len(sources), func(i int) { out[i] = checkOne(ctx, sources[i], stdin, engines) })
 	return out
 }
 

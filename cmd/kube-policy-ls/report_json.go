@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/parallel"
 )
 
 // jsonFinding is one finding of --format json (SPEC.md section 3).
@@ -52,7 +53,7 @@ func (r report) json() error {
 			sum.Suppressed += len(c.result.Suppressed)
 		}
 	}
-	parallel(len(r.results), func(i int) { chunks[i], errs[i] = r.jsonFindings(r.results[i]) })
+	parallel.Each(len(r.results), func(i int) { chunks[i], errs[i] = r.jsonFindings(r.results[i]) })
 	w := bufio.NewWriterSize(r.stdout, 64<<10)
 	w.WriteString("{\n" + jsonIndent + `"findings": [`)
 	first := true

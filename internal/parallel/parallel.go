@@ -1,12 +1,14 @@
-package main
+// Package parallel runs independent pieces of work on every core.
+package parallel
 
 import (
 	"runtime"
 	"sync"
 )
 
-// parallel calls f(i) for every i in [0, n) on every core, each i once.
-func parallel(n int, f func(i int)) {
+// Each calls f(i) for every i in [0, n), each i once, on up to GOMAXPROCS goroutines, and
+// returns when all calls have.
+func Each(n int, f func(i int)) {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
