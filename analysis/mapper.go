@@ -37,7 +37,11 @@ type Mapper struct {
 func NewMapper(text string) *Mapper {
 	// Sized from a count first: the index of a large file is megabytes, and growing it by
 	// doubling makes as much garbage again, which the checker's run time pays for in GC.
-	starts := make([]int, 1, 1+strings.Count(text, "\n")+strings.Count(text, "\r"))
+	lines := 1 + strings.Count(text, "\n")
+	if cr := strings.Count(text, "\r"); cr > 0 {
+		lines += cr - strings.Count(text, "\r\n")
+	}
+	starts := make([]int, 1, lines)
 	ascii := true
 	for i := 0; i < len(text); i++ {
 		switch c := text[i]; {

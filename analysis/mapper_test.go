@@ -92,3 +92,14 @@ func TestMapperInvalidUTF8(t *testing.T) {
 		t.Error("column inside é (UTF-8) accepted")
 	}
 }
+
+// TestMapperIndexSizedExactly guards the up-front sizing of the line index: a large file's
+// index is megabytes, and a wrong count either grows it again or wastes the difference.
+func TestMapperIndexSizedExactly(t *testing.T) {
+	for _, text := range []string{"", "a", "a\n", "a\r\nb\rc\n\r\n", "\r\r\n\n\r", "é\n\r"} {
+		m := NewMapper(text)
+		if len(m.lineStarts) != cap(m.lineStarts) {
+			t.Errorf("NewMapper(%q): %d line starts in a capacity of %d", text, len(m.lineStarts), cap(m.lineStarts))
+		}
+	}
+}
