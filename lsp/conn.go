@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -62,13 +63,14 @@ func (s *Server) serve(ctx context.Context, rwc io.ReadWriteCloser) int {
 //     a log line instead of ending the connection, as jsonrpc2 v1 otherwise does. It is
 //     outermost so that a malformed $/cancelRequest is covered too.
 //   - protocol.CancelHandler: $/cancelRequest cancels the context of the named request.
+//   - initializeFirst: nothing read after initialize runs before it has returned.
 //   - asyncCalls: requests run concurrently and can be cancelled; notifications stay inline, in
 //     wire order, so that didOpen/didChange/didClose are applied exactly as sent.
 //   - lifecycle: initialized, shutdown and exit, whose params may be absent or null; requests
 //     before initialize or after shutdown; unknown methods.
 //   - protocol.ServerHandler: decodes params and calls the router.
 func handler(s *Server) jsonrpc2.Handler {
-	return resilient(s, protocol.CancelHandler(asyncCalls(lifecycle(s, protocol.ServerHandler(router{s: s}, jsonrpc2.MethodNotFoundHandler)))))
+	return resilient(s, protocol.CancelHandler(initializeFirst(&s.initGate, asyncCalls(lifecycle(s, protocol.ServerHandler(router{s: s}, jsonrpc2.MethodNotFoundHandler))))))
 }
 
 func resilient(s *Server, next jsonrpc2.Handler) jsonrpc2.Handler {
@@ -95,6 +97,23 @@ func asyncCalls(next jsonrpc2.Handler) jsonrpc2.Handler {
 		if req.IsCall() {
 			jsonrpc2.Async(ctx)
 		}
+		return next(ctx, req)
+	}
+}
+
+// initializeFirst holds every message read after initialize until initialize has returned:
+// everything depends on its outcome, and a shutdown sent right behind it (by a client that
+// does not wait for the reply) would otherwise race it and be refused as "before
+// initialize". It runs on the read loop, before asyncCalls releases the request, so the
+// gate's Add always happens before the Wait of a later message.
+func initializeFirst(gate *sync.WaitGroup, next jsonrpc2.Handler) jsonrpc2.Handler {
+	return func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		if req.Method() != protocol.MethodInitialize {
+			gate.Wait()
+			return next(ctx, req)
+		}
+		gate.Add(1)
+		defer gate.Done()
 		return next(ctx, req)
 	}
 }

@@ -66,6 +66,7 @@ type Server struct {
 	config   configState
 	exitOnce sync.Once
 	exited   chan struct{}
+	initGate sync.WaitGroup // an initialize in flight: later messages wait (conn.go, asyncCalls)
 
 	out    *outbox         // publishDiagnostics, in order, off the handlers' goroutines
 	policy *policyProblems // the custom policies' problems, published on their files
