@@ -88,9 +88,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 	var todo []int
 	for i, d := range docs {
 		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && reusable(old, d) {
-			moved := *old.Doc
-			moved.Index, moved.Offset, moved.Line = d.Index, d.Offset, d.Line
-			res.Docs[i] = &DocResult{Doc: &moved, Objects: old.Objects, Findings: old.Findings, Suppressed: old.Suppressed, PolicyErrors: old.PolicyErrors}
+			res.Docs[i] = old.movedTo(rebaseDoc(old.Doc, d, res.Mapper))
 			continue
 		}
 		todo = append(todo, i)
@@ -103,6 +101,20 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, res.Mapper)}, true
 		return res, nil
 	}
+	res.gather()
+	return res, nil
+}
+
+// movedTo is old, the analysis of a document with doc's text, taken over for doc.
+func (old *DocResult) movedTo(doc *Document) *DocResult {
+	r := *old
+	r.Doc = doc
+	return &r
+}
+
+// gather sets the file's findings, suppressed findings, policy errors and object count from
+// its documents'.
+func (res *Result) gather() {
 	// Size the lists once: a Finding is some 200 bytes, and growing by doubling copies each
 	// one several times.
 	nf, ns := 0, 0
@@ -123,7 +135,6 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 	}
 	sortFindings(res.Findings)
 	sortFindings(res.Suppressed)
-	return res, nil
 }
 
 // appendRebased appends a document's findings with their ranges moved into the file.

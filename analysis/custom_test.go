@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -272,5 +273,47 @@ func TestPolicyDirectoryWalkIsBounded(t *testing.T) {
 	_, errs := loadCustom([]string{dir}, "")
 	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "more than") {
 		t.Errorf("errors = %v", errs)
+	}
+}
+
+// A custom rule that fails on one document keeps being reported while the user types in
+// another: Reanalyze takes the untouched document's policy errors over with its findings.
+func TestCustomPolicyErrorSurvivesReanalyze(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "helpers.rego")
+	if err := os.WriteFile(lib, []byte("package acme.helpers\n\nimage_of(c) := c.image\n\nimage_of(c) := \"x\" if c.name\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePolicy(t, dir, "uses-helper", `import data.acme.helpers
+
+violations contains v if {
+	some c in lib.containers
+	v := {"path": c.path, "message": helpers.image_of(c.container)}
+}
+`)
+	e := newTestEngine(t, Config{Policies: []string{dir}})
+	other := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"
+	text := podWithImage + "---\n" + other
+	ctx := context.Background()
+	res, err := e.Analyze(ctx, Input{Text: text}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.PolicyErrors) != 1 {
+		t.Fatalf("policy errors = %v; want the helper's conflict", res.PolicyErrors)
+	}
+	res.Compact()
+	at := strings.Index(text, "{a: b}")
+	m, err := res.Mapper.Replace(at, at+len("{a: b}"), "{a: c}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := e.Reanalyze(ctx, Input{Text: m.Text()}, m, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(next.PolicyErrors, res.PolicyErrors) {
+		t.Errorf("after an edit in the ConfigMap, policy errors = %v, want %v", next.PolicyErrors, res.PolicyErrors)
 	}
 }

@@ -24,7 +24,8 @@ type Document struct {
 	Err     *SyntaxError // why the document did not parse, or nil
 	Aliases bool         // the document uses aliases: its values may expand far beyond its text
 
-	mapper *Mapper // over Text: yaml positions are relative to the document
+	mapper   *Mapper // over Text: yaml positions are relative to the document
+	released bool    // Root was dropped by Result.CompactForReport: it parsed, but cannot be fixed
 }
 
 // SyntaxError is a document that does not parse (or breaks a structural rule such as a

@@ -141,6 +141,9 @@ func (r *Result) session(doc int) (*fixSession, error) {
 		return nil, fmt.Errorf("document %d is not in the analysis", doc)
 	}
 	d := r.Docs[doc].Doc
+	if d.released {
+		return nil, fmt.Errorf("document %d: its parsed YAML was released for a report (Result.CompactForReport)", doc)
+	}
 	if d.Root == nil || d.mapper == nil {
 		return nil, fmt.Errorf("document %d did not parse", doc)
 	}

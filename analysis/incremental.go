@@ -55,7 +55,7 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Resul
 			continue
 		}
 		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && reusable(old, d) {
-			res.Docs[i] = &DocResult{Doc: rebaseDoc(old.Doc, d, m), Objects: old.Objects, Findings: old.Findings}
+			res.Docs[i] = old.movedTo(rebaseDoc(old.Doc, d, m))
 			continue
 		}
 		todo = append(todo, i)
@@ -69,15 +69,7 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Resul
 		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, m)}, true
 		return res, nil
 	}
-	for _, d := range res.Docs {
-		res.Objects += len(d.Objects)
-		for _, f := range d.Findings {
-			f.Range = f.Range.Shift(d.Doc.Offset)
-			f.Doc = d.Doc.Index
-			res.Findings = append(res.Findings, f)
-		}
-	}
-	sortFindings(res.Findings)
+	res.gather()
 	return res, nil
 }
 
@@ -102,18 +94,27 @@ func reusable(old *DocResult, d *Document) bool {
 // of CustomResourceDefinitions otherwise keeps tens of MB of yaml.Node trees alive. Reuse by
 // Analyze and Reanalyze is unaffected (it needs the documents' text, hash, objects and
 // findings); documents with findings keep their trees for code actions.
-func (r *Result) Compact() {
+func (r *Result) Compact() { r.compact(false) }
+
+// CompactForReport is Compact for a result that only feeds a report: the flagged documents
+// release their trees too. Findings, their ranges and the file's line index stay; a fix asked
+// of such a result fails with an error. `check` without --fix holds every file's result until
+// the report, and the trees of flagged documents are most of what it would hold.
+func (r *Result) CompactForReport() { r.compact(true) }
+
+func (r *Result) compact(flagged bool) {
 	for i, d := range r.Docs {
-		if len(d.Findings) > 0 || !d.holdsTree() {
+		if (len(d.Findings) > 0 && !flagged) || !d.holdsTree() {
 			continue
 		}
 		doc := *d.Doc
 		doc.Root, doc.mapper = nil, nil
+		doc.released = len(d.Findings) > 0
 		objs := make([]Object, len(d.Objects))
 		for j, o := range d.Objects {
 			objs[j] = Object{Ref: o.Ref, Path: o.Path}
 		}
-		r.Docs[i] = &DocResult{Doc: &doc, Objects: objs, Findings: d.Findings, Err: d.Err}
+		r.Docs[i] = &DocResult{Doc: &doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors}
 	}
 }
 
@@ -179,7 +180,7 @@ func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult)
 	for _, d := range prev.Docs[:a] {
 		moved := rebaseDoc(d.Doc, d.Doc, m)
 		docs = append(docs, moved)
-		kept = append(kept, &DocResult{Doc: moved, Objects: d.Objects, Findings: d.Findings, Err: d.Err})
+		kept = append(kept, d.movedTo(moved))
 	}
 	startLine := prev.Docs[a].Doc.Line
 	for _, d := range region {
@@ -203,7 +204,7 @@ func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult)
 			}
 			moved := rebaseDoc(d.Doc, &at, m)
 			docs = append(docs, moved)
-			kept = append(kept, &DocResult{Doc: moved, Objects: d.Objects, Findings: d.Findings, Err: d.Err})
+			kept = append(kept, d.movedTo(moved))
 		}
 	}
 	return docs, kept

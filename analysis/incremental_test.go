@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -34,6 +35,12 @@ func sameAnalysis(t *testing.T, label string, got, want *Result) {
 	}
 	if !reflect.DeepEqual(got.Findings, want.Findings) {
 		t.Fatalf("%s: findings\n%v\nwant\n%v", label, got.Findings, want.Findings)
+	}
+	if !reflect.DeepEqual(got.Suppressed, want.Suppressed) {
+		t.Fatalf("%s: suppressed findings\n%v\nwant\n%v", label, got.Suppressed, want.Suppressed)
+	}
+	if !reflect.DeepEqual(got.PolicyErrors, want.PolicyErrors) {
+		t.Fatalf("%s: policy errors %v, want %v", label, got.PolicyErrors, want.PolicyErrors)
 	}
 }
 
@@ -117,6 +124,7 @@ func TestReanalyzeMatchesAnalyze(t *testing.T) {
 		"syntax error in middle": pod + "---\nbad: [\n---\n" + pod,
 		"directives":             "%YAML 1.2\n---\n" + pod + "...\n%YAML 1.2\n---\n" + pod,
 		"empty":                  "",
+		"suppressions":           strings.Repeat("---\n"+strings.Replace(pod, "hostPID: true", "hostPID: true # kube-policy-ls ignore host-pid -- a node agent", 1), 3),
 	}
 	for name, text := range texts {
 		t.Run(name, func(t *testing.T) {
@@ -199,6 +207,73 @@ func TestCompactKeepsFindingsAndTreesOfFlaggedDocuments(t *testing.T) {
 	}
 	if res.Docs[1].Doc.Root == nil || len(res.Findings) != findings {
 		t.Error("the flagged Pod lost its tree or findings")
+	}
+}
+
+// A document whose only findings are suppressed has no tree to keep, but its suppressed
+// findings must survive Compact and a later reuse of the document.
+func TestCompactKeepsSuppressedFindings(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	data, err := os.ReadFile(filepath.Join("..", "examples", "hardened-deployment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := strings.Replace(string(data), "    spec:\n", "    spec:\n      hostPID: true # kube-policy-ls ignore host-pid -- the node agent reads host processes\n", 1)
+	other := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"
+	text := quiet + "---\n" + other
+	res, err := e.Analyze(context.Background(), Input{Text: text}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 0 || len(res.Suppressed) != 1 || res.Suppressed[0].Rule != "host-pid" {
+		t.Fatalf("the fixture changed: findings %v, suppressed %v", res.Findings, res.Suppressed)
+	}
+	res.Compact()
+	if res.Docs[0].Doc.Root != nil {
+		t.Error("a document without findings kept its tree")
+	}
+	at := strings.Index(text, "data: {a: b}")
+	m, err := res.Mapper.Replace(at, at+len("data: {a: b}"), "data: {a: c}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := e.Reanalyze(context.Background(), Input{Text: m.Text()}, m, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(next.Suppressed) != 1 || next.Suppressed[0].Rule != "host-pid" {
+		t.Errorf("after Compact and an edit elsewhere, suppressed findings are %v, want the host-pid one", next.Suppressed)
+	}
+}
+
+func TestCompactForReport(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	text := "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: x}]\n"
+	res, err := e.Analyze(context.Background(), Input{Text: text}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(res.Findings)
+	var fixable Finding
+	for _, f := range res.Findings {
+		if f.Fixable() {
+			fixable = f
+		}
+	}
+	if _, err := res.FixEdits(fixable); err != nil {
+		t.Fatalf("before compacting: %v", err)
+	}
+	res.CompactForReport()
+	if res.Docs[0].Doc.Root != nil || res.Docs[0].Objects[0].Node != nil {
+		t.Error("the flagged Pod kept its tree")
+	}
+	if !reflect.DeepEqual(res.Findings, before) || res.Docs[0].Objects[0].Ref.Name != "p" {
+		t.Error("CompactForReport changed the findings or dropped the object reference")
+	}
+	if _, err := res.FixEdits(fixable); err == nil || !strings.Contains(err.Error(), "released for a report") {
+		t.Errorf("a fix of a compacted result: error %v, want one saying the tree was released", err)
 	}
 }
 

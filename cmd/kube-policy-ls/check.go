@@ -95,6 +95,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	tuneGC(0)
 	engines := newEngineCache(opts)
 	results := checkAll(context.Background(), sources, stdin, engines)
 	if opts.writeBaseline != "" {
@@ -188,8 +189,13 @@ func checkOne(ctx context.Context, src source, stdin io.Reader, engines *engineC
 	c.result, c.err = engine.Analyze(ctx, analysis.Input{Path: src.path, Text: text, Helm: src.helm}, nil)
 	if c.result != nil {
 		// every result is held until the report: without their parsed YAML (kept only where
-		// --fix may need it) they are a fraction of the memory, and of the page faults
-		c.result.Compact()
+		// --fix or SARIF's fixes need it) they are a fraction of the memory, and of the page
+		// faults
+		if engines.opts.fix || engines.opts.format == "sarif" {
+			c.result.Compact()
+		} else {
+			c.result.CompactForReport()
+		}
 	}
 	return c
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -20,7 +19,8 @@ func init() {
 }
 
 // serveMemoryLimit is the heap size past which the garbage collector works harder, so that
-// the server stays small with many large files open (unless GOMEMLIMIT says otherwise).
+// the server stays small with many large files open (unless GOMEMLIMIT says otherwise): with
+// gcPercent's headroom, it is what bounds the heap once a few large files are open.
 const serveMemoryLimit = 96 << 20
 
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -69,9 +69,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if stdout == io.Writer(os.Stdout) {
 		os.Stdout = os.Stderr
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(serveMemoryLimit)
-	}
+	tuneGC(serveMemoryLimit)
 	logger.Info("kube-policy-ls serve", zap.String("version", version), zap.Int("pid", os.Getpid()))
 	if *debugAddr != "" {
 		addr, stop, err := lsp.ListenDebug(*debugAddr, logger)
