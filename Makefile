@@ -26,7 +26,7 @@ demo: build
 	@$(BIN) rules
 
 # Every Go test (Rego unit tests, PSS conformance, corpus robustness, CLI, language server)
-# with the race detector, a 20-second soak of the server (lsp/soak.mk), then every fuzz target
+# with the race detector, a 20-second soak of the server (tools/tools.mk), then every fuzz target
 # for a few seconds.
 test:
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -61,7 +61,6 @@ bench:
 clean:
 	rm -rf bin dist
 
--include lsp/lsp.mk
--include lsp/soak.mk
+-include tools/tools.mk
 -include editors/editors.mk
 -include e2e/e2e.mk

@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkKeystroke types into a container's name, in process, and waits for each
-// keystroke's diagnostics: the server's share of the latency that the harness (lsp/latency,
+// keystroke's diagnostics: the server's share of the latency that the harness (tools/latency,
 // make bench-lsp) measures over stdio.
 func BenchmarkKeystroke(b *testing.B) {
 	for _, bc := range []struct{ name, file, line string }{

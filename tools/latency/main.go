@@ -28,7 +28,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/kube-policy-ls/kube-policy-ls/lsp/internal/lspclient"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
 )
 
 var (
@@ -64,7 +64,7 @@ func run() error {
 	if _, err := os.Stat(filepath.Join(*corpusFlag, "INDEX.tsv")); err != nil {
 		return fmt.Errorf("corpus: %w", err)
 	}
-	fmt.Printf("kube-policy-ls language server latency, %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), lspclient.CPUModel())
+	fmt.Printf("kube-policy-ls language server latency, %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), lsptest.CPUModel())
 
 	fmt.Println("| scenario | lines | documents | keystrokes | server p50 | server p95 | server max | client p50 | client p95 | client max | server CPU per keystroke |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -90,12 +90,12 @@ func run() error {
 	}
 	r.print("35,780-line file, in a 23,482-line CRD (pull; server: analysis only)")
 
-	fmt.Printf("\nFirst diagnostics after didOpen of the 35,780-line file (fresh server): %s\n", lspclient.Ms(first))
+	fmt.Printf("\nFirst diagnostics after didOpen of the 35,780-line file (fresh server): %s\n", lsptest.Ms(first))
 	starts, err := startup()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Start-up to the initialize reply (%d starts): p50 %s, max %s\n", len(starts), lspclient.Ms(lspclient.Pct(starts, 50)), lspclient.Ms(lspclient.Pct(starts, 100)))
+	fmt.Printf("Start-up to the initialize reply (%d starts): p50 %s, max %s\n", len(starts), lsptest.Ms(lsptest.Pct(starts, 50)), lsptest.Ms(lsptest.Pct(starts, 100)))
 	return memory()
 }
 
@@ -113,8 +113,8 @@ func (r *result) print(label string) {
 		lines, docs = "", ""
 	}
 	fmt.Printf("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", label, lines, docs, len(r.times),
-		lspclient.Ms(lspclient.Pct(r.server, 50)), lspclient.Ms(lspclient.Pct(r.server, 95)), lspclient.Ms(lspclient.Pct(r.server, 100)),
-		lspclient.Ms(lspclient.Pct(r.times, 50)), lspclient.Ms(lspclient.Pct(r.times, 95)), lspclient.Ms(lspclient.Pct(r.times, 100)), lspclient.Ms(r.cpu/time.Duration(max(len(r.times), 1))))
+		lsptest.Ms(lsptest.Pct(r.server, 50)), lsptest.Ms(lsptest.Pct(r.server, 95)), lsptest.Ms(lsptest.Pct(r.server, 100)),
+		lsptest.Ms(lsptest.Pct(r.times, 50)), lsptest.Ms(lsptest.Pct(r.times, 95)), lsptest.Ms(lsptest.Pct(r.times, 100)), lsptest.Ms(r.cpu/time.Duration(max(len(r.times), 1))))
 }
 
 // keystrokes opens a corpus file in a fresh server and types into it. In a CRD the
@@ -187,7 +187,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 			return nil, err
 		}
 	}
-	cpu0 := lspclient.CPUTime(s.Pid())
+	cpu0 := lsptest.CPUTime(s.Pid())
 	for i := range *editsFlag {
 		t := time.Now()
 		if err := typeAt(site, i%2 == 1); err != nil {
@@ -202,7 +202,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 		}
 		res.times = append(res.times, time.Since(t))
 	}
-	res.cpu = lspclient.CPUTime(s.Pid()) - cpu0
+	res.cpu = lsptest.CPUTime(s.Pid()) - cpu0
 	res.server = s.ServerTimes(u, inCRD)
 	if !inCRD && len(res.server) > len(res.times) { // the probes of edit sites come first
 		res.server = res.server[len(res.server)-len(res.times):]
@@ -284,7 +284,7 @@ func startup() ([]time.Duration, error) {
 
 // memory opens the ten largest corpus files in one server and reports its resident memory.
 func memory() error {
-	names, err := lspclient.Largest(*corpusFlag, 10)
+	names, err := lsptest.Largest(*corpusFlag, 10)
 	if err != nil {
 		return err
 	}
@@ -314,15 +314,15 @@ func memory() error {
 		_ = i
 	}
 	time.Sleep(2 * time.Second) // let the collector and scavenger settle, as an idle editor would
-	rss, hwm := lspclient.MiB(lspclient.ProcStatusKiB(s.Pid(), "VmRSS")), lspclient.MiB(lspclient.ProcStatusKiB(s.Pid(), "VmHWM"))
+	rss, hwm := lsptest.MiB(lsptest.ProcStatusKiB(s.Pid(), "VmRSS")), lsptest.MiB(lsptest.ProcStatusKiB(s.Pid(), "VmHWM"))
 	fmt.Printf("Ten largest corpus files open (%.1f MB of YAML; slowest first analysis %s): RSS %s, peak RSS %s\n",
-		float64(total)/1e6, lspclient.Ms(slowest), rss, hwm)
+		float64(total)/1e6, lsptest.Ms(slowest), rss, hwm)
 	return nil
 }
 
 // start runs a fresh server with debounceMs 0 and its debug log, for the server's own times.
-func start() (*lspclient.Session, error) {
-	return lspclient.Start(lspclient.Options{
+func start() (*lsptest.Session, error) {
+	return lsptest.Start(lsptest.Options{
 		Bin:                   *binFlag,
 		ClientName:            "latency",
 		InitializationOptions: `{"debounceMs": 0}`,

@@ -1,8 +1,9 @@
-// Package lspclient drives a built kube-policy-ls binary as an editor does: it starts
+// Package lsptest drives a built kube-policy-ls binary as an editor does: it starts
 // `kube-policy-ls serve`, talks to it over the process's stdin and stdout with Content-Length
 // framing, records the diagnostics it publishes and reads the process's resource use from
-// /proc. The latency harness (lsp/latency) and the soak test (lsp/soak) share it.
-package lspclient
+// /proc. The latency harness (tools/latency) and the soak test (tools/soak) share it; it lives
+// outside lsp/ because it is a test client, not part of the server.
+package lsptest
 
 import (
 	"bufio"
@@ -114,7 +115,7 @@ func Start(opts Options) (*Session, error) {
 	s.Server = protocol.ServerDispatcher(s.Conn)
 	name := opts.ClientName
 	if name == "" {
-		name = "lspclient"
+		name = "lsptest"
 	}
 	params := &protocol.InitializeParams{ClientInfo: protocol.ClientInfo{Name: name}, Capabilities: opts.Capabilities}
 	if opts.InitializationOptions != "" {

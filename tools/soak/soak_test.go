@@ -25,7 +25,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
-	"github.com/kube-policy-ls/kube-policy-ls/lsp/internal/lspclient"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
 )
 
 // The soak test runs the built server (with the race detector when the test has it) over its
@@ -117,7 +117,7 @@ type entry struct {
 // corpus, two of them also in CRLF and with non-ASCII comments, two of a few thousand lines
 // and the 35,780-line argo-cd install.
 func pickDocuments(t *testing.T, corpus, dir string) []*entry {
-	files, err := lspclient.Corpus(corpus)
+	files, err := lsptest.Corpus(corpus)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func pickDocuments(t *testing.T, corpus, dir string) []*entry {
 	}
 	large := "argoproj__argo-cd/manifests__ha__install.yaml"
 	if _, err := os.Stat(filepath.Join(corpus, large)); err != nil {
-		names, _ := lspclient.Largest(corpus, 1)
+		names, _ := lsptest.Largest(corpus, 1)
 		large = names[0]
 	}
 	add(large, "large", read(large), 1, false)
@@ -208,7 +208,7 @@ func pickDocuments(t *testing.T, corpus, dir string) []*entry {
 // soak is one run.
 type soak struct {
 	t   *testing.T
-	s   *lspclient.Session
+	s   *lsptest.Session
 	r   *rand.Rand
 	all []*entry
 
@@ -266,11 +266,11 @@ func TestSoak(t *testing.T) {
 	if v := os.Getenv("KPL_SOAK_SEED"); v != "" {
 		seed, _ = strconv.ParseUint(v, 10, 64)
 	}
-	t.Logf("seed %d (KPL_SOAK_SEED reruns it), %s, race detector %v, load average %s", seed, duration, raceEnabled, lspclient.LoadAverage())
+	t.Logf("seed %d (KPL_SOAK_SEED reruns it), %s, race detector %v, load average %s", seed, duration, raceEnabled, lsptest.LoadAverage())
 	k := &soak{t: t, r: rand.New(rand.NewPCG(seed, 1)), pulls: map[string][]time.Duration{}, flight: make(chan struct{}, maxInFlight)}
 	k.all = pickDocuments(t, corpus, t.TempDir())
 
-	s, err := lspclient.Start(lspclient.Options{
+	s, err := lsptest.Start(lsptest.Options{
 		Bin:                   bin,
 		ClientName:            "soak",
 		InitializationOptions: settingsCycle[0],
@@ -350,7 +350,7 @@ func TestSoak(t *testing.T) {
 	probeEnd := k.budgetProbe()
 	final := k.settle("at the end, back to the original texts")
 	endState := k.idleState(startState.Goroutines)
-	peak := lspclient.MiB(lspclient.ProcStatusKiB(s.Pid(), "VmHWM"))
+	peak := lsptest.MiB(lsptest.ProcStatusKiB(s.Pid(), "VmHWM"))
 	k.mu.Lock()
 	applyEditAsked, shown := k.n.applyEditAsked, k.n.shown
 	k.mu.Unlock()
@@ -384,7 +384,7 @@ func TestSoak(t *testing.T) {
 	t.Logf("requests refused by the server (a stale range): %d; workspace/applyEdit asked: %d; window/showMessage: %d", k.n.refused, applyEditAsked, shown)
 	for _, class := range []string{"typical", "large"} {
 		d := k.pulls[class]
-		t.Logf("diagnostics pulled after a keystroke, %s documents: %d pulls, p50 %s, p95 %s, max %s", class, len(d), lspclient.Ms(lspclient.Pct(d, 50)), lspclient.Ms(lspclient.Pct(d, 95)), lspclient.Ms(lspclient.Pct(d, 100)))
+		t.Logf("diagnostics pulled after a keystroke, %s documents: %d pulls, p50 %s, p95 %s, max %s", class, len(d), lsptest.Ms(lsptest.Pct(d, 50)), lsptest.Ms(lsptest.Pct(d, 95)), lsptest.Ms(lsptest.Pct(d, 100)))
 	}
 	byClass := map[string][]time.Duration{}
 	for _, a := range analyses {
@@ -396,15 +396,15 @@ func TestSoak(t *testing.T) {
 	}
 	for _, class := range []string{"typical", "large"} {
 		d := byClass[class]
-		t.Logf("server analysis time, %s documents: %d analyses, p50 %s, p95 %s, max %s", class, len(d), lspclient.Ms(lspclient.Pct(d, 50)), lspclient.Ms(lspclient.Pct(d, 95)), lspclient.Ms(lspclient.Pct(d, 100)))
+		t.Logf("server analysis time, %s documents: %d analyses, p50 %s, p95 %s, max %s", class, len(d), lsptest.Ms(lsptest.Pct(d, 50)), lsptest.Ms(lsptest.Pct(d, 95)), lsptest.Ms(lsptest.Pct(d, 100)))
 	}
-	t.Logf("code actions: p50 %s, p95 %s, max %s; hovers: p50 %s, p95 %s", lspclient.Ms(lspclient.Pct(k.n.codeActionTimes, 50)), lspclient.Ms(lspclient.Pct(k.n.codeActionTimes, 95)),
-		lspclient.Ms(lspclient.Pct(k.n.codeActionTimes, 100)), lspclient.Ms(lspclient.Pct(k.n.hoverTimes, 50)), lspclient.Ms(lspclient.Pct(k.n.hoverTimes, 95)))
+	t.Logf("code actions: p50 %s, p95 %s, max %s; hovers: p50 %s, p95 %s", lsptest.Ms(lsptest.Pct(k.n.codeActionTimes, 50)), lsptest.Ms(lsptest.Pct(k.n.codeActionTimes, 95)),
+		lsptest.Ms(lsptest.Pct(k.n.codeActionTimes, 100)), lsptest.Ms(lsptest.Pct(k.n.hoverTimes, 50)), lsptest.Ms(lsptest.Pct(k.n.hoverTimes, 95)))
 	t.Logf("budget probe (%d keystrokes, each then a pull, in %s): at the start client p50 %s p95 %s, server p50 %s p95 %s; at the end client p50 %s p95 %s, server p50 %s p95 %s (budget: server p95 under 2 ms)",
-		probeEdits, k.probeEntry().name, lspclient.Ms(lspclient.Pct(probeStart.client, 50)), lspclient.Ms(lspclient.Pct(probeStart.client, 95)),
-		lspclient.Ms(lspclient.Pct(probeStart.server, 50)), lspclient.Ms(lspclient.Pct(probeStart.server, 95)),
-		lspclient.Ms(lspclient.Pct(probeEnd.client, 50)), lspclient.Ms(lspclient.Pct(probeEnd.client, 95)),
-		lspclient.Ms(lspclient.Pct(probeEnd.server, 50)), lspclient.Ms(lspclient.Pct(probeEnd.server, 95)))
+		probeEdits, k.probeEntry().name, lsptest.Ms(lsptest.Pct(probeStart.client, 50)), lsptest.Ms(lsptest.Pct(probeStart.client, 95)),
+		lsptest.Ms(lsptest.Pct(probeStart.server, 50)), lsptest.Ms(lsptest.Pct(probeStart.server, 95)),
+		lsptest.Ms(lsptest.Pct(probeEnd.client, 50)), lsptest.Ms(lsptest.Pct(probeEnd.client, 95)),
+		lsptest.Ms(lsptest.Pct(probeEnd.server, 50)), lsptest.Ms(lsptest.Pct(probeEnd.server, 95)))
 	t.Logf("memory (documents at their original texts, after a collection): RSS %s after warm-up, %s at the end (peak %s); Go heap %s and %s",
 		mib(warm.RSS), mib(final.RSS), peak, mib(int64(warm.HeapAlloc)), mib(int64(final.HeapAlloc)))
 	t.Logf("goroutines, idle: %d at the start, %d at the end", startState.Goroutines, endState.Goroutines)
