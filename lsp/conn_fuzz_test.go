@@ -21,8 +21,8 @@ import (
 )
 
 // Fuzzing of the connection as the server reads it: Server.serve, the production wiring of
-// conn.go (framing, tolerantStream, the handler chain, every handler), fed arbitrary bytes
-// after a valid initialize. Whatever the bytes, the server must not panic (not even a panic
+// conn.go and frame.go (framing, tolerantStream, the handler chain, every handler), fed
+// arbitrary bytes after a valid initialize. Whatever the bytes, the server must not panic (not even a panic
 // that the resilient middleware recovers), must not hang, and must answer a valid request
 // that follows them whenever the bytes leave the stream at a frame boundary.
 
