@@ -22,9 +22,9 @@ import (
 
 // Fuzzing of the connection as the server reads it: Server.serve, the production wiring of
 // conn.go and frame.go (framing, tolerantStream, the handler chain, every handler), fed
-// arbitrary bytes after a valid initialize. Whatever the bytes, the server must not panic (not even a panic
-// that the resilient middleware recovers), must not hang, and must answer a valid request
-// that follows them whenever the bytes leave the stream at a frame boundary.
+// arbitrary bytes after a valid initialize. Whatever the bytes, the server must not panic (not
+// even a panic that the resilient middleware recovers), must not hang, and must answer a valid
+// request that follows them whenever the bytes leave the stream at a frame boundary.
 
 // fuzzProbeID is the id of the request sent after the fuzzed bytes.
 const fuzzProbeID = "kpl-fuzz-probe-7f3a"
