@@ -27,7 +27,7 @@ import data.kubepolicy.lib
 
 `
 
-func writePolicy(t *testing.T, dir, id, body string) string {
+func writePolicy(t testing.TB, dir, id, body string) string {
 	t.Helper()
 	src := strings.NewReplacer("%ID%", id, "%PKG%", strings.ReplaceAll(id, "-", "_")).Replace(customRuleHeader) + body
 	p := filepath.Join(dir, id+".rego")

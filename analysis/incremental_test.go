@@ -12,35 +12,12 @@ import (
 	"testing"
 )
 
-// sameAnalysis fails unless got (from Reanalyze) describes text exactly as want (from Analyze).
+// sameAnalysis fails unless got (from Reanalyze) describes text exactly as want (from Analyze):
+// every field of the Result and of what it holds (resultDiff, result_diff_test.go).
 func sameAnalysis(t *testing.T, label string, got, want *Result) {
 	t.Helper()
-	if got.Mapper.Text() != want.Mapper.Text() {
-		t.Fatalf("%s: analysed text differs", label)
-	}
-	if got.Skipped != want.Skipped || got.Objects != want.Objects {
-		t.Fatalf("%s: skipped %v objects %d, want %v %d", label, got.Skipped, got.Objects, want.Skipped, want.Objects)
-	}
-	if len(got.Docs) != len(want.Docs) {
-		t.Fatalf("%s: %d documents, want %d", label, len(got.Docs), len(want.Docs))
-	}
-	for i := range got.Docs {
-		g, w := got.Docs[i].Doc, want.Docs[i].Doc
-		if g.Index != w.Index || g.Offset != w.Offset || g.Line != w.Line || g.Text != w.Text || g.Hash != w.Hash {
-			t.Fatalf("%s: document %d is {%d %d %d %q}, want {%d %d %d %q}", label, i, g.Index, g.Offset, g.Line, g.Text, w.Index, w.Offset, w.Line, w.Text)
-		}
-		if !reflect.DeepEqual(g.Err, w.Err) {
-			t.Fatalf("%s: document %d error %v, want %v", label, i, g.Err, w.Err)
-		}
-	}
-	if !reflect.DeepEqual(got.Findings, want.Findings) {
-		t.Fatalf("%s: findings\n%v\nwant\n%v", label, got.Findings, want.Findings)
-	}
-	if !reflect.DeepEqual(got.Suppressed, want.Suppressed) {
-		t.Fatalf("%s: suppressed findings\n%v\nwant\n%v", label, got.Suppressed, want.Suppressed)
-	}
-	if !reflect.DeepEqual(got.PolicyErrors, want.PolicyErrors) {
-		t.Fatalf("%s: policy errors %v, want %v", label, got.PolicyErrors, want.PolicyErrors)
+	if d := resultDiff(got, want); d != "" {
+		t.Fatalf("%s: Reanalyze differs from Analyze at %s", label, d)
 	}
 }
 
@@ -83,19 +60,35 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func checkEditSequence(t *testing.T, e *Engine, label, text string, steps int, seed uint64) {
 	t.Helper()
+	editSequence(t, e, label, text, steps, rand.New(rand.NewPCG(seed, 1)))
+}
+
+// editSequence edits text steps times as an editor does and checks each Reanalyze against an
+// Analyze of the same text. A step applies one to three edits (a didChange with several
+// changes) and usually hands Reanalyze the edited Mapper, sometimes none (a full-text change).
+// Most results are compacted before they serve as the next step's prev, as the server keeps
+// them; the others are kept whole, as after a fix.
+func editSequence(t *testing.T, e *Engine, label, text string, steps int, r *rand.Rand) {
+	t.Helper()
 	ctx := context.Background()
-	r := rand.New(rand.NewPCG(seed, 1))
 	prev, err := e.Analyze(ctx, Input{Path: label, Text: text}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := prev.Mapper
 	for step := range steps {
-		start, end, ins := randomEdit(r, text)
-		if m, err = m.Replace(start, end, ins); err != nil {
-			t.Fatal(err)
+		m := prev.Mapper
+		var edits []string
+		for range 1 + r.IntN(3) {
+			start, end, ins := randomEdit(r, m.Text())
+			if m, err = m.Replace(start, end, ins); err != nil {
+				t.Fatal(err)
+			}
+			edits = append(edits, fmt.Sprintf("[%d,%d) by %q", start, end, ins))
 		}
 		text = m.Text()
+		if r.IntN(4) == 0 {
+			m = nil
+		}
 		got, err := e.Reanalyze(ctx, Input{Path: label, Text: text}, m, prev)
 		if err != nil {
 			t.Fatal(err)
@@ -104,9 +97,12 @@ func checkEditSequence(t *testing.T, e *Engine, label, text string, steps int, s
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameAnalysis(t, fmt.Sprintf("%s step %d (replace [%d,%d) by %q)", label, step, start, end, ins), got, want)
-		if step%2 == 0 {
+		what := fmt.Sprintf("%s step %d (replace %s)", label, step, strings.Join(edits, ", then "))
+		sameAnalysis(t, what, got, want)
+		if r.IntN(4) != 0 {
 			got.Compact()
+			want.Compact()
+			sameAnalysis(t, what+", both compacted", got, want)
 		}
 		prev = got
 	}
