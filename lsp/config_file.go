@@ -1,10 +1,7 @@
 package lsp
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,6 +10,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // Configuration files (.kube-policy.yaml): reading them, reporting their problems as
@@ -51,56 +49,16 @@ func (s *Server) docByPathLocked(path string) *document {
 	return nil
 }
 
-// loadConfigFile reads a configuration file and returns its last valid content, and whether
-// the current content is valid; a problem with it is reported as diagnostics on the file.
-func (s *Server) loadConfigFile(path string) (analysis.Config, bool) {
-	readAt := time.Now()
-	data, err := s.configText(path)
-	var cfg analysis.Config
-	if err == nil {
-		cfg, err = analysis.ParseConfig(data)
-	}
-	s.mu.Lock()
-	f := s.config.files[path]
-	if f == nil {
-		f = &configFile{}
-		s.config.files[path] = f
-	}
-	f.readAt = readAt
-	if err == nil {
-		f.cfg, f.applied = cfg, encodeConfig(cfg)
-	}
-	last := f.cfg
-	enc := s.enc
-	s.mu.Unlock()
-	var diags []protocol.Diagnostic
-	if err != nil {
-		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", path, err))
-		diags = configErrorDiagnostics(analysis.NewMapper(string(data)), err, enc)
-	}
-	s.pushConfigDiagnostics(path, diags)
-	return last, err == nil
-}
-
-// encodeConfig encodes what a configuration configures, to compare two of them.
-func encodeConfig(c analysis.Config) []byte {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
 // pushConfigDiagnostics publishes the problems of a configuration file that is not open in
 // the editor (an open one is analysed as a document).
 func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic) {
 	u := uri.File(path)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.docByPathLocked(path) != nil || (!s.config.pushed[path] && len(diags) == 0) {
+	if s.docByPathLocked(path) != nil || (!s.cfgFiles.pushed[path] && len(diags) == 0) {
 		return
 	}
-	s.config.pushed[path] = len(diags) > 0
+	s.cfgFiles.pushed[path] = len(diags) > 0
 	if diags == nil {
 		diags = []protocol.Diagnostic{}
 	}
@@ -119,8 +77,8 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 	enc := s.encoding()
 	if path != "" {
 		s.mu.Lock()
-		if s.config.pushed[path] { // published while the file was closed; the document's own take over
-			s.config.pushed[path] = false
+		if s.cfgFiles.pushed[path] { // published while the file was closed; the document's own take over
+			s.cfgFiles.pushed[path] = false
 			s.out.put(uri.File(path), -1, []byte("[]"), time.Time{})
 		}
 		s.mu.Unlock()
@@ -128,7 +86,7 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 	cfg, err := analysis.ParseConfig([]byte(m.Text()))
 	if err == nil {
 		cfg.BaseDir = filepath.Dir(path)
-		_, err = validate(s.ctx, cfg)
+		err = workspace.Validate(s.ctx, cfg)
 	}
 	if s.ctx.Err() != nil {
 		return []protocol.Diagnostic{}
@@ -150,29 +108,29 @@ func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protoc
 func (s *Server) configTextChecked(path string, cfg analysis.Config, valid bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t := s.config.applyTimers[path]; t != nil {
+	if t := s.cfgFiles.applyTimers[path]; t != nil {
 		t.Stop()
-		delete(s.config.applyTimers, path)
+		delete(s.cfgFiles.applyTimers, path)
 	}
 	if !valid || s.state != running {
 		return
 	}
-	if f := s.config.files[path]; f == nil || bytes.Equal(f.applied, encodeConfig(cfg)) {
+	if read, same := s.ws.Configures(path, cfg); !read || same {
 		return // no engine reads the file (one that will reads this text), or no change
 	}
 	var t *time.Timer
 	t = time.AfterFunc(configApplyDelay, func() {
 		s.mu.Lock()
-		current := s.config.applyTimers[path] == t
+		current := s.cfgFiles.applyTimers[path] == t
 		if current {
-			delete(s.config.applyTimers, path)
+			delete(s.cfgFiles.applyTimers, path)
 		}
 		s.mu.Unlock()
 		if current {
 			s.goSafe("configuration file", func() { s.configFileChanged(path) })
 		}
 	})
-	s.config.applyTimers[path] = t
+	s.cfgFiles.applyTimers[path] = t
 }
 
 // configErrorDiagnostics places the errors of a configuration: analysis.ConfigErrors at their
@@ -212,15 +170,12 @@ func (s *Server) configFileChanged(path string) {
 	s.mu.Lock()
 	var dropped []scope
 	if exists || s.docByPathLocked(path) != nil {
-		s.reloadLocked(func(sc scope, _ *engineSlot) bool { return sc.config == path })
+		s.reanalyseLocked(s.ws.Reload(func(sc scope) bool { return sc.Config == path }))
 	} else {
-		delete(s.config.files, path)
-		dropped = s.dropLocked(func(sc scope) bool { return sc.config == path })
+		dropped = s.ws.ForgetConfig(path)
 	}
 	s.mu.Unlock()
-	for _, sc := range dropped {
-		s.setPolicyProblems(engineSource(sc), nil, nil, nil)
-	}
+	s.forgetPolicyProblems(dropped)
 	s.refreshPulledDiagnostics()
 	s.logToClient(protocol.MessageTypeInfo, "configuration file changed: "+path)
 }
@@ -241,9 +196,9 @@ func (s *Server) documentSaved(kind docKind, path string) {
 func (s *Server) documentClosed(d *document) {
 	if d.kind == kindConfig {
 		s.mu.Lock()
-		if t := s.config.applyTimers[d.path]; t != nil {
+		if t := s.cfgFiles.applyTimers[d.path]; t != nil {
 			t.Stop()
-			delete(s.config.applyTimers, d.path)
+			delete(s.cfgFiles.applyTimers, d.path)
 		}
 		s.mu.Unlock()
 		s.goSafe("configuration file", func() {
@@ -269,21 +224,14 @@ func (s *Server) configUnchanged(path string) bool {
 	known, same := s.compareConfig(path)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return known && same && !s.config.pushed[path]
+	return known && same && !s.cfgFiles.pushed[path]
 }
 
 // compareConfig reads a configuration file's text (the editor's, or the disk's) and compares
 // what it configures with what the engines were built from: known is false when no engine
 // read the file, same when the text is valid and configures the same.
 func (s *Server) compareConfig(path string) (known, same bool) {
-	s.mu.Lock()
-	f := s.config.files[path]
-	var applied []byte
-	if f != nil {
-		applied = f.applied
-	}
-	s.mu.Unlock()
-	if f == nil {
+	if known, _ := s.ws.Configures(path, analysis.Config{}); !known {
 		return false, false
 	}
 	data, err := s.configText(path)
@@ -291,5 +239,8 @@ func (s *Server) compareConfig(path string) (known, same bool) {
 		return true, false
 	}
 	cfg, err := analysis.ParseConfig(data)
-	return true, err == nil && bytes.Equal(encodeConfig(cfg), applied)
+	if err != nil {
+		return true, false
+	}
+	return s.ws.Configures(path, cfg)
 }

@@ -31,7 +31,7 @@ import (
 const defaultDebounce = 30 * time.Millisecond
 
 func (s *Server) debounceLocked() time.Duration {
-	if ms := s.config.editor.DebounceMs; ms != nil {
+	if ms := s.settings.editor.DebounceMs; ms != nil {
 		return time.Duration(*ms) * time.Millisecond
 	}
 	return defaultDebounce
@@ -84,7 +84,7 @@ func (s *Server) startLocked(d *document) *run {
 	d.run = r
 	j := job{
 		uri: string(d.uri), path: d.path, kind: d.kind, scope: d.scope, outOfSync: d.outOfSync,
-		mapper: d.mapper, prev: d.cache, enc: s.enc, severities: s.config.editor.severities(),
+		mapper: d.mapper, prev: d.cache, enc: s.enc, severities: s.settings.editor.severities(),
 	}
 	go s.analyze(ctx, d, r, j)
 	return r
@@ -176,23 +176,23 @@ func (s *Server) check(ctx context.Context, j job) (*analysis.Result, *analysis.
 	case j.kind == kindConfig:
 		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil
 	}
-	slot, err := s.engineSlotFor(ctx, j.scope)
+	v, err := s.ws.Govern(ctx, j.scope, j.path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if slot.engine == nil || slot.excludes(j.path) {
-		return nil, slot.engine, none, nil
+	if v.Engine == nil || v.Excluded {
+		return nil, v.Engine, none, nil
 	}
 	path := j.path
 	if path == "" {
 		path = j.uri
 	}
-	res, err := slot.engine.Reanalyze(ctx, analysis.Input{Path: path, Text: j.mapper.Text(), Helm: j.kind == kindHelm}, j.mapper, j.prev)
+	res, err := v.Engine.Reanalyze(ctx, analysis.Input{Path: path, Text: j.mapper.Text(), Helm: j.kind == kindHelm}, j.mapper, j.prev)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	res.Compact()
-	return res, slot.engine, toDiagnostics(res, slot.engine, j.enc, j.severities), nil
+	return res, v.Engine, toDiagnostics(res, v.Engine, j.enc, j.severities), nil
 }
 
 // publish queues d's diagnostics of generation gen, unless the document has moved on since or

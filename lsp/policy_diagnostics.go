@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // Custom policies' problems are diagnostics on their .rego files, open or not: files that do
@@ -53,7 +54,7 @@ func newPolicyProblems() *policyProblems {
 }
 
 // engineSource and documentSource name the sources of policy problems.
-func engineSource(sc scope) string      { return "engine\x00" + sc.root + "\x00" + sc.config }
+func engineSource(sc scope) string      { return "engine\x00" + sc.Folder + "\x00" + sc.Config }
 func documentSource(u uri.URI) string   { return "document\x00" + string(u) }
 func isEngineSource(source string) bool { return strings.HasPrefix(source, "engine\x00") }
 
@@ -72,10 +73,8 @@ func (s *Server) setPolicyProblems(source string, errs []analysis.PolicyError, e
 			return
 		}
 	}
-	s.mu.Lock()
-	allowed := slices.Clone(s.roots)
-	enc := s.enc
-	s.mu.Unlock()
+	allowed := s.ws.Folders()
+	enc := s.encoding()
 	if e != nil {
 		allowed = append(allowed, e.Config().PolicyDirs()...)
 	}
@@ -234,7 +233,7 @@ func publishablePolicyFile(file string, allowed []string) bool {
 	}
 	file = filepath.Clean(file)
 	for _, dir := range allowed {
-		if within(dir, file) {
+		if workspace.Within(dir, file) {
 			return true
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // Polling: what no watcher of the client covers, the server looks at itself, so that a
@@ -80,20 +82,16 @@ func (s *Server) pollTargets() pollTargets {
 	}
 	// The watcher covers the workspace folders, and policy directories outside them when the
 	// client supports relative patterns.
-	inFolder := func(path string) bool { return watch && rootOf(s.roots, path) != "" }
-	for path, f := range s.config.files {
+	folders := s.ws.Folders()
+	inFolder := func(path string) bool { return watch && workspace.FolderOf(folders, path) != "" }
+	for path, readAt := range s.ws.ConfigsRead() {
 		if !inFolder(path) {
-			t.configs[path] = f.readAt
+			t.configs[path] = readAt
 		}
 	}
-	for _, slot := range s.config.slots {
-		if !slot.built() {
-			continue
-		}
-		for _, dir := range slot.policyDirs {
-			if since, seen := t.dirs[dir]; !(inFolder(dir) || (watch && relative)) && (!seen || slot.started.Before(since)) {
-				t.dirs[dir] = slot.started
-			}
+	for dir, since := range s.ws.PolicyDirs() {
+		if !(inFolder(dir) || (watch && relative)) {
+			t.dirs[dir] = since
 		}
 	}
 	for _, d := range s.docs {
@@ -159,7 +157,7 @@ func (s *Server) pollOnce(p *poller) {
 		})
 	}
 	for path := range p.policies {
-		if seen[path] || slices.ContainsFunc(truncated, func(dir string) bool { return within(dir, path) }) {
+		if seen[path] || slices.ContainsFunc(truncated, func(dir string) bool { return workspace.Within(dir, path) }) {
 			continue
 		}
 		delete(p.policies, path)
@@ -176,7 +174,7 @@ func (s *Server) pollOnce(p *poller) {
 // dirOfPolled returns the polled directory that holds path, or "".
 func dirOfPolled(path string, dirs map[string]time.Time) string {
 	for dir := range dirs {
-		if within(dir, path) {
+		if workspace.Within(dir, path) {
 			return dir
 		}
 	}

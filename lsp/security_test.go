@@ -8,6 +8,8 @@ import (
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // secret is the content of a file outside the workspace that nothing may show.
@@ -85,7 +87,7 @@ func TestWorkspaceCannotReadOutside(t *testing.T) {
 	defer s.client.mu.Unlock()
 	for _, p := range s.client.published {
 		path := uriPath(p.URI)
-		if !within(root, path) && !within(external, path) {
+		if !workspace.Within(root, path) && !workspace.Within(external, path) {
 			t.Errorf("diagnostics published on %s, outside the workspace and the policy directories", p.URI)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // Name is the server's name in serverInfo and the source of its diagnostics.
@@ -41,10 +42,10 @@ type Options struct {
 // with decodeDiagnosticData, and findFinding finds its analysis.Finding in a Result.
 // Notification handlers get no context: jsonrpc2 recycles it when they return.
 //
-// Engines are per scope (config.go): the workspace folder that holds a document and the
-// .kube-policy.yaml that governs it, merged with the editor's settings (settings.go). A change
-// of either rebuilds the engines it concerns at once and analyses their documents again
-// (reloadLocked); watch.go hears of changed files. Custom policies' problems are published
+// Engines are per scope, owned by the workspace (analysis/workspace, config.go): the workspace
+// folder that holds a document and the .kube-policy.yaml that governs it, merged with the
+// editor's settings (settings.go). A change of either rebuilds the engines it concerns at once
+// and analyses their documents again (reanalyseLocked); watch.go hears of changed files. Custom policies' problems are published
 // on their .rego files (policy_diagnostics.go).
 type Server struct {
 	log     *zap.Logger
@@ -60,17 +61,18 @@ type Server struct {
 	state    serverState
 	caps     protocol.ClientCapabilities
 	enc      analysis.Encoding
-	pull     bool     // the client pulls diagnostics: publish none
-	roots    []string // workspace folders, as file system paths
+	pull     bool // the client pulls diagnostics: publish none
 	docs     map[uri.URI]*document
-	config   configState
+	settings settingsState
+	cfgFiles configFileState
 	exitOnce sync.Once
 	exited   chan struct{}
 	initGate sync.WaitGroup // an initialize in flight: later messages wait (conn.go, asyncCalls)
 
-	out    *outbox         // publishDiagnostics, in order, off the handlers' goroutines
-	policy *policyProblems // the custom policies' problems, published on their files
-	watch  watchState      // the file watcher registered with the client, pending policy reloads
+	ws     *workspace.Workspace // the workspace folders, configuration and engines (config.go)
+	out    *outbox              // publishDiagnostics, in order, off the handlers' goroutines
+	policy *policyProblems      // the custom policies' problems, published on their files
+	watch  watchState           // the file watcher registered with the client, pending policy reloads
 }
 
 type serverState int
@@ -88,17 +90,19 @@ func NewServer(opts Options) *Server {
 		log = zap.NewNop()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{
-		log:     log,
-		version: opts.Version,
-		ctx:     ctx,
-		cancel:  cancel,
-		docs:    map[uri.URI]*document{},
-		config:  newConfigState(),
-		exited:  make(chan struct{}),
-		out:     newOutbox(),
-		policy:  newPolicyProblems(),
+	s := &Server{
+		log:      log,
+		version:  opts.Version,
+		ctx:      ctx,
+		cancel:   cancel,
+		docs:     map[uri.URI]*document{},
+		cfgFiles: configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
+		exited:   make(chan struct{}),
+		out:      newOutbox(),
+		policy:   newPolicyProblems(),
 	}
+	s.ws = s.newWorkspace()
+	return s
 }
 
 func (s *Server) connect(conn jsonrpc2.Conn, client protocol.Client) {
@@ -127,21 +131,23 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 		s.enc, posEnc = analysis.UTF8, protocol.PositionEncodingKindUTF8
 	}
 	s.pull = p.Capabilities.TextDocument != nil && p.Capabilities.TextDocument.Diagnostic != nil
-	s.roots = workspaceRoots(p)
+	roots := workspaceRoots(p)
+	s.ws.SetFolders(roots)
 	if len(p.InitializationOptions) > 0 {
 		if set, err := parseSettings(p.InitializationOptions); err != nil {
 			s.log.Warn("initializationOptions ignored", zap.Error(err))
 			go s.showMessage(protocol.MessageTypeWarning, "kube-policy-ls: initializationOptions ignored: "+err.Error())
 		} else {
-			s.config.editor, s.config.init = set, set
+			s.settings.editor, s.settings.init = set, set
+			s.ws.SetOverlay(set.Config)
 		}
 	}
-	s.log.Info("initialize", zap.String("client", p.ClientInfo.Name), zap.Strings("roots", s.roots),
+	s.log.Info("initialize", zap.String("client", p.ClientInfo.Name), zap.Strings("roots", roots),
 		zap.String("positionEncoding", string(posEnc)), zap.Bool("pullDiagnostics", s.pull))
 	// Build the engines of the workspace folders while the client opens its files: their
 	// custom policies' problems are published from the start.
-	for _, root := range s.roots {
-		go func() { _, _ = s.engineFor(s.ctx, scope{root: root, config: findConfig(root, root)}) }()
+	for _, root := range roots {
+		s.ws.Prepare(s.ws.ScopeOfDir(root))
 	}
 	change := protocol.TextDocumentSyncKindIncremental
 	return &protocol.InitializeResult{

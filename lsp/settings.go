@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // The editor's settings (section kubePolicy): decoding, validation, and the three ways they
@@ -122,18 +123,18 @@ func (s settings) empty() bool {
 // has once sent settings of its own: from then on, nothing means that the user cleared them.
 func (s *Server) applySettings(raw []byte, origin string) {
 	s.mu.Lock()
-	s.config.settingSeq++
-	seq := s.config.settingSeq
-	base := ""
-	if len(s.roots) > 0 {
-		base = s.roots[0]
-	}
+	s.settings.seq++
+	seq := s.settings.seq
 	s.mu.Unlock()
+	base := ""
+	if folders := s.ws.Folders(); len(folders) > 0 {
+		base = folders[0]
+	}
 	set, err := parseSettings(raw)
 	if err == nil {
 		cfg := set.Config
 		cfg.BaseDir = base
-		_, err = analysis.NewEngine(s.ctx, withPolicyDirs(cfg))
+		_, err = analysis.NewEngine(s.ctx, workspace.ResolvePolicyDirs(cfg))
 	}
 	if err != nil {
 		if s.ctx.Err() == nil {
@@ -144,22 +145,22 @@ func (s *Server) applySettings(raw []byte, origin string) {
 		return
 	}
 	s.mu.Lock()
-	if seq != s.config.settingSeq {
+	if seq != s.settings.seq {
 		s.mu.Unlock()
 		return
 	}
 	if !set.empty() {
-		s.config.sawSettings = true
-	} else if !s.config.sawSettings {
-		set = s.config.init
+		s.settings.sawSettings = true
+	} else if !s.settings.sawSettings {
+		set = s.settings.init
 		s.log.Debug("the client sent no settings: the initializationOptions stay in force", zap.String("from", origin))
 	}
-	if reflect.DeepEqual(set, s.config.editor) {
+	if reflect.DeepEqual(set, s.settings.editor) {
 		s.mu.Unlock()
 		return
 	}
-	s.config.editor, s.config.settingsError = set, ""
-	s.reloadLocked(func(scope, *engineSlot) bool { return true })
+	s.settings.editor, s.settings.shownError = set, ""
+	s.reanalyseLocked(s.ws.SetOverlay(set.Config))
 	s.mu.Unlock()
 	s.refreshPulledDiagnostics()
 	s.logToClient(protocol.MessageTypeInfo, "kube-policy-ls: settings applied from "+origin)

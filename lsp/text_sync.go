@@ -40,7 +40,7 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 		changedAt:  time.Now(),
 	}
 	if d.kind == kindManifest || d.kind == kindHelm {
-		d.scope = s.scopeFor(path)
+		d.scope = s.ws.ScopeOf(path)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // Live reload: the server hears of changed configuration files and custom policies through
@@ -78,29 +80,12 @@ func (s *Server) reloadPolicies() {
 	changed := w.changed
 	w.changed, w.timer = nil, nil
 	w.mu.Unlock()
-	affected := func(slot *engineSlot) bool {
-		if !slot.built() {
-			return true
-		}
-		for _, f := range changed {
-			for _, dir := range slot.policyDirs {
-				if within(dir, f) {
-					return true
-				}
-			}
-		}
-		return false
-	}
 	n := 0
 	s.mu.Lock()
 	if s.state == running {
-		s.reloadLocked(func(_ scope, slot *engineSlot) bool {
-			if affected(slot) {
-				n++
-				return true
-			}
-			return false
-		})
+		scopes := s.ws.ReloadPolicies(changed)
+		n = len(scopes)
+		s.reanalyseLocked(scopes)
 	}
 	s.mu.Unlock()
 	if n == 0 {
@@ -116,27 +101,23 @@ func (s *Server) reloadPolicies() {
 // directory outside them.
 func (s *Server) watchers() []any {
 	s.mu.Lock()
-	roots := slices.Clone(s.roots)
 	relative := false
 	if ws := s.caps.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil {
 		relative = isTrue(ws.DidChangeWatchedFiles.RelativePatternSupport)
 	}
+	s.mu.Unlock()
+	roots := s.ws.Folders()
 	var dirs []string
 	if relative {
-		for _, slot := range s.config.slots {
-			if slot.built() {
-				dirs = append(dirs, slot.policyDirs...)
-			}
-		}
+		dirs = slices.Collect(maps.Keys(s.ws.PolicyDirs()))
 	}
-	s.mu.Unlock()
 	out := []any{
 		map[string]any{"globPattern": "**/" + analysis.ConfigFileName},
 		map[string]any{"globPattern": "**/*.rego"},
 	}
 	slices.Sort(dirs)
 	for _, dir := range slices.Compact(dirs) {
-		if rootOf(roots, dir) != "" {
+		if workspace.FolderOf(roots, dir) != "" {
 			continue
 		}
 		out = append(out, map[string]any{"globPattern": map[string]any{"baseUri": string(uri.File(dir)), "pattern": "**/*.rego"}})

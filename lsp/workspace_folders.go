@@ -32,13 +32,13 @@ func (s *Server) didChangeWorkspaceFolders(p *protocol.DidChangeWorkspaceFolders
 		}
 	}
 	s.mu.Lock()
-	roots := slices.DeleteFunc(slices.Clone(s.roots), func(r string) bool { return slices.Contains(removed, r) })
+	roots := slices.DeleteFunc(s.ws.Folders(), func(r string) bool { return slices.Contains(removed, r) })
 	for _, r := range added {
 		if !slices.Contains(roots, r) {
 			roots = append(roots, r)
 		}
 	}
-	s.roots = roots
+	s.ws.SetFolders(roots)
 	s.mu.Unlock()
 	s.goSafe("workspace folders", func() { s.rootsChanged(added, removed, roots) })
 }
@@ -50,20 +50,19 @@ func (s *Server) rootsChanged(added, removed, roots []string) {
 	s.rescopeDocuments()
 	fresh := make([]scope, len(added))
 	for i, r := range added {
-		fresh[i] = scope{root: r, config: findConfig(r, r)}
+		fresh[i] = s.ws.ScopeOfDir(r)
 	}
 	s.mu.Lock()
-	dropped := s.dropLocked(func(sc scope) bool { return sc.root != "" && !slices.Contains(s.roots, sc.root) })
-	s.reloadLocked(func(sc scope, _ *engineSlot) bool { return sc.root == "" })
+	folders := s.ws.Folders()
+	dropped := s.ws.Forget(func(sc scope) bool { return sc.Folder != "" && !slices.Contains(folders, sc.Folder) })
+	s.reanalyseLocked(s.ws.Reload(func(sc scope) bool { return sc.Folder == "" }))
 	for _, sc := range fresh {
-		if slices.Contains(s.roots, sc.root) && s.config.slots[sc] == nil {
-			s.startBuildLocked(sc)
+		if slices.Contains(folders, sc.Folder) {
+			s.ws.Prepare(sc)
 		}
 	}
 	s.mu.Unlock()
-	for _, sc := range dropped {
-		s.setPolicyProblems(engineSource(sc), nil, nil, nil)
-	}
+	s.forgetPolicyProblems(dropped)
 	s.updateWatchers()
 	s.refreshPulledDiagnostics()
 	s.logToClient(protocol.MessageTypeInfo, fmt.Sprintf("workspace folders: %s (added %s, removed %s)",

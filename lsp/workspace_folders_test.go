@@ -41,7 +41,7 @@ func TestWorkspaceFoldersChange(t *testing.T) {
 	s.waitDiagnostics(ub, "folder b no longer governed by the parent's file", func(d []protocol.Diagnostic) bool { return hasCode(d, "host-pid") })
 	s.waitDiagnostics(ua, "a, now outside every folder, governed by it", func(d []protocol.Diagnostic) bool { return !hasCode(d, "host-pid") && len(d) > 0 })
 	s.srv.mu.Lock()
-	roots := s.srv.roots
+	roots := s.srv.ws.Folders()
 	s.srv.mu.Unlock()
 	if len(roots) != 1 || roots[0] != b {
 		t.Errorf("roots %v, want [%s]", roots, b)

@@ -7,10 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"sync"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/parallel"
 )
 
@@ -34,10 +33,11 @@ type checkOptions struct {
 
 // checked is the outcome for one file.
 type checked struct {
-	src    source
-	text   string
-	result *analysis.Result
-	err    error
+	src      source
+	text     string
+	result   *analysis.Result
+	err      error
+	excluded bool // an exclude pattern names the file: it was not read
 }
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -96,8 +96,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	tuneGC(0)
-	engines := newEngineCache(opts)
-	results := checkAll(context.Background(), sources, stdin, engines)
+	ctx := context.Background()
+	ws := newWorkspace(ctx, opts)
+	results := checkAll(ctx, sources, stdin, ws, opts)
+	results = dropExcluded(results, stderr)
 	if opts.writeBaseline != "" {
 		n, err := writeBaseline(opts.writeBaseline, results)
 		if err != nil {
@@ -114,7 +116,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if opts.fix {
 		var sum fixSummary
-		results, sum = fixFiles(context.Background(), results, engines, opts.dryRun, stdout)
+		results, sum = fixFiles(ctx, results, ws, opts.dryRun, stdout)
 		printFixSummary(stderr, sum, opts.dryRun)
 	}
 
@@ -126,7 +128,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	// a broken custom policy is a configuration error: report it like a compiler would
-	if perrs := policyErrors(engines, results); len(perrs) > 0 {
+	if perrs := policyErrors(ws, results); len(perrs) > 0 {
 		for _, pe := range perrs {
 			fmt.Fprintf(stderr, "%s: error: %s\n", fmt.Sprintf("%s:%d:%d", pe.File, pe.Line, pe.Column), pe.Msg)
 		}
@@ -140,7 +142,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// buffered: text reports write three short lines per finding, a write(2) each otherwise
 	out := bufio.NewWriterSize(stdout, 64<<10)
-	rep := report{results: results, engines: engines, stdout: out, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
+	rep := report{results: results, workspace: ws, stdout: out, color: useColor(opts.color, stdout), showSuppressed: opts.showSupp}
 	switch opts.format {
 	case "json":
 		err = rep.json()
@@ -162,36 +164,46 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
+// newWorkspace is the workspace of a check: --config governs every file instead of the
+// nearest configuration file, and --profile is an overlay on each configuration.
+func newWorkspace(ctx context.Context, opts checkOptions) *workspace.Workspace {
+	ws := workspace.New(ctx, workspace.Options{ConfigFile: opts.configPath})
+	if opts.profile != "" {
+		ws.SetOverlay(analysis.Config{Profile: opts.profile})
+	}
+	return ws
+}
+
 // checkAll analyses the sources on every core, keeping their order.
-func checkAll(ctx context.Context, sources []source, stdin io.Reader, engines *engineCache) []checked {
+func checkAll(ctx context.Context, sources []source, stdin io.Reader, ws *workspace.Workspace, opts checkOptions) []checked {
 	out := make([]checked, len(sources))
-	parallel.Each(len(sources), func(i int) { out[i] = checkOne(ctx, sources[i], stdin, engines) })
+	parallel.Each(len(sources), func(i int) { out[i] = checkOne(ctx, sources[i], stdin, ws, opts) })
 	return out
 }
 
-func checkOne(ctx context.Context, src source, stdin io.Reader, engines *engineCache) checked {
+func checkOne(ctx context.Context, src source, stdin io.Reader, ws *workspace.Workspace, opts checkOptions) checked {
 	c := checked{src: src}
+	v, err := govern(ctx, ws, src)
+	switch {
+	case err != nil:
+		c.err = err
+		return c
+	case v.Excluded:
+		c.excluded = true
+		return c
+	}
 	text, err := src.read(stdin)
 	if err != nil {
 		c.err = err
 		return c
 	}
 	c.text = text
-	dir := "."
-	if src.path != "-" {
-		dir = filepath.Dir(src.path)
-	}
-	engine, err := engines.forDir(ctx, dir)
-	if err != nil {
-		c.err = err
-		return c
-	}
-	c.result, c.err = engine.Analyze(ctx, analysis.Input{Path: src.path, Text: text, Helm: src.helm}, nil)
+	c.result, c.err = v.Engine.Analyze(ctx, analysis.Input{Path: src.path, Text: text, Helm: src.helm}, nil)
 	if c.result != nil {
 		// every result is held until the report: without their parsed YAML (kept only where
 		// --fix or SARIF's fixes need it) they are a fraction of the memory, and of the page
 		// faults
-		if engines.opts.fix || engines.opts.format == "sarif" {
+		if opts.fix || opts.format == "sarif" {
 			c.result.Compact()
 		} else {
 			c.result.CompactForReport()
@@ -200,8 +212,45 @@ func checkOne(ctx context.Context, src source, stdin io.Reader, engines *engineC
 	return c
 }
 
+// govern asks the workspace what governs a source: standard input is governed as a file of
+// the current directory that no pattern excludes. A configuration that cannot be used is an
+// error: the editor goes on with the last good one, a check has none.
+func govern(ctx context.Context, ws *workspace.Workspace, src source) (workspace.Verdict, error) {
+	var v workspace.Verdict
+	var err error
+	if src.path == "-" {
+		v, err = ws.Govern(ctx, ws.ScopeOfDir("."), "")
+	} else {
+		v, err = ws.File(ctx, src.path)
+	}
+	if err == nil && v.Err != nil {
+		err = v.Err
+	}
+	if err == nil && v.Engine == nil {
+		err = fmt.Errorf("no engine for %s", src.path)
+	}
+	return v, err
+}
+
+// dropExcluded leaves out the files that an exclude pattern names. Found by walking a
+// directory, they are dropped silently; named on the command line, they are not checked
+// either, but the user is told why on stderr, as eslint does: the pattern may be the
+// surprise.
+func dropExcluded(results []checked, stderr io.Writer) []checked {
+	out := results[:0]
+	for _, r := range results {
+		switch {
+		case !r.excluded:
+			out = append(out, r)
+		case r.src.named:
+			fmt.Fprintf(stderr, "kube-policy-ls check: %s: file ignored because of a matching exclude pattern\n", r.src.path)
+		}
+	}
+	return out
+}
+
 // policyErrors gathers the custom policy problems of every engine and file, once each.
-func policyErrors(engines *engineCache, results []checked) []analysis.PolicyError {
+func policyErrors(ws *workspace.Workspace, results []checked) []analysis.PolicyError {
 	seen := map[analysis.PolicyError]bool{}
 	var out []analysis.PolicyError
 	add := func(pes []analysis.PolicyError) {
@@ -212,7 +261,7 @@ func policyErrors(engines *engineCache, results []checked) []analysis.PolicyErro
 			}
 		}
 	}
-	for _, e := range engines.all() {
+	for _, e := range ws.Engines() {
 		add(e.PolicyErrors())
 	}
 	for _, r := range results {
@@ -236,75 +285,4 @@ func failing(results []checked, threshold analysis.Severity) bool {
 		}
 	}
 	return false
-}
-
-// engineCache builds one engine per configuration file, shared by every file it governs.
-type engineCache struct {
-	opts checkOptions
-	mu   sync.Mutex
-	byCf map[string]*engineOnce
-}
-
-type engineOnce struct {
-	once   sync.Once
-	engine *analysis.Engine
-	err    error
-}
-
-func newEngineCache(opts checkOptions) *engineCache {
-	return &engineCache{opts: opts, byCf: map[string]*engineOnce{}}
-}
-
-// forDir returns the engine for files in dir: --config if given, else the nearest config file.
-func (c *engineCache) forDir(ctx context.Context, dir string) (*analysis.Engine, error) {
-	path := c.opts.configPath
-	if path == "" {
-		path = analysis.FindConfigFile(dir)
-	}
-	c.mu.Lock()
-	e, ok := c.byCf[path]
-	if !ok {
-		e = &engineOnce{}
-		c.byCf[path] = e
-	}
-	c.mu.Unlock()
-	e.once.Do(func() {
-		var cfg analysis.Config
-		if path != "" {
-			if cfg, e.err = analysis.LoadConfigFile(path); e.err != nil {
-				return
-			}
-		}
-		if c.opts.profile != "" {
-			cfg.Profile = c.opts.profile
-		}
-		e.engine, e.err = analysis.NewEngine(ctx, cfg)
-	})
-	return e.engine, e.err
-}
-
-// all returns every engine built so far.
-func (c *engineCache) all() []*analysis.Engine {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []*analysis.Engine
-	for _, e := range c.byCf {
-		if e.engine != nil {
-			out = append(out, e.engine)
-		}
-	}
-	return out
-}
-
-// any returns some engine, for the rule catalog of reports (every engine has the same one).
-func (c *engineCache) any(ctx context.Context) (*analysis.Engine, error) {
-	c.mu.Lock()
-	for _, e := range c.byCf {
-		if e.engine != nil {
-			c.mu.Unlock()
-			return e.engine, nil
-		}
-	}
-	c.mu.Unlock()
-	return c.forDir(ctx, ".")
 }

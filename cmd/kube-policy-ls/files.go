@@ -16,6 +16,9 @@ import (
 type source struct {
 	path string // as the user gave it, or joined under the directory they gave; "-" is stdin
 	helm bool   // under a chart's templates/ directory
+	// named: the user named the file itself, not a directory above it; excluded, it is
+	// reported as ignored rather than skipped silently
+	named bool
 }
 
 // collect expands the command line's paths: files as given, directories walked for *.yaml and
@@ -32,7 +35,7 @@ func collect(paths []string) ([]source, error) {
 			return nil, err
 		}
 		if !info.IsDir() {
-			out = append(out, source{path: p, helm: analysis.InChartTemplates(p)})
+			out = append(out, source{path: p, helm: analysis.InChartTemplates(p), named: true})
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // `check --fix`: apply every fixable finding's fix to the files on disk (the same edits as the
@@ -23,7 +24,7 @@ type fixSummary struct {
 
 // fixFiles applies fix-all to every analysed file of results and returns the results for the
 // fixed texts. Files that cannot be written keep their old result and carry the error.
-func fixFiles(ctx context.Context, results []checked, engines *engineCache, dryRun bool, stdout io.Writer) ([]checked, fixSummary) {
+func fixFiles(ctx context.Context, results []checked, ws *workspace.Workspace, dryRun bool, stdout io.Writer) ([]checked, fixSummary) {
 	var sum fixSummary
 	out := make([]checked, len(results))
 	for i, c := range results {
@@ -60,7 +61,7 @@ func fixFiles(ctx context.Context, results []checked, engines *engineCache, dryR
 		}
 		sum.files++
 		sum.fixed += rep.Fixed
-		out[i] = reanalyse(ctx, c, text, engines)
+		out[i] = reanalyse(ctx, c, text, ws)
 	}
 	return out, sum
 }
@@ -75,19 +76,17 @@ func diffOf(path, old, text string) string {
 	return analysis.UnifiedDiff(oldName, newName, old, text)
 }
 
-// reanalyse checks a fixed text with the engine that checked the original.
-func reanalyse(ctx context.Context, c checked, text string, engines *engineCache) checked {
-	dir := "."
-	if c.src.path != "-" {
-		dir = filepath.Dir(c.src.path)
-	}
+// reanalyse checks a fixed text with the engine that checked the original. The result is
+// the engine's own Analyze of the new text, reusing the old result's unchanged documents
+// whole (suppressed findings and policy errors included).
+func reanalyse(ctx context.Context, c checked, text string, ws *workspace.Workspace) checked {
 	next := checked{src: c.src, text: text}
-	engine, err := engines.forDir(ctx, dir)
+	v, err := govern(ctx, ws, c.src)
 	if err != nil {
 		next.err = err
 		return next
 	}
-	next.result, next.err = engine.Analyze(ctx, analysis.Input{Path: c.src.path, Text: text, Helm: c.src.helm}, c.result)
+	next.result, next.err = v.Engine.Analyze(ctx, analysis.Input{Path: c.src.path, Text: text, Helm: c.src.helm}, c.result)
 	return next
 }
 

@@ -9,14 +9,15 @@ import (
 	"strings"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
 // report writes the results of check in one format.
 type report struct {
-	results []checked
-	engines *engineCache
-	stdout  io.Writer
-	color   bool
+	results   []checked
+	workspace *workspace.Workspace
+	stdout    io.Writer
+	color     bool
 	// showSuppressed prints suppressed findings in text output too (JSON and SARIF always
 	// carry them, marked).
 	showSuppressed bool
@@ -128,11 +129,18 @@ func (r report) text() error {
 	return err
 }
 
-// catalog returns the rule catalog for reports.
+// catalog returns the rule catalog for reports: the union of the catalogs of every
+// configuration the checked files used (workspace.Catalog says which definition of a rule
+// two of them define differently wins), or the current directory's when no file was checked.
 func (r report) catalog() ([]analysis.Rule, error) {
-	e, err := r.engines.any(context.Background())
-	if err != nil {
-		return nil, err
+	if len(r.workspace.Engines()) == 0 {
+		v, err := r.workspace.Govern(context.Background(), r.workspace.ScopeOfDir("."), "")
+		if err == nil {
+			err = v.Err
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return e.Rules(), nil
+	return r.workspace.Catalog(), nil
 }

@@ -1,9 +1,34 @@
-package lsp
+package workspace
 
 import (
 	"path"
+	"path/filepath"
 	"strings"
 )
+
+// excludeRule is one exclude pattern, relative to base: a configuration file's directory, or
+// a workspace folder for the overlay's patterns.
+type excludeRule struct{ base, pattern string }
+
+// excludes reports whether a pattern of the slot's configuration leaves out the file at path.
+func (s *slot) excludes(path string) bool {
+	if path == "" {
+		return false
+	}
+	for _, r := range s.exclude {
+		if !Within(r.base, path) {
+			continue
+		}
+		rel, err := filepath.Rel(r.base, path)
+		if err != nil {
+			continue
+		}
+		if matchExclude(r.pattern, filepath.ToSlash(rel)) {
+			return true
+		}
+	}
+	return false
+}
 
 // matchExclude reports whether rel, a slash-separated path relative to the configuration's
 // directory, is excluded by pattern. Patterns are path.Match globs where "**" also spans
