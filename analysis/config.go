@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -157,7 +159,7 @@ func configKeyAt(root *yaml.Node, path ...any) *yaml.Node {
 	for _, step := range path {
 		switch s := step.(type) {
 		case string:
-			k, v := mappingPair(n, s)
+			k, v := yamldoc.MappingPair(n, s)
 			if k == nil {
 				return at
 			}

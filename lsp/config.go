@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Configuration comes from two places, merged key by key: the .kube-policy.yaml nearest above
@@ -392,7 +393,7 @@ func (s *Server) buildEngine(slot *engineSlot, sc scope, editor settings, roots 
 	if current && fileErr != nil && fileValid && sc.config != "" {
 		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", sc.config, fileErr))
 		if data, rerr := s.configText(sc.config); rerr == nil {
-			s.pushConfigDiagnostics(sc.config, configErrorDiagnostics(analysis.NewMapper(string(data)), fileErr, s.encoding()))
+			s.pushConfigDiagnostics(sc.config, configErrorDiagnostics(yamldoc.NewMapper(string(data)), fileErr, s.encoding()))
 		}
 	}
 	if current && (edErr != nil || fileErr == nil) {

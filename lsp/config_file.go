@@ -13,6 +13,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Configuration files (.kube-policy.yaml): reading them, reporting their problems as
@@ -76,7 +77,7 @@ func (s *Server) loadConfigFile(path string) (analysis.Config, bool) {
 	var diags []protocol.Diagnostic
 	if err != nil {
 		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", path, err))
-		diags = configErrorDiagnostics(analysis.NewMapper(string(data)), err, enc)
+		diags = configErrorDiagnostics(yamldoc.NewMapper(string(data)), err, enc)
 	}
 	s.pushConfigDiagnostics(path, diags)
 	return last, err == nil
@@ -115,7 +116,7 @@ func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic)
 // configFileDiagnostics validates the text of an open configuration file: the problems that
 // ParseConfig, the policy directories and NewEngine find (unknown rules included), at their
 // keys. A text that validates is applied (configTextValid).
-func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protocol.Diagnostic {
+func (s *Server) configFileDiagnostics(path string, m *yamldoc.Mapper) []protocol.Diagnostic {
 	enc := s.encoding()
 	if path != "" {
 		s.mu.Lock()
@@ -177,7 +178,7 @@ func (s *Server) configTextChecked(path string, cfg analysis.Config, valid bool)
 
 // configErrorDiagnostics places the errors of a configuration: analysis.ConfigErrors at their
 // lines, anything else on the first line.
-func configErrorDiagnostics(m *analysis.Mapper, err error, enc analysis.Encoding) []protocol.Diagnostic {
+func configErrorDiagnostics(m *yamldoc.Mapper, err error, enc yamldoc.Encoding) []protocol.Diagnostic {
 	var errs analysis.ConfigErrors
 	if !errors.As(err, &errs) {
 		errs = analysis.ConfigErrors{{Msg: err.Error()}}
