@@ -1,3 +1,7 @@
+// Package yamldoc holds the YAML documents of a manifest file and positions in them: splitting
+// a file into documents and parsing each, the Mapper that converts byte offsets to lines and
+// columns, the extent of a node in the text, the range that a JSON path highlights, the
+// Kubernetes objects of a document, and the one walker that follows a JSON path through a tree.
 package yamldoc
 
 import (
@@ -64,6 +68,7 @@ type SyntaxError struct {
 	Range Range
 }
 
+// Error returns the message.
 func (e *SyntaxError) Error() string { return e.Msg }
 
 var hashSeed = maphash.MakeSeed()
