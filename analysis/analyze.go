@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
@@ -24,7 +26,7 @@ type Input struct {
 // Result is the analysis of one file.
 type Result struct {
 	Path       string
-	Mapper     *Mapper // over the analysed text: converts Finding ranges to lines and columns
+	Mapper     *yamldoc.Mapper // over the analysed text: converts Finding ranges to lines and columns
 	Docs       []*DocResult
 	Findings   []Finding // every document's findings, in file offsets, sorted by position
 	Suppressed []Finding // findings silenced by a suppression, each with its Suppressed reason
@@ -39,8 +41,8 @@ type Result struct {
 // DocResult is the analysis of one document. Its findings are document-relative, so it can be
 // reused for an identical document anywhere in a later version of the file.
 type DocResult struct {
-	Doc        *Document
-	Objects    []Object
+	Doc        *yamldoc.Document
+	Objects    []yamldoc.Object
 	Findings   []Finding // ranges relative to Doc.Text
 	Suppressed []Finding // likewise, the findings a suppression silenced
 	Err        error     // an evaluation failure (a policy bug); the findings are then incomplete
@@ -63,7 +65,7 @@ const parallelThreshold = 64 << 10
 // same engine, lets unchanged documents be reused without parsing or evaluating them again.
 // The error is only for cancellation: everything wrong with the input is a finding.
 func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, error) {
-	res := &Result{Path: in.Path, Mapper: NewMapper(in.Text), engine: e}
+	res := &Result{Path: in.Path, Mapper: yamldoc.NewMapper(in.Text), engine: e}
 	if f, refused := e.refuse(in, res.Mapper); refused {
 		res.Findings, res.Skipped = []Finding{f}, true
 		return res, nil
@@ -72,7 +74,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		res.Findings, res.Skipped = []Finding{e.helmNotice(in.Text, res.Mapper)}, true
 		return res, nil
 	}
-	docs := splitDocuments(res.Mapper)
+	docs := yamldoc.SplitMapped(res.Mapper)
 	if len(docs) > MaxDocuments {
 		res.Findings = []Finding{e.limitFinding(res.Mapper, fmt.Sprintf("file has %d YAML documents, over the limit of %d: not checked", len(docs), MaxDocuments))}
 		res.Skipped = true
@@ -88,7 +90,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 	var todo []int
 	for i, d := range docs {
 		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && reusable(old, d) {
-			res.Docs[i] = old.movedTo(rebaseDoc(old.Doc, d, res.Mapper))
+			res.Docs[i] = old.movedTo(old.Doc.MovedTo(d, res.Mapper.Text()))
 			continue
 		}
 		todo = append(todo, i)
@@ -106,7 +108,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 }
 
 // movedTo is old, the analysis of a document with doc's text, taken over for doc.
-func (old *DocResult) movedTo(doc *Document) *DocResult {
+func (old *DocResult) movedTo(doc *yamldoc.Document) *DocResult {
 	r := *old
 	r.Doc = doc
 	return &r
@@ -138,7 +140,7 @@ func (res *Result) gather() {
 }
 
 // appendRebased appends a document's findings with their ranges moved into the file.
-func appendRebased(dst, fs []Finding, d *Document) []Finding {
+func appendRebased(dst, fs []Finding, d *yamldoc.Document) []Finding {
 	for _, f := range fs {
 		f.Range = f.Range.Shift(d.Offset)
 		f.Doc = d.Index
@@ -148,7 +150,7 @@ func appendRebased(dst, fs []Finding, d *Document) []Finding {
 }
 
 // analyzeDocs analyses docs[i] for every i in todo into out[i], on all cores when parallel.
-func (e *Engine) analyzeDocs(ctx context.Context, docs []*Document, todo []int, out []*DocResult, parallel bool) error {
+func (e *Engine) analyzeDocs(ctx context.Context, docs []*yamldoc.Document, todo []int, out []*DocResult, parallel bool) error {
 	workers := 1
 	if parallel {
 		workers = min(runtime.GOMAXPROCS(0), len(todo))
@@ -185,7 +187,7 @@ func (e *Engine) analyzeDocs(ctx context.Context, docs []*Document, todo []int, 
 }
 
 // analyzeDocument parses one document and evaluates the rules on each of its objects.
-func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
+func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocResult {
 	d.Parse()
 	res := &DocResult{Doc: d}
 	if d.Err != nil {
@@ -209,7 +211,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
 		if err != nil {
 			res.Findings = append(res.Findings, Finding{
 				Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Object: obj.Ref, Item: obj.Path,
-				Message: fmt.Sprintf("%s %s: %v: not checked", obj.Ref.Kind, obj.Ref.Name, err), Range: d.nodeStartRange(obj.Node),
+				Message: fmt.Sprintf("%s %s: %v: not checked", obj.Ref.Kind, obj.Ref.Name, err), Range: d.NodeStartRange(obj.Node),
 			})
 			continue
 		}
@@ -263,7 +265,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *Document) *DocResult {
 }
 
 // refuse checks the limits that make a file unfit to parse at all.
-func (e *Engine) refuse(in Input, m *Mapper) (Finding, bool) {
+func (e *Engine) refuse(in Input, m *yamldoc.Mapper) (Finding, bool) {
 	if len(in.Text) > MaxFileSize {
 		return e.limitFinding(m, fmt.Sprintf("file is %.1f MiB, over the limit of %d MiB: not checked", float64(len(in.Text))/(1<<20), MaxFileSize>>20)), true
 	}
@@ -280,9 +282,9 @@ func (e *Engine) refuse(in Input, m *Mapper) (Finding, bool) {
 }
 
 // limitFinding reports a refused file on its first line.
-func (e *Engine) limitFinding(m *Mapper, msg string) Finding {
+func (e *Engine) limitFinding(m *yamldoc.Mapper, msg string) Finding {
 	end := min(m.LineEnd(0), 200)
-	return Finding{Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Message: msg, Range: Range{0, end}}
+	return Finding{Rule: RuleYAMLSyntax, Severity: e.Severity(RuleYAMLSyntax), Message: msg, Range: yamldoc.Range{Start: 0, End: end}}
 }
 
 // goTemplateAction matches the start of a Go template action as Helm charts write them:
@@ -304,14 +306,14 @@ func isHelmTemplate(text string, docs []*DocResult) bool {
 }
 
 // helmNotice is the one information finding for a skipped template, at its first action.
-func (e *Engine) helmNotice(text string, m *Mapper) Finding {
+func (e *Engine) helmNotice(text string, m *yamldoc.Mapper) Finding {
 	start := 0
 	if loc := goTemplateAction.FindStringIndex(text); loc != nil {
 		start = loc[0]
 	}
 	end := m.LineEnd(m.LineOf(start))
 	return Finding{
-		Rule: RuleHelmTemplate, Severity: e.Severity(RuleHelmTemplate), Range: Range{start, end},
+		Rule: RuleHelmTemplate, Severity: e.Severity(RuleHelmTemplate), Range: yamldoc.Range{Start: start, End: end},
 		Message: "Helm template: not checked until rendered (run `helm template` and check its output)",
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -147,29 +149,20 @@ func keyColumn(n *yaml.Node, line int) int {
 }
 
 // configKeyAt finds the key node at a path of a configuration (strings and list indexes), or the
-// deepest existing one.
+// deepest existing one: the list item itself for an index.
 func configKeyAt(root *yaml.Node, path ...any) *yaml.Node {
 	n := root
 	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
-	at := n
-	for _, step := range path {
-		switch s := step.(type) {
-		case string:
-			k, v := mappingPair(n, s)
-			if k == nil {
-				return at
-			}
-			at, n = k, v
-		case int:
-			if n == nil || n.Kind != yaml.SequenceNode || s >= len(n.Content) {
-				return at
-			}
-			at, n = n.Content[s], n.Content[s]
-		}
+	steps := yamldoc.Walk(n, path)
+	if len(steps) == 0 {
+		return n
 	}
-	return at
+	if last := steps[len(steps)-1]; last.Key != nil {
+		return last.Key
+	}
+	return steps[len(steps)-1].Node
 }
 
 // KubernetesMinor returns the configured minor version (1.37 -> 37), or the latest.

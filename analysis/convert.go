@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"go.yaml.in/yaml/v3"
 )
@@ -36,8 +38,8 @@ func checkExpansion(n *yaml.Node) error {
 	sizes := map[*yaml.Node]int{}
 	var size func(n *yaml.Node, depth int) (int, error)
 	size = func(n *yaml.Node, depth int) (int, error) {
-		if depth > MaxDepth {
-			return 0, fmt.Errorf("value nested deeper than %d levels", MaxDepth)
+		if depth > yamldoc.MaxDepth {
+			return 0, fmt.Errorf("value nested deeper than %d levels", yamldoc.MaxDepth)
 		}
 		if n.Kind == yaml.AliasNode {
 			if n.Alias == nil {
@@ -78,8 +80,8 @@ func toValue(n *yaml.Node) (ast.Value, error) {
 }
 
 func (c *converter) value(n *yaml.Node, depth int) (ast.Value, int, error) {
-	if depth > MaxDepth {
-		return nil, 0, fmt.Errorf("value nested deeper than %d levels", MaxDepth)
+	if depth > yamldoc.MaxDepth {
+		return nil, 0, fmt.Errorf("value nested deeper than %d levels", yamldoc.MaxDepth)
 	}
 	if n.Kind == yaml.AliasNode {
 		return c.alias(n, depth)
@@ -167,7 +169,7 @@ func (c *converter) mapping(n *yaml.Node, depth int) (ast.Value, int, error) {
 	}
 	for _, m := range merges {
 		sources := []*yaml.Node{m}
-		if resolved := deref(m); resolved.Kind == yaml.SequenceNode {
+		if resolved := yamldoc.Deref(m); resolved.Kind == yaml.SequenceNode {
 			sources = resolved.Content
 		}
 		for _, src := range sources {
@@ -186,14 +188,6 @@ func (c *converter) mapping(n *yaml.Node, depth int) (ast.Value, int, error) {
 		}
 	}
 	return obj, size, nil
-}
-
-// deref follows aliases to the node they name.
-func deref(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	return n
 }
 
 // scalarValue types a scalar the way Kubernetes reads it. The API server decodes YAML 1.1

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/topdown"
@@ -165,7 +167,7 @@ func violationsLine(m *ast.Module) int {
 
 // evalCustom runs each enabled custom rule on one object under the deadline. A rule that
 // fails or times out yields a PolicyError for its file, not a crash or a hang.
-func (e *Engine) evalCustom(ctx context.Context, input ast.Value, obj ObjectRef) ([][]violation, []PolicyError, error) {
+func (e *Engine) evalCustom(ctx context.Context, input ast.Value, obj yamldoc.ObjectRef) ([][]violation, []PolicyError, error) {
 	out := make([][]violation, len(e.custom))
 	var errs []PolicyError
 	for i, c := range e.custom {

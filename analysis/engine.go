@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -263,7 +265,7 @@ func (e *Engine) Severity(id string) Severity {
 type violation struct {
 	Path    []any
 	Message string
-	Fix     []FixOp
+	Fix     []fix.Op
 }
 
 // eval runs every enabled rule on one object.
@@ -364,11 +366,11 @@ func plainViolation(item *ast.Term) (violation, bool) {
 		return violation{}, false
 	}
 	v := violation{Path: path, Message: msg}
-	fix := obj.Get(keyFix)
-	if fix == nil {
+	fixTerm := obj.Get(keyFix)
+	if fixTerm == nil {
 		return v, true
 	}
-	ops, ok := fix.Value.(*ast.Array)
+	ops, ok := fixTerm.Value.(*ast.Array)
 	if !ok {
 		return violation{}, false
 	}
@@ -377,7 +379,7 @@ func plainViolation(item *ast.Term) (violation, bool) {
 		if !ok {
 			return violation{}, false
 		}
-		op := FixOp{}
+		op := fix.Op{}
 		if op.Op, ok = termString(fo.Get(keyOp)); !ok || (op.Op != "set" && op.Op != "add" && op.Op != "remove") {
 			return violation{}, false
 		}
@@ -448,7 +450,7 @@ func decodeViolation(item any) (violation, error) {
 		if !ok {
 			return violation{}, fmt.Errorf("fix operation is %T, want an object", f)
 		}
-		op := FixOp{Path: decodePath(fm["path"]), Value: plainJSON(fm["value"])}
+		op := fix.Op{Path: decodePath(fm["path"]), Value: plainJSON(fm["value"])}
 		op.Op, _ = fm["op"].(string)
 		switch op.Op {
 		case "set", "add", "remove":

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Severity ranks a finding. Info and Hint are below every rule severity: they mark notices
@@ -47,24 +50,17 @@ func (s *Severity) UnmarshalText(b []byte) error {
 	return err
 }
 
-// FixOp is one operation of a rule's fix, on an object-relative JSON path (SPEC.md section 7).
-type FixOp struct {
-	Op    string `json:"op"` // "set", "remove" or "add"
-	Path  []any  `json:"path"`
-	Value any    `json:"value,omitempty"`
-}
-
 // Finding is one problem in a file.
 type Finding struct {
 	Rule     string
 	Severity Severity
 	Message  string
-	Range    Range     // byte offsets in the file (in a DocResult: in the document)
-	Object   ObjectRef // zero for findings about the text itself (syntax, limits)
-	Path     []any     // object-relative JSON path the rule reported
-	Doc      int       // index of the document in the file
-	Item     []any     // where the object sits in its document (nil, or ["items", i])
-	Fix      []FixOp   // nil when the rule has no fix
+	Range    yamldoc.Range     // byte offsets in the file (in a DocResult: in the document)
+	Object   yamldoc.ObjectRef // zero for findings about the text itself (syntax, limits)
+	Path     []any             // object-relative JSON path the rule reported
+	Doc      int               // index of the document in the file
+	Item     []any             // where the object sits in its document (nil, or ["items", i])
+	Fix      []fix.Op          // nil when the rule has no fix
 
 	Suppressed *Suppression // why the finding is not reported; only in Result.Suppressed
 }

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aymanbagabas/go-udiff"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // The fix properties, checked on every fixable finding of the corpus (SPEC.md section 8):
@@ -38,7 +42,7 @@ func fileComments(res *Result) map[string]int {
 		if d.Doc.Root == nil {
 			continue
 		}
-		for _, c := range d.Doc.fixComments(Range{0, len(d.Doc.Text)}, d.Doc.Root) {
+		for _, c := range d.Doc.Comments(yamldoc.Range{Start: 0, End: len(d.Doc.Text)}, d.Doc.Root) {
 			m[strings.TrimSpace(c)]++
 		}
 	}
@@ -74,20 +78,20 @@ func newFindings(before, after []Finding, gone string) []string {
 }
 
 // objectLines is the file range of whole lines holding f's object.
-func objectLines(res *Result, f Finding) Range {
+func objectLines(res *Result, f Finding) yamldoc.Range {
 	d := res.Docs[f.Doc].Doc
 	obj := d.Root
 	if len(f.Item) > 0 {
-		steps := fixWalk(d.Root, f.Item)
-		obj = steps[len(steps)-1].node
+		steps := yamldoc.Walk(d.Root, f.Item)
+		obj = steps[len(steps)-1].Node
 	}
 	r := d.NodeRange(obj).Shift(d.Offset)
 	m := res.Mapper
-	return Range{m.LineStart(m.LineOf(r.Start)), m.LineEnd(m.LineOf(max(r.Start, r.End-1)))}
+	return yamldoc.Range{Start: m.LineStart(m.LineOf(r.Start)), End: m.LineEnd(m.LineOf(max(r.Start, r.End-1)))}
 }
 
 // checkFixedText checks what every fix must keep, returning the problems found.
-func checkFixedText(before, after *Result, edits []Edit) []string {
+func checkFixedText(before, after *Result, edits []fix.Edit) []string {
 	var problems []string
 	for _, f := range after.Findings {
 		if f.Rule == RuleYAMLSyntax {
@@ -254,17 +258,17 @@ func checkFileFixes(t *testing.T, e *Engine, path, text string, st *fixCorpusSta
 	// Fix-all on the file: the batched rounds give what one operation at a time gives.
 	rep := res.FixAll(nil)
 	seq := res.fixAll(nil, false)
-	batchedText, err1 := ApplyEdits(text, rep.Edits)
-	seqText, err2 := ApplyEdits(text, seq.Edits)
+	batchedText, err1 := fix.ApplyEdits(text, rep.Edits)
+	seqText, err2 := fix.ApplyEdits(text, seq.Edits)
 	if err1 != nil || err2 != nil || batchedText != seqText || seq.Fixed != rep.Fixed || len(seq.Failed) != len(rep.Failed) {
 		st.mu.Lock()
-		st.fail("%s: fix-all in rounds differs from one operation at a time:\n%s", path, UnifiedDiff("one at a time", "rounds", seqText, batchedText))
+		st.fail("%s: fix-all in rounds differs from one operation at a time:\n%s", path, udiff.Unified("one at a time", "rounds", seqText, batchedText))
 		st.mu.Unlock()
 	}
 	var allProblems []string
 	after := res
 	if len(rep.Edits) > 0 {
-		fixed, err := ApplyEdits(text, rep.Edits)
+		fixed, err := fix.ApplyEdits(text, rep.Edits)
 		if err != nil {
 			allProblems = append(allProblems, err.Error())
 		} else if after, err = e.Analyze(ctx, Input{Path: path, Text: fixed}, res); err != nil {
@@ -321,9 +325,9 @@ func checkFileFixes(t *testing.T, e *Engine, path, text string, st *fixCorpusSta
 }
 
 // checkOneFix applies one finding's edits and checks the properties.
-func checkOneFix(ctx context.Context, e *Engine, res *Result, f Finding, edits []Edit) []string {
+func checkOneFix(ctx context.Context, e *Engine, res *Result, f Finding, edits []fix.Edit) []string {
 	text := res.Mapper.Text()
-	fixed, err := ApplyEdits(text, edits)
+	fixed, err := fix.ApplyEdits(text, edits)
 	if err != nil {
 		return []string{err.Error()}
 	}

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aymanbagabas/go-udiff"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of the fix tests")
@@ -75,7 +78,7 @@ func TestFixGolden(t *testing.T) {
 		for _, v := range variants {
 			got, fixed := fixForGolden(t, engine(v.cfg), src, v)
 			name := filepath.Join("testdata", "fix", style, v.name+".diff")
-			want := UnifiedDiff("a/"+style+".yaml", "b/"+style+".yaml", src, got)
+			want := udiff.Unified("a/"+style+".yaml", "b/"+style+".yaml", src, got)
 			if v.name == "all" {
 				name, want = filepath.Join("testdata", "fix", style, "all.yaml"), got
 			}
@@ -91,7 +94,7 @@ func TestFixGolden(t *testing.T) {
 			if style == "indent2" || style == "comments" || style == "flow" {
 				crlf, _ := fixForGolden(t, engine(v.cfg), toCRLF(src), v)
 				if crlf != toCRLF(got) {
-					t.Errorf("%s/%s with CRLF line ends:\n%s", style, v.name, UnifiedDiff("want", "got", toCRLF(got), crlf))
+					t.Errorf("%s/%s with CRLF line ends:\n%s", style, v.name, udiff.Unified("want", "got", toCRLF(got), crlf))
 				}
 				cases++
 			}
@@ -116,7 +119,7 @@ func fixForGolden(t *testing.T, e *Engine, src string, v fixVariant) (string, in
 	for _, ff := range rep.Failed {
 		t.Errorf("%s: %s %q: %v", v.name, ff.Finding.Rule, ff.Finding.Message, ff.Err)
 	}
-	got, err := ApplyEdits(src, rep.Edits)
+	got, err := fix.ApplyEdits(src, rep.Edits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,6 +164,6 @@ func compareGolden(t *testing.T, name, got string) {
 		return
 	}
 	if string(want) != got {
-		t.Errorf("%s differs from the fix's output:\n%s", name, UnifiedDiff(name, "got", string(want), got))
+		t.Errorf("%s differs from the fix's output:\n%s", name, udiff.Unified(name, "got", string(want), got))
 	}
 }

@@ -2,209 +2,210 @@ package analysis
 
 import (
 	"context"
-	"math/rand/v2"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // applyOps applies fix operations (object-relative to the object at item) to the first
 // document of text, as one finding's fix, and returns the new text.
-func applyOps(t *testing.T, text string, item []any, ops ...FixOp) (string, error) {
+func applyOps(t *testing.T, text string, item []any, ops ...fix.Op) (string, error) {
 	t.Helper()
-	docs := SplitDocuments(text)
+	docs := yamldoc.SplitDocuments(text)
 	d := docs[0]
 	d.Parse()
 	if d.Err != nil {
 		t.Fatalf("input does not parse: %v", d.Err)
 	}
-	s := &fixSession{orig: d, doc: d, style: d.fixStyleOf()}
-	if err := s.applyFindings([]Finding{{Rule: "test", Item: item, Fix: ops}}, nil); err != nil {
+	s := fix.NewSession(d, toValue)
+	if err := s.Apply([]fix.Fix{{Name: "test", Item: item, Ops: ops}}, nil); err != nil {
 		return "", err
 	}
-	out, err := ApplyEdits(text, s.edits())
+	out, err := fix.ApplyEdits(text, s.Edits())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out, nil
 }
 
-func set(path []any, v any) FixOp { return FixOp{Op: "set", Path: path, Value: v} }
-func remove(path []any) FixOp     { return FixOp{Op: "remove", Path: path} }
-func add(path []any, v any) FixOp { return FixOp{Op: "add", Path: path, Value: v} }
-func p(parts ...any) []any        { return parts }
+func set(path []any, v any) fix.Op { return fix.Op{Op: "set", Path: path, Value: v} }
+func remove(path []any) fix.Op     { return fix.Op{Op: "remove", Path: path} }
+func add(path []any, v any) fix.Op { return fix.Op{Op: "add", Path: path, Value: v} }
+func p(parts ...any) []any         { return parts }
 
 func TestFixOperations(t *testing.T) {
 	t.Parallel()
 	sc := p("spec", "containers", 0, "securityContext")
 	tests := []struct {
 		name, in, want string
-		ops            []FixOp
+		ops            []fix.Op
 		item           []any
 	}{
 		{
 			name: "empty value becomes a block",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n    image: x\n",
-			ops:  []FixOp{set(append(sc, "readOnlyRootFilesystem"), true)},
+			ops:  []fix.Op{set(append(sc, "readOnlyRootFilesystem"), true)},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      readOnlyRootFilesystem: true\n    image: x\n",
 		},
 		{
 			name: "explicit null keeps its comment on the key's line",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext: ~ # none yet\n",
-			ops:  []FixOp{set(append(sc, "privileged"), false)},
+			ops:  []fix.Op{set(append(sc, "privileged"), false)},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext: # none yet\n      privileged: false\n",
 		},
 		{
 			name: "empty flow mapping expands below its key",
 			in:   "spec:\n  containers:\n    - name: a\n      resources: {}   # to do\n      image: x\n",
-			ops:  []FixOp{set(p("spec", "containers", 0, "resources", "limits", "cpu"), "500m")},
+			ops:  []fix.Op{set(p("spec", "containers", 0, "resources", "limits", "cpu"), "500m")},
 			want: "spec:\n  containers:\n    - name: a\n      resources:   # to do\n        limits:\n          cpu: 500m\n      image: x\n",
 		},
 		{
 			name: "flow mapping over several lines gets a flow entry",
 			in:   "spec:\n  containers:\n  - {name: a,\n     securityContext: {privileged: true}}\n",
-			ops:  []FixOp{set(append(sc, "runAsUser"), 10001)},
+			ops:  []fix.Op{set(append(sc, "runAsUser"), 10001)},
 			want: "spec:\n  containers:\n  - {name: a,\n     securityContext: {privileged: true, runAsUser: 10001}}\n",
 		},
 		{
 			name: "quoting of the replaced value is kept",
 			in:   "spec:\n  securityContext:\n    seccompProfile:\n      type: \"Unconfined\" # legacy\n",
-			ops:  []FixOp{set(p("spec", "securityContext", "seccompProfile", "type"), "RuntimeDefault")},
+			ops:  []fix.Op{set(p("spec", "securityContext", "seccompProfile", "type"), "RuntimeDefault")},
 			want: "spec:\n  securityContext:\n    seccompProfile:\n      type: \"RuntimeDefault\" # legacy\n",
 		},
 		{
 			name: "a tag goes with the value, an anchor stays",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: &p !!bool true\n",
-			ops:  []FixOp{set(append(sc, "privileged"), false)},
+			ops:  []fix.Op{set(append(sc, "privileged"), false)},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: &p false\n",
 		},
 		{
 			name: "a string that reads as another type is quoted",
 			in:   "metadata:\n  name: a\n",
-			ops:  []FixOp{set(p("metadata", "annotations", "x"), "true"), set(p("metadata", "annotations", "y"), "1"), set(p("metadata", "annotations", "z"), ""), set(p("metadata", "annotations", "w"), "yes")},
+			ops:  []fix.Op{set(p("metadata", "annotations", "x"), "true"), set(p("metadata", "annotations", "y"), "1"), set(p("metadata", "annotations", "z"), ""), set(p("metadata", "annotations", "w"), "yes")},
 			// "y" is a YAML 1.1 boolean, even as a key.
 			want: "metadata:\n  name: a\n  annotations:\n    x: \"true\"\n    \"y\": \"1\"\n    z: \"\"\n    w: \"yes\"\n",
 		},
 		{
 			name: "the leaf of a merge is overridden on the mapping itself",
 			in:   "base: &base\n  privileged: true\nspec:\n  containers:\n  - name: a\n    securityContext:\n      <<: *base\n",
-			ops:  []FixOp{set(append(sc, "privileged"), false)},
+			ops:  []fix.Op{set(append(sc, "privileged"), false)},
 			want: "base: &base\n  privileged: true\nspec:\n  containers:\n  - name: a\n    securityContext:\n      <<: *base\n      privileged: false\n",
 		},
 		{
 			name: "removing the last key of a text without a final newline",
 			in:   "spec:\n  hostPID: true\n  hostNetwork: true",
-			ops:  []FixOp{remove(p("spec", "hostNetwork"))},
+			ops:  []fix.Op{remove(p("spec", "hostNetwork"))},
 			want: "spec:\n  hostPID: true",
 		},
 		{
 			name: "removing the last key keeps its comment, without a final newline",
 			in:   "spec:\n  hostPID: true\n  hostNetwork: true # CNI",
-			ops:  []FixOp{remove(p("spec", "hostNetwork"))},
+			ops:  []fix.Op{remove(p("spec", "hostNetwork"))},
 			want: "spec:\n  hostPID: true\n  # CNI",
 		},
 		{
 			name: "the first key after a dash hands its line to the next key",
 			in:   "spec:\n  containers:\n  - name: a\n    ports:\n    - hostPort: 80 # direct\n      # the port\n      containerPort: 80\n",
-			ops:  []FixOp{remove(p("spec", "containers", 0, "ports", 0, "hostPort"))},
+			ops:  []fix.Op{remove(p("spec", "containers", 0, "ports", 0, "hostPort"))},
 			want: "spec:\n  containers:\n  - name: a\n    ports:\n    # direct\n    # the port\n    - containerPort: 80\n",
 		},
 		{
 			name: "an emptied list and mapping go, up to the object",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        add: [SYS_ADMIN]\n  hostNetwork: true\n",
-			ops:  []FixOp{remove(append(sc, "capabilities", "add", 0))},
+			ops:  []fix.Op{remove(append(sc, "capabilities", "add", 0))},
 			want: "spec:\n  containers:\n  - name: a\n  hostNetwork: true\n",
 		},
 		{
 			name: "an emptied mapping of the object itself goes",
 			in:   "kind: Pod\nspec:\n  hostNetwork: true\n",
-			ops:  []FixOp{remove(p("spec", "hostNetwork"))},
+			ops:  []fix.Op{remove(p("spec", "hostNetwork"))},
 			want: "kind: Pod\n",
 		},
 		{
 			name: "flow list entries go with their comma",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {add: [SYS_ADMIN, NET_RAW, CHOWN]}\n",
-			ops:  []FixOp{remove(append(sc, "capabilities", "add", 2)), remove(append(sc, "capabilities", "add", 0))},
+			ops:  []fix.Op{remove(append(sc, "capabilities", "add", 2)), remove(append(sc, "capabilities", "add", 0))},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {add: [NET_RAW]}\n",
 		},
 		{
 			name: "removals shift the later entries of their list",
 			in:   "spec:\n  securityContext:\n    sysctls:\n    - name: a\n    - name: b\n    - name: c\n",
-			ops:  []FixOp{remove(p("spec", "securityContext", "sysctls", 0)), remove(p("spec", "securityContext", "sysctls", 1))},
+			ops:  []fix.Op{remove(p("spec", "securityContext", "sysctls", 0)), remove(p("spec", "securityContext", "sysctls", 1))},
 			// Both paths name entries of the original list: a and b.
 			want: "spec:\n  securityContext:\n    sysctls:\n    - name: c\n",
 		},
 		{
 			name: "added items are quoted like the others",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop:\n          - 'NET_RAW'\n",
-			ops:  []FixOp{add(append(sc, "capabilities", "drop"), "ALL")},
+			ops:  []fix.Op{add(append(sc, "capabilities", "drop"), "ALL")},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop:\n          - 'NET_RAW'\n          - 'ALL'\n",
 		},
 		{
 			name: "adding to an empty flow list expands it",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop: []\n",
-			ops:  []FixOp{add(append(sc, "capabilities", "drop"), "ALL")},
+			ops:  []fix.Op{add(append(sc, "capabilities", "drop"), "ALL")},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop:\n        - ALL\n",
 		},
 		{
 			name: "adding to a flow list",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {drop: [\"NET_RAW\"]}\n",
-			ops:  []FixOp{add(append(sc, "capabilities", "drop"), "ALL")},
+			ops:  []fix.Op{add(append(sc, "capabilities", "drop"), "ALL")},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities: {drop: [\"NET_RAW\", \"ALL\"]}\n",
 		},
 		{
 			name: "a scalar where a list belongs becomes the list",
 			in:   "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop: NET_RAW # wrong\n",
-			ops:  []FixOp{set(append(sc, "capabilities", "drop"), []any{"ALL"})},
+			ops:  []fix.Op{set(append(sc, "capabilities", "drop"), []any{"ALL"})},
 			want: "spec:\n  containers:\n  - name: a\n    securityContext:\n      capabilities:\n        drop: # wrong\n        - ALL\n",
 		},
 		{
 			name: "a mapping set over a mapping replaces it key by key",
 			in:   "spec:\n  securityContext:\n    seccompProfile:\n      type: Localhost\n      localhostProfile: x.json\n",
-			ops:  []FixOp{set(p("spec", "securityContext", "seccompProfile"), map[string]any{"type": "RuntimeDefault"})},
+			ops:  []fix.Op{set(p("spec", "securityContext", "seccompProfile"), map[string]any{"type": "RuntimeDefault"})},
 			want: "spec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n",
 		},
 		{
 			name: "inside a List item",
 			in:   "kind: List\nitems:\n- kind: Pod\n  spec:\n    hostPID: true\n- kind: Pod\n  spec:\n    hostPID: true\n",
 			item: p("items", 1),
-			ops:  []FixOp{remove(p("spec", "hostPID"))},
+			ops:  []fix.Op{remove(p("spec", "hostPID"))},
 			want: "kind: List\nitems:\n- kind: Pod\n  spec:\n    hostPID: true\n- kind: Pod\n",
 		},
 		{
 			name: "after a block scalar",
 			in:   "spec:\n  containers:\n  - name: a\n    args:\n    - |\n      echo hi\n\n      echo # not a comment\n\n  hostPID: true\n",
-			ops:  []FixOp{set(append(sc, "privileged"), false)},
+			ops:  []fix.Op{set(append(sc, "privileged"), false)},
 			want: "spec:\n  containers:\n  - name: a\n    args:\n    - |\n      echo hi\n\n      echo # not a comment\n    securityContext:\n      privileged: false\n\n  hostPID: true\n",
 		},
 		{
 			name: "three-space indentation is followed",
 			in:   "spec:\n   containers:\n   -  name: a\n      image: x\n",
-			ops:  []FixOp{set(append(sc, "privileged"), false)},
+			ops:  []fix.Op{set(append(sc, "privileged"), false)},
 			want: "spec:\n   containers:\n   -  name: a\n      image: x\n      securityContext:\n         privileged: false\n",
 		},
 		{
 			name: "a byte order mark and a document end marker",
 			in:   "\ufeffkind: Pod\nspec:\n  hostPID: true\n...\n",
-			ops:  []FixOp{set(p("spec", "hostIPC"), false)},
+			ops:  []fix.Op{set(p("spec", "hostIPC"), false)},
 			want: "\ufeffkind: Pod\nspec:\n  hostPID: true\n  hostIPC: false\n...\n",
 		},
 		{
 			name: "CRLF lines stay CRLF, comments too",
 			in:   "spec:\r\n  hostPID: true # pid\r\n  hostIPC: true\r\n",
-			ops:  []FixOp{remove(p("spec", "hostPID")), set(p("spec", "securityContext", "runAsNonRoot"), true)},
+			ops:  []fix.Op{remove(p("spec", "hostPID")), set(p("spec", "securityContext", "runAsNonRoot"), true)},
 			want: "spec:\r\n  # pid\r\n  hostIPC: true\r\n  securityContext:\r\n    runAsNonRoot: true\r\n",
 		},
 		{
 			name: "a multi-line plain scalar as the last value",
 			in:   "spec:\n  containers:\n  - name: a\n    command: run\n      this\n",
-			ops:  []FixOp{set(append(sc, "privileged"), false)},
+			ops:  []fix.Op{set(append(sc, "privileged"), false)},
 			want: "spec:\n  containers:\n  - name: a\n    command: run\n      this\n    securityContext:\n      privileged: false\n",
 		},
 		{
 			name: "removing what is absent changes nothing",
 			in:   "spec:\n  hostPID: true\n",
-			ops:  []FixOp{remove(p("spec", "hostIPC"))},
+			ops:  []fix.Op{remove(p("spec", "hostIPC"))},
 			want: "spec:\n  hostPID: true\n",
 		},
 	}
@@ -225,22 +226,22 @@ func TestFixRefusals(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, in, err string
-		ops           []FixOp
+		ops           []fix.Op
 	}{
 		{"through an alias", "sc: &sc {privileged: true}\nspec:\n  securityContext: *sc\n",
-			"alias", []FixOp{set(p("spec", "securityContext", "runAsNonRoot"), true)}},
+			"alias", []fix.Op{set(p("spec", "securityContext", "runAsNonRoot"), true)}},
 		{"inside a merged mapping", "base: &b\n  securityContext: {privileged: true}\nspec:\n  <<: *b\n",
-			"merge key", []FixOp{set(p("spec", "securityContext", "privileged"), false)}},
+			"merge key", []fix.Op{set(p("spec", "securityContext", "privileged"), false)}},
 		{"removing a merged key", "base: &b\n  hostPID: true\nspec:\n  <<: *b\n",
-			"merge key", []FixOp{remove(p("spec", "hostPID"))}},
+			"merge key", []fix.Op{remove(p("spec", "hostPID"))}},
 		{"a field inside a scalar", "spec:\n  securityContext: restricted\n",
-			"not a mapping", []FixOp{set(p("spec", "securityContext", "runAsNonRoot"), true)}},
+			"not a mapping", []fix.Op{set(p("spec", "securityContext", "runAsNonRoot"), true)}},
 		{"a list entry that does not exist", "spec:\n  containers: []\n",
-			"list entry cannot be created", []FixOp{set(p("spec", "containers", 0, "name"), "a")}},
+			"list entry cannot be created", []fix.Op{set(p("spec", "containers", 0, "name"), "a")}},
 		{"a flow entry with a comment inside", "spec:\n  add: [SYS_ADMIN, # why\n    NET_RAW]\n",
-			"comment", []FixOp{remove(p("spec", "add", 0))}},
+			"comment", []fix.Op{remove(p("spec", "add", 0))}},
 		{"adding to a mapping", "spec:\n  drop: {a: b}\n",
-			"not a list", []FixOp{add(p("spec", "drop"), "ALL")}},
+			"not a list", []fix.Op{add(p("spec", "drop"), "ALL")}},
 		{"all or nothing", "spec:\n  hostPID: true\n  securityContext: *x\n",
 			"", nil},
 	}
@@ -259,76 +260,6 @@ func TestFixRefusals(t *testing.T) {
 	in := "sc: &sc {privileged: true}\nspec:\n  hostPID: true\n  securityContext: *sc\n"
 	if _, err := applyOps(t, in, nil, remove(p("spec", "hostPID")), set(p("spec", "securityContext", "x"), 1)); err == nil {
 		t.Error("second operation through an alias accepted")
-	}
-}
-
-func TestRenderScalar(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		v      any
-		inFlow bool
-		q      quoting
-		want   string
-	}{
-		{true, false, quotePlain, "true"},
-		{int64(10001), false, quotePlain, "10001"},
-		{0.5, false, quotePlain, "0.5"},
-		{float64(3), false, quotePlain, "3"},
-		{nil, false, quotePlain, "null"},
-		{"500m", false, quotePlain, "500m"},
-		{"runtime/default", false, quotePlain, "runtime/default"},
-		{"true", false, quotePlain, `"true"`},
-		{"False", false, quotePlain, `"False"`},
-		{"on", false, quotePlain, `"on"`},
-		{"1", false, quotePlain, `"1"`},
-		{"0755", false, quotePlain, `"0755"`},
-		{"1e3", false, quotePlain, `"1e3"`},
-		{"null", false, quotePlain, `"null"`},
-		{"~", false, quotePlain, `"~"`},
-		{"", false, quotePlain, `""`},
-		{"TODO: reason", false, quotePlain, `"TODO: reason"`},
-		{"a #b", false, quotePlain, `"a #b"`},
-		{"#a", false, quotePlain, `"#a"`},
-		{"- a", false, quotePlain, `"- a"`},
-		{"-a", false, quotePlain, "-a"},
-		{"*x", false, quotePlain, `"*x"`},
-		{" x", false, quotePlain, `" x"`},
-		{"a,b", false, quotePlain, "a,b"},
-		{"a,b", true, quotePlain, `"a,b"`},
-		{"line\nbreak", false, quotePlain, `"line\nbreak"`},
-		{"Grüße 🚀", false, quotePlain, "Grüße 🚀"},
-		{"ALL", false, quoteDouble, `"ALL"`},
-		{"it's", false, quoteSingle, `'it''s'`},
-		{"a\nb", false, quoteSingle, `"a\nb"`},
-	}
-	for _, tt := range tests {
-		if got := fixRenderScalar(tt.v, tt.inFlow, tt.q); got != tt.want {
-			t.Errorf("fixRenderScalar(%#v, flow=%v, %v) = %s, want %s", tt.v, tt.inFlow, tt.q, got, tt.want)
-		}
-	}
-}
-
-func TestFixStyleInference(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in                string
-		indent, seqIndent int
-		nl                string
-		keys, values      quoting
-	}{
-		{"a:\n  b:\n    c: 1\n  l:\n  - x\n", 2, 0, "\n", quotePlain, quotePlain},
-		{"a:\n    b:\n        c: 1\n    l:\n        - x\n", 4, 4, "\n", quotePlain, quotePlain},
-		{"a:\r\n  l:\r\n    - x\r\n", 2, 2, "\r\n", quotePlain, quotePlain},
-		{"\"a\":\n  \"b\": \"x\"\n  \"c\": \"y\"\n", 2, 2, "\n", quoteDouble, quoteDouble},
-		{"a: {b: 1}\n", 2, 2, "\n", quotePlain, quotePlain},
-	}
-	for _, tt := range tests {
-		d := SplitDocuments(tt.in)[0]
-		d.Parse()
-		st := d.fixStyleOf()
-		if st.indent != tt.indent || st.seqIndent != tt.seqIndent || st.nl != tt.nl || st.keys != tt.keys || st.values != tt.values {
-			t.Errorf("%q: style %+v", tt.in, st)
-		}
 	}
 }
 
@@ -382,7 +313,7 @@ items:
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := ApplyEdits(text, edits)
+	got, _ := fix.ApplyEdits(text, edits)
 	want := strings.Replace(text, "annotations: {team: infra}", `annotations: {team: infra, ignore.kube-policy-ls.io/privileged-container: "TODO: reason"}`, 1)
 	if got != want {
 		t.Errorf("suppress edit:\n%s", got)
@@ -415,7 +346,7 @@ func TestSuppressCreatesMetadata(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _ := ApplyEdits(text, edits)
+		got, _ := fix.ApplyEdits(text, edits)
 		want := text + "metadata:\n  annotations:\n    ignore.kube-policy-ls.io/host-ipc: \"TODO: reason\"\n"
 		if got != want {
 			t.Errorf("got:\n%s", got)
@@ -423,82 +354,6 @@ func TestSuppressCreatesMetadata(t *testing.T) {
 		return
 	}
 	t.Fatal("no host-ipc finding")
-}
-
-func TestUnifiedDiff(t *testing.T) {
-	t.Parallel()
-	old := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\n"
-	new := "a\nB\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\n"
-	want := "--- x\n+++ y\n@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n d\n e\n@@ -11,3 +11,4 @@\n k\n l\n m\n+n\n"
-	if got := UnifiedDiff("x", "y", old, new); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
-	// Changes closer than twice the context share a hunk.
-	new = "a\nB\nc\nd\ne\nf\nG\nh\ni\nj\nk\nl\nm\n"
-	want = "--- x\n+++ y\n@@ -1,10 +1,10 @@\n a\n-b\n+B\n c\n d\n e\n f\n-g\n+G\n h\n i\n j\n"
-	if got := UnifiedDiff("x", "y", old, new); got != want {
-		t.Errorf("got:\n%s\nwant:\n%s", got, want)
-	}
-	if UnifiedDiff("x", "y", old, old) != "" {
-		t.Error("no change should give no diff")
-	}
-}
-
-// TestDiffEdits checks that the line diff's edits rebuild the new text, on random edits of
-// random texts (with CRLF and multi-byte characters, which edits must not split).
-func TestDiffEdits(t *testing.T) {
-	t.Parallel()
-	r := rand.New(rand.NewPCG(1, 2))
-	pieces := []string{"a", "b: c", "  - d", "é", "🚀", "\r\n", "\n", "# x", " "}
-	text := func(n int) string {
-		var b strings.Builder
-		for range n {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-		}
-		return b.String()
-	}
-	for range 2000 {
-		a := text(r.IntN(40))
-		b := a
-		for range r.IntN(4) {
-			i, j := r.IntN(len(b)+1), r.IntN(len(b)+1)
-			i, j = min(i, j), max(i, j)
-			b = b[:i] + text(r.IntN(6)) + b[j:]
-		}
-		checkDiffEdits(t, a, b)
-	}
-}
-
-func checkDiffEdits(t *testing.T, a, b string) {
-	t.Helper()
-	edits := diffEdits(a, b)
-	got, err := ApplyEdits(a, edits)
-	if err != nil || got != b {
-		t.Fatalf("diffEdits(%q, %q) = %+v: gives %q, %v", a, b, edits, got, err)
-	}
-	for _, e := range edits {
-		for _, off := range []int{e.Range.Start, e.Range.End} {
-			if off < len(a) && !utf8.RuneStart(a[off]) {
-				t.Fatalf("edit %+v of %q splits a character", e, a)
-			}
-			if off > 0 && off < len(a) && a[off-1] == '\r' && a[off] == '\n' {
-				t.Fatalf("edit %+v of %q splits a CRLF", e, a)
-			}
-		}
-	}
-}
-
-func FuzzDiffEdits(f *testing.F) {
-	f.Add("a\nb\nc\n", "a\nB\nc\nd\n")
-	f.Add("x: 1\r\ny: 2\r\n", "x: 1\r\n  z: 3\r\ny: 2\r\n")
-	f.Add("é\n", "è\n")
-	f.Fuzz(func(t *testing.T, a, b string) {
-		edits := diffEdits(a, b)
-		got, err := ApplyEdits(a, edits)
-		if err != nil || got != b {
-			t.Fatalf("diffEdits(%q, %q): %q, %v", a, b, got, err)
-		}
-	})
 }
 
 // FuzzFixAll applies fix-all to arbitrary manifests: never a panic, never broken YAML, and a
@@ -519,7 +374,7 @@ func FuzzFixAll(f *testing.F) {
 			return
 		}
 		rep := res.FixAll(nil)
-		fixed, err := ApplyEdits(text, rep.Edits)
+		fixed, err := fix.ApplyEdits(text, rep.Edits)
 		if err != nil {
 			t.Fatalf("edits do not apply: %v", err)
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // fuzzSeeds are hand-made edge cases, plus a sample of the corpus when ../shared is present.
@@ -43,7 +45,7 @@ func fuzzSeeds(f *testing.F) {
 func FuzzSplitAndParse(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, text string) {
-		docs := SplitDocuments(text)
+		docs := yamldoc.SplitDocuments(text)
 		var joined strings.Builder
 		for i, d := range docs {
 			if d.Index != i || d.Offset != joined.Len() {
@@ -72,12 +74,12 @@ func FuzzSplitAndParse(f *testing.F) {
 func FuzzPathRange(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, text string) {
-		for _, d := range SplitDocuments(text) {
+		for _, d := range yamldoc.SplitDocuments(text) {
 			d.Parse()
 			if d.Root == nil {
 				continue
 			}
-			for _, obj := range append(d.Objects(), Object{Node: d.Root}) {
+			for _, obj := range append(d.Objects(), yamldoc.Object{Node: d.Root}) {
 				for _, path := range [][]any{
 					nil, {"spec"}, {"spec", "containers", 0, "securityContext", "privileged"},
 					{"spec", "template", "spec", "containers", 1, "resources", "limits", "cpu"},
@@ -113,7 +115,7 @@ func FuzzAnalyze(f *testing.F) {
 			if fd.Range.Start < 0 || fd.Range.Start > fd.Range.End || fd.Range.End > len(text) {
 				t.Fatalf("%s range %v outside %d bytes", fd.Rule, fd.Range, len(text))
 			}
-			for _, enc := range []Encoding{UTF16, UTF8, CodePoints} {
+			for _, enc := range []yamldoc.Encoding{yamldoc.UTF16, yamldoc.UTF8, yamldoc.CodePoints} {
 				p := res.Mapper.Pos(fd.Range.Start, enc)
 				back, err := res.Mapper.Offset(p, enc)
 				if err != nil || (utf8.ValidString(text) && back != fd.Range.Start) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Reanalyze is Analyze for a new version of the text that prev analysed: the result is the
@@ -13,18 +15,18 @@ import (
 // document being edited. m, if not nil, is a Mapper over in.Text (Mapper.Replace makes one
 // without scanning the whole text); prev may be nil or from another engine, in which case
 // Reanalyze is Analyze.
-func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Result) (*Result, error) {
+func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, prev *Result) (*Result, error) {
 	if prev == nil || prev.engine != e || prev.Skipped || len(prev.Docs) == 0 || in.Helm {
 		return e.Analyze(ctx, in, prev)
 	}
-	if m == nil || m.text != in.Text {
-		m = NewMapper(in.Text)
+	if m == nil || m.Text() != in.Text {
+		m = yamldoc.NewMapper(in.Text)
 	}
 	res := &Result{Path: in.Path, Mapper: m, engine: e}
 	old := prev.Mapper
-	p := commonPrefix(old.text, in.Text)
-	s := commonSuffix(old.text, in.Text, min(len(old.text), len(in.Text))-p)
-	changed := Range{p, len(in.Text) - s} // the bytes of in.Text that differ from prev's
+	p := commonPrefix(old.Text(), in.Text)
+	s := commonSuffix(old.Text(), in.Text, min(len(old.Text()), len(in.Text))-p)
+	changed := yamldoc.Range{Start: p, End: len(in.Text) - s} // the bytes of in.Text that differ from prev's
 	// prev passed the limits, so only the changed bytes, and the lines that hold them, can
 	// fail them now: look there, and let refuse make the finding if one does.
 	suspect := len(in.Text) > MaxFileSize || strings.IndexByte(in.Text[changed.Start:changed.End], 0) >= 0
@@ -55,7 +57,7 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *Mapper, prev *Resul
 			continue
 		}
 		if old, ok := reuse[d.Hash]; ok && old.Doc.Text == d.Text && reusable(old, d) {
-			res.Docs[i] = old.movedTo(rebaseDoc(old.Doc, d, m))
+			res.Docs[i] = old.movedTo(old.Doc.MovedTo(d, m.Text()))
 			continue
 		}
 		todo = append(todo, i)
@@ -85,7 +87,7 @@ func hasSyntaxError(docs []*DocResult) bool {
 // reusable reports whether old, the analysis of a document with d's text, holds for d. An
 // evaluation error is retried, as Analyze does. A syntax error is kept only on the same line:
 // its message may name a line of the file (a duplicate key's first definition).
-func reusable(old *DocResult, d *Document) bool {
+func reusable(old *DocResult, d *yamldoc.Document) bool {
 	return old.Err == nil && (old.Doc.Err == nil || old.Doc.Line == d.Line)
 }
 
@@ -107,19 +109,17 @@ func (r *Result) compact(flagged bool) {
 		if (len(d.Findings) > 0 && !flagged) || !d.holdsTree() {
 			continue
 		}
-		doc := *d.Doc
-		doc.Root, doc.mapper = nil, nil
-		doc.released = len(d.Findings) > 0
-		objs := make([]Object, len(d.Objects))
+		doc := d.Doc.Released(len(d.Findings) > 0)
+		objs := make([]yamldoc.Object, len(d.Objects))
 		for j, o := range d.Objects {
-			objs[j] = Object{Ref: o.Ref, Path: o.Path}
+			objs[j] = yamldoc.Object{Ref: o.Ref, Path: o.Path}
 		}
-		r.Docs[i] = &DocResult{Doc: &doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors}
+		r.Docs[i] = &DocResult{Doc: doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors}
 	}
 }
 
 func (d *DocResult) holdsTree() bool {
-	if d.Doc.Root != nil || d.Doc.mapper != nil {
+	if d.Doc.Root != nil || d.Doc.Mapper() != nil {
 		return true
 	}
 	for _, o := range d.Objects {
@@ -134,10 +134,10 @@ func (d *DocResult) holdsTree() bool {
 // taken over unchanged (nil for the documents to analyse or look up by hash). changed is the
 // range of m's text that differs from prev's. Only the documents that contain it are split
 // again, when the boundaries around them cannot have moved; otherwise the whole text is split.
-func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult) {
-	old, text := prev.Mapper, m.text
+func resplit(prev *Result, m *yamldoc.Mapper, changed yamldoc.Range) ([]*yamldoc.Document, []*DocResult) {
+	old, text := prev.Mapper, m.Text()
 	p, newEnd := changed.Start, changed.End
-	oldEnd := newEnd - len(text) + len(old.text) // the changed bytes: [p, oldEnd) -> [p, newEnd)
+	oldEnd := newEnd - len(text) + len(old.Text()) // the changed bytes: [p, oldEnd) -> [p, newEnd)
 
 	// First document of the region: the last one whose first line (with its line break)
 	// lies before the change, so that the cut in front of it is made exactly as before.
@@ -161,7 +161,7 @@ func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult)
 		}
 	}
 	regionStart := prev.Docs[a].Doc.Offset
-	regionOldEnd := len(old.text)
+	regionOldEnd := len(old.Text())
 	if b < len(prev.Docs) {
 		regionOldEnd = prev.Docs[b].Doc.Offset
 	}
@@ -170,15 +170,15 @@ func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult)
 	if regionEnd <= regionStart || (a == 0 && b == len(prev.Docs)) {
 		return fullSplit(text)
 	}
-	region := SplitDocuments(text[regionStart:regionEnd])
+	region := yamldoc.SplitDocuments(text[regionStart:regionEnd])
 	if len(region) == 0 || (b < len(prev.Docs) && !cutsBefore(text, m, regionEnd, region[len(region)-1])) {
 		return fullSplit(text)
 	}
 
-	docs := make([]*Document, 0, a+len(region)+len(prev.Docs)-b)
+	docs := make([]*yamldoc.Document, 0, a+len(region)+len(prev.Docs)-b)
 	kept := make([]*DocResult, 0, cap(docs))
 	for _, d := range prev.Docs[:a] {
-		moved := rebaseDoc(d.Doc, d.Doc, m)
+		moved := d.Doc.MovedTo(d.Doc, m.Text())
 		docs = append(docs, moved)
 		kept = append(kept, d.movedTo(moved))
 	}
@@ -198,11 +198,11 @@ func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult)
 			at.Offset += delta
 			at.Line += lineDelta
 			if d.Doc.Err != nil && lineDelta != 0 { // see reusable: parse it again
-				docs = append(docs, &Document{Index: at.Index, Offset: at.Offset, Line: at.Line, Text: m.text[at.Offset : at.Offset+len(at.Text)], Hash: at.Hash})
+				docs = append(docs, &yamldoc.Document{Index: at.Index, Offset: at.Offset, Line: at.Line, Text: m.Text()[at.Offset : at.Offset+len(at.Text)], Hash: at.Hash})
 				kept = append(kept, nil)
 				continue
 			}
-			moved := rebaseDoc(d.Doc, &at, m)
+			moved := d.Doc.MovedTo(&at, m.Text())
 			docs = append(docs, moved)
 			kept = append(kept, d.movedTo(moved))
 		}
@@ -210,8 +210,8 @@ func resplit(prev *Result, m *Mapper, changed Range) ([]*Document, []*DocResult)
 	return docs, kept
 }
 
-func fullSplit(text string) ([]*Document, []*DocResult) {
-	docs := SplitDocuments(text)
+func fullSplit(text string) ([]*yamldoc.Document, []*DocResult) {
+	docs := yamldoc.SplitDocuments(text)
 	return docs, make([]*DocResult, len(docs))
 }
 
@@ -220,14 +220,14 @@ func fullSplit(text string) ([]*Document, []*DocResult) {
 // unchanged and did start a document in the previous text: after a "..." line the cut is
 // certain; before a "---" line it is made unless last held only comments, blank lines and
 // directives (which then belong to the next document).
-func cutsBefore(text string, m *Mapper, offset int, last *Document) bool {
-	if _, closes := documentMarker(m.Line(m.LineOf(offset - 1))); closes {
+func cutsBefore(text string, m *yamldoc.Mapper, offset int, last *yamldoc.Document) bool {
+	if _, closes := yamldoc.Marker(m.Line(m.LineOf(offset - 1))); closes {
 		return true
 	}
-	lm := NewMapper(last.Text)
+	lm := yamldoc.NewMapper(last.Text)
 	for line := range lm.LineCount() {
 		content := lm.Line(line)
-		if opens, _ := documentMarker(content); opens {
+		if opens, _ := yamldoc.Marker(content); opens {
 			return true
 		}
 		if t := strings.TrimSpace(content); t != "" && t[0] != '#' && t[0] != '%' {
@@ -237,21 +237,9 @@ func cutsBefore(text string, m *Mapper, offset int, last *Document) bool {
 	return false
 }
 
-// rebaseDoc returns old's parsed document at the place of at (same text, in the current version
-// of the file), with its text pointing into m's text so that older versions can be freed.
-func rebaseDoc(old, at *Document, m *Mapper) *Document {
-	d := *old
-	d.Index, d.Offset, d.Line = at.Index, at.Offset, at.Line
-	d.Text = m.text[at.Offset : at.Offset+len(old.Text)]
-	if old.mapper != nil {
-		d.mapper = &Mapper{text: d.Text, lineStarts: old.mapper.lineStarts, ascii: old.mapper.ascii}
-	}
-	return &d
-}
-
 // changedBytes is the size of the documents to analyse, to decide on parallel evaluation as
 // Analyze does for the whole text.
-func changedBytes(docs []*Document, todo []int) int {
+func changedBytes(docs []*yamldoc.Document, todo []int) int {
 	n := 0
 	for _, i := range todo {
 		n += len(docs[i].Text)

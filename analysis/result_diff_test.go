@@ -6,6 +6,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // notCompared names, as "Type.field", the fields that resultDiff does not walk, each with the
@@ -36,7 +39,7 @@ func resultDiff(got, want *Result) string {
 	}
 	if got.Mapper != nil && want.Mapper != nil {
 		// by reflection, so that this compiles wherever Mapper lives
-		if ascii := func(m *Mapper) bool { return reflect.ValueOf(m).Elem().FieldByName("ascii").Bool() }; ascii(got.Mapper) && !ascii(want.Mapper) {
+		if ascii := func(m *yamldoc.Mapper) bool { return reflect.ValueOf(m).Elem().FieldByName("ascii").Bool() }; ascii(got.Mapper) && !ascii(want.Mapper) {
 			return "Mapper.ascii: true for a text that is not ASCII"
 		}
 	}
@@ -189,9 +192,9 @@ func TestResultDiffCoversEveryField(t *testing.T) {
 		"Path":                 func(r *Result) { r.Path = "g.yaml" },
 		"Objects":              func(r *Result) { r.Objects++ },
 		"Skipped":              func(r *Result) { r.Skipped = true },
-		"Mapper":               func(r *Result) { r.Mapper = NewMapper(text + "\n") },
+		"Mapper":               func(r *Result) { r.Mapper = yamldoc.NewMapper(text + "\n") },
 		"Findings[0].Message":  func(r *Result) { r.Findings[0].Message += "!" },
-		"Findings[0].Fix":      func(r *Result) { r.Findings[0].Fix = append(r.Findings[0].Fix, FixOp{Op: "remove"}) },
+		"Findings[0].Fix":      func(r *Result) { r.Findings[0].Fix = append(r.Findings[0].Fix, fix.Op{Op: "remove"}) },
 		"Suppressed[0].Reason": func(r *Result) { r.Suppressed[0].Suppressed = &Suppression{By: "comment", Reason: "other"} },
 		"PolicyErrors":         func(r *Result) { r.PolicyErrors = append(r.PolicyErrors, PolicyError{Msg: "x"}) },
 		"Docs[0].Doc.Line": func(r *Result) {
@@ -201,8 +204,10 @@ func TestResultDiffCoversEveryField(t *testing.T) {
 		},
 		"Docs[0].Objects[0].Ref": func(r *Result) { r.Docs[0].Objects[0].Ref.Name = "q" },
 		"Docs[0].Suppressed":     func(r *Result) { r.Docs[0].Suppressed = nil },
-		"Docs[1].Doc.Err":        func(r *Result) { r.Docs[1].Doc.Err = &SyntaxError{Msg: "other", Range: r.Docs[1].Doc.Err.Range} },
-		"Docs[1].Err":            func(r *Result) { r.Docs[1].Err = fmt.Errorf("evaluation failed") },
+		"Docs[1].Doc.Err": func(r *Result) {
+			r.Docs[1].Doc.Err = &yamldoc.SyntaxError{Msg: "other", Range: r.Docs[1].Doc.Err.Range}
+		},
+		"Docs[1].Err": func(r *Result) { r.Docs[1].Err = fmt.Errorf("evaluation failed") },
 	} {
 		got := fresh()
 		change(got)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -43,25 +45,25 @@ type suppressor struct {
 	by     string
 	rules  []string // rule ids it silences
 	reason string
-	item   []any // the object it applies to (an annotation); nil for comments
-	lines  []int // document-relative lines whose findings it covers (a comment)
-	at     Range // where it is written, for its own diagnostics
+	item   []any         // the object it applies to (an annotation); nil for comments
+	lines  []int         // document-relative lines whose findings it covers (a comment)
+	at     yamldoc.Range // where it is written, for its own diagnostics
 	used   bool
 }
 
 // applySuppressions moves suppressed findings of a document out of fs and adds findings about
 // the suppressions themselves (unknown rules, missing reasons, expiry, unused).
-func (e *Engine) applySuppressions(d *Document, objs []Object, fs []Finding) (kept, suppressed []Finding) {
+func (e *Engine) applySuppressions(d *yamldoc.Document, objs []yamldoc.Object, fs []Finding) (kept, suppressed []Finding) {
 	if !strings.Contains(d.Text, "kube-policy-ls") && !strings.Contains(d.Text, terrascanAnnotation) {
 		return fs, nil
 	}
 	var sups []*suppressor
 	var problems []Finding
-	problem := func(at Range, obj ObjectRef, item []any, sev Severity, rule, msg string) {
+	problem := func(at yamldoc.Range, obj yamldoc.ObjectRef, item []any, sev Severity, rule, msg string) {
 		problems = append(problems, Finding{Rule: rule, Severity: sev, Message: msg, Range: at, Object: obj, Item: item})
 	}
 	for _, obj := range objs {
-		for _, a := range d.objectAnnotations(obj) {
+		for _, a := range objectAnnotations(obj) {
 			s, err := e.parseAnnotation(a.key, a.value)
 			if s == nil {
 				continue
@@ -74,20 +76,20 @@ func (e *Engine) applySuppressions(d *Document, objs []Object, fs []Finding) (ke
 			sups = append(sups, s)
 		}
 	}
-	for line := range d.mapper.LineCount() {
-		content := d.mapper.Line(line)
+	for line := range d.Mapper().LineCount() {
+		content := d.Mapper().Line(line)
 		m := ignoreComment.FindStringSubmatchIndex(content)
 		if m == nil {
 			continue
 		}
-		start := d.mapper.LineStart(line) + m[0]
-		s := &suppressor{by: "comment", at: Range{start, d.mapper.LineEnd(line)}, lines: []int{line, line + 1}}
+		start := d.Mapper().LineStart(line) + m[0]
+		s := &suppressor{by: "comment", at: yamldoc.Range{Start: start, End: d.Mapper().LineEnd(line)}, lines: []int{line, line + 1}}
 		s.rules = strings.FieldsFunc(content[m[2]:m[3]], func(r rune) bool { return r == ',' || r == ' ' })
 		if m[4] >= 0 {
 			s.reason = strings.TrimSpace(content[m[4]:m[5]])
 		}
 		if msg := e.checkSuppression(s); msg != "" {
-			problem(s.at, ObjectRef{}, nil, e.Severity(RuleInvalidSuppression), RuleInvalidSuppression, msg)
+			problem(s.at, yamldoc.ObjectRef{}, nil, e.Severity(RuleInvalidSuppression), RuleInvalidSuppression, msg)
 			continue
 		}
 		sups = append(sups, s)
@@ -103,18 +105,18 @@ func (e *Engine) applySuppressions(d *Document, objs []Object, fs []Finding) (ke
 	}
 	for _, s := range sups {
 		if !s.used && e.anyEnabled(s.rules) {
-			problem(s.at, ObjectRef{}, s.item, e.Severity(RuleUnusedSuppression), RuleUnusedSuppression,
+			problem(s.at, yamldoc.ObjectRef{}, s.item, e.Severity(RuleUnusedSuppression), RuleUnusedSuppression,
 				fmt.Sprintf("unused suppression: no %s finding here to suppress", strings.Join(s.rules, ", ")))
 		}
 	}
 	return append(kept, problems...), suppressed
 }
 
-func matchSuppression(sups []*suppressor, d *Document, f Finding) *suppressor {
+func matchSuppression(sups []*suppressor, d *yamldoc.Document, f Finding) *suppressor {
 	if f.Rule == RuleYAMLSyntax || f.Rule == RuleInvalidSuppression {
 		return nil
 	}
-	line := d.mapper.LineOf(f.Range.Start)
+	line := d.Mapper().LineOf(f.Range.Start)
 	for _, s := range sups {
 		if !slices.Contains(s.rules, f.Rule) {
 			continue
@@ -220,11 +222,11 @@ type annotation struct {
 
 // objectAnnotations finds the annotations of the object's metadata and of every metadata
 // nested in it (pod templates, a CronJob's job template).
-func (d *Document) objectAnnotations(obj Object) []annotation {
+func objectAnnotations(obj yamldoc.Object) []annotation {
 	var out []annotation
 	var walk func(n *yaml.Node, path []any, depth int)
 	walk = func(n *yaml.Node, path []any, depth int) {
-		n = deref(n)
+		n = yamldoc.Deref(n)
 		if n == nil || n.Kind != yaml.MappingNode || depth > 12 {
 			return
 		}
@@ -232,9 +234,9 @@ func (d *Document) objectAnnotations(obj Object) []annotation {
 			key := n.Content[i].Value
 			child := append(slices.Clone(path), key)
 			if key == "metadata" {
-				if anns := mappingValue(n.Content[i+1], "annotations"); anns != nil && anns.Kind == yaml.MappingNode {
+				if anns := yamldoc.MappingValue(n.Content[i+1], "annotations"); anns != nil && anns.Kind == yaml.MappingNode {
 					for j := 0; j+1 < len(anns.Content); j += 2 {
-						k, v := anns.Content[j].Value, deref(anns.Content[j+1])
+						k, v := anns.Content[j].Value, yamldoc.Deref(anns.Content[j+1])
 						if v != nil && v.Kind == yaml.ScalarNode && (strings.HasPrefix(k, annotationPrefix) || k == terrascanAnnotation) {
 							out = append(out, annotation{k, v.Value, append(slices.Clone(child), "annotations", k)})
 						}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
 )
 
 // Code actions (SPEC.md section 8): for each finding under the cursor, its quick fix and a
@@ -316,7 +317,7 @@ func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandP
 // document's version when the client supports them (so that a stale edit is refused), changes
 // otherwise. With a placeholder and a client that takes snippet edits, the edit that writes it
 // becomes a snippet with the placeholder selected.
-func (s *Server) workspaceEdit(snap *Snapshot, edits []analysis.Edit, caps protocol.ClientCapabilities, placeholder string) *protocol.WorkspaceEdit {
+func (s *Server) workspaceEdit(snap *Snapshot, edits []fix.Edit, caps protocol.ClientCapabilities, placeholder string) *protocol.WorkspaceEdit {
 	m := snap.Result.Mapper
 	enc := s.encoding()
 	var we *protocol.WorkspaceEditClientCapabilities
@@ -383,7 +384,7 @@ type fixMemo struct {
 }
 
 type fixMemoEntry struct {
-	edits []analysis.Edit
+	edits []fix.Edit
 	err   error
 }
 

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // editClient is a test client that applies workspace/applyEdit requests to its own copy of
@@ -146,15 +147,15 @@ func applyWorkspaceEdit(t *testing.T, text string, u uri.URI, we *protocol.Works
 		}
 	}
 	edits = append(edits, we.Changes[u]...)
-	m := analysis.NewMapper(text)
+	m := yamldoc.NewMapper(text)
 	type off struct {
 		start, end int
 		text       string
 	}
 	var offs []off
 	for _, e := range edits {
-		s, err1 := m.Offset(analysis.Pos{Line: int(e.Range.Start.Line), Col: int(e.Range.Start.Character)}, analysis.UTF16)
-		en, err2 := m.Offset(analysis.Pos{Line: int(e.Range.End.Line), Col: int(e.Range.End.Character)}, analysis.UTF16)
+		s, err1 := m.Offset(yamldoc.Pos{Line: int(e.Range.Start.Line), Col: int(e.Range.Start.Character)}, yamldoc.UTF16)
+		en, err2 := m.Offset(yamldoc.Pos{Line: int(e.Range.End.Line), Col: int(e.Range.End.Character)}, yamldoc.UTF16)
 		if err1 != nil || err2 != nil {
 			t.Fatalf("edit %v: %v %v", e.Range, err1, err2)
 		}

@@ -8,8 +8,8 @@ import (
 	"go.lsp.dev/protocol"
 	"go.uber.org/zap"
 
-	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Which configuration and engine govern each document is the workspace's answer
@@ -59,7 +59,7 @@ func (s *Server) configRead(path string, text []byte, err error) {
 	var diags []protocol.Diagnostic
 	if err != nil {
 		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", path, err))
-		diags = configErrorDiagnostics(analysis.NewMapper(string(text)), err, s.encoding())
+		diags = configErrorDiagnostics(yamldoc.NewMapper(string(text)), err, s.encoding())
 	}
 	s.pushConfigDiagnostics(path, diags)
 }
@@ -76,7 +76,7 @@ func (s *Server) engineBuilt(b workspace.Build) {
 	if b.FileErr != nil {
 		s.logToClient(protocol.MessageTypeError, fmt.Sprintf("configuration %s: %v (the last valid configuration stays in force)", b.Scope.Config, b.FileErr))
 		if data, err := s.configText(b.Scope.Config); err == nil {
-			s.pushConfigDiagnostics(b.Scope.Config, configErrorDiagnostics(analysis.NewMapper(string(data)), b.FileErr, s.encoding()))
+			s.pushConfigDiagnostics(b.Scope.Config, configErrorDiagnostics(yamldoc.NewMapper(string(data)), b.FileErr, s.encoding()))
 		}
 	}
 	if b.SettingsErr != nil {

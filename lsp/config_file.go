@@ -11,6 +11,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Configuration files (.kube-policy.yaml): reading them, reporting their problems as
@@ -73,7 +74,7 @@ func (s *Server) pushConfigDiagnostics(path string, diags []protocol.Diagnostic)
 // configFileDiagnostics validates the text of an open configuration file: the problems that
 // ParseConfig, the policy directories and NewEngine find (unknown rules included), at their
 // keys. A text that validates is applied (configTextValid).
-func (s *Server) configFileDiagnostics(path string, m *analysis.Mapper) []protocol.Diagnostic {
+func (s *Server) configFileDiagnostics(path string, m *yamldoc.Mapper) []protocol.Diagnostic {
 	enc := s.encoding()
 	if path != "" {
 		s.mu.Lock()
@@ -135,7 +136,7 @@ func (s *Server) configTextChecked(path string, cfg analysis.Config, valid bool)
 
 // configErrorDiagnostics places the errors of a configuration: analysis.ConfigErrors at their
 // lines, anything else on the first line.
-func configErrorDiagnostics(m *analysis.Mapper, err error, enc analysis.Encoding) []protocol.Diagnostic {
+func configErrorDiagnostics(m *yamldoc.Mapper, err error, enc yamldoc.Encoding) []protocol.Diagnostic {
 	var errs analysis.ConfigErrors
 	if !errors.As(err, &errs) {
 		errs = analysis.ConfigErrors{{Msg: err.Error()}}

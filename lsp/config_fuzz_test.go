@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Fuzzing of the configuration the server reads from files and editors it does not control:
@@ -40,14 +41,14 @@ func FuzzConfigFile(f *testing.F) {
 			}
 			return
 		}
-		m := analysis.NewMapper(text)
-		diags := configErrorDiagnostics(m, err, analysis.UTF16)
+		m := yamldoc.NewMapper(text)
+		diags := configErrorDiagnostics(m, err, yamldoc.UTF16)
 		if len(diags) == 0 {
 			t.Fatalf("error %v gave no diagnostic", err)
 		}
 		for _, d := range diags {
-			start, err1 := offsetOf(m, d.Range.Start, analysis.UTF16)
-			end, err2 := offsetOf(m, d.Range.End, analysis.UTF16)
+			start, err1 := offsetOf(m, d.Range.Start, yamldoc.UTF16)
+			end, err2 := offsetOf(m, d.Range.End, yamldoc.UTF16)
 			if err1 != nil || err2 != nil || end < start {
 				t.Fatalf("diagnostic %q at %v is not a range of the %d-line file: %v %v", messageOf(d), d.Range, m.LineCount(), err1, err2)
 			}

@@ -20,12 +20,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
-
-	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 // Introspection for tests and for debugging a live server: the command
@@ -79,7 +78,7 @@ func (s *Server) debugState(p *protocol.ExecuteCommandParams) (*debugState, erro
 	}
 	type doc struct {
 		d debugDocument
-		m *analysis.Mapper // immutable: an edit makes a new one
+		m *yamldoc.Mapper // immutable: an edit makes a new one
 	}
 	s.mu.Lock()
 	docs := make([]doc, 0, len(s.docs))

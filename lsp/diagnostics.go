@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Diagnostics are computed per document, on a goroutine, for the document's latest
@@ -96,9 +97,9 @@ type job struct {
 	kind       docKind
 	scope      scope
 	outOfSync  bool
-	mapper     *analysis.Mapper
+	mapper     *yamldoc.Mapper
 	prev       *analysis.Result
-	enc        analysis.Encoding
+	enc        yamldoc.Encoding
 	severities severityMap
 }
 

@@ -10,6 +10,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // docKind says what the server does with an open document.
@@ -45,9 +46,9 @@ type document struct {
 	scope      scope // the workspace folder and configuration file that decide its engine
 
 	version   int32
-	mapper    *analysis.Mapper // over the client's text
-	changedAt time.Time        // when the client's latest change arrived
-	outOfSync bool             // an edit did not fit the text: changes wait for a whole text
+	mapper    *yamldoc.Mapper // over the client's text
+	changedAt time.Time       // when the client's latest change arrived
+	outOfSync bool            // an edit did not fit the text: changes wait for a whole text
 	closed    bool
 
 	gen uint64 // bumped by every change of the text or of the configuration
@@ -99,7 +100,7 @@ type Snapshot struct {
 	URI        uri.URI
 	Version    int32
 	LanguageID string
-	Mapper     *analysis.Mapper // over the document's text
+	Mapper     *yamldoc.Mapper  // over the document's text
 	Result     *analysis.Result // the analysis of that text; nil when the document is not checked
 	Engine     *analysis.Engine // the engine that produced Result (rule catalog, severities)
 	Diags      []protocol.Diagnostic

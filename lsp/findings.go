@@ -7,6 +7,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // rulesDocURL is where each rule's documentation lives; the rule id is the anchor.
@@ -51,7 +52,7 @@ func decodeDiagnosticData(d protocol.Diagnostic) (diagnosticData, bool) {
 }
 
 // toDiagnostics turns a result's findings into diagnostics, positions in enc.
-func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc analysis.Encoding, sev severityMap) []protocol.Diagnostic {
+func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encoding, sev severityMap) []protocol.Diagnostic {
 	out := make([]protocol.Diagnostic, 0, len(res.Findings))
 	for i := range res.Findings {
 		f := &res.Findings[i]
@@ -70,11 +71,11 @@ func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc analysis.Encodi
 }
 
 // toRange converts a byte range of m's text to an LSP range.
-func toRange(m *analysis.Mapper, r analysis.Range, enc analysis.Encoding) protocol.Range {
+func toRange(m *yamldoc.Mapper, r yamldoc.Range, enc yamldoc.Encoding) protocol.Range {
 	return protocol.Range{Start: toPosition(m.Pos(r.Start, enc)), End: toPosition(m.Pos(r.End, enc))}
 }
 
-func toPosition(p analysis.Pos) protocol.Position {
+func toPosition(p yamldoc.Pos) protocol.Position {
 	return protocol.Position{Line: uint32(p.Line), Character: uint32(p.Col)}
 }
 

@@ -9,6 +9,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // hover explains the rules flagged at a position: title, why it matters, what passes, the
@@ -27,7 +28,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 		return nil, nil
 	}
 	var rules []string
-	var span analysis.Range
+	var span yamldoc.Range
 	for _, f := range snap.Result.Findings {
 		if off < f.Range.Start || off > f.Range.End || slices.Contains(rules, f.Rule) {
 			continue

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Custom policies' problems are diagnostics on their .rego files, open or not: files that do
@@ -130,7 +131,7 @@ func (s *Server) setPolicyProblems(source string, errs []analysis.PolicyError, e
 
 // publishPolicyFileLocked publishes the diagnostics of one policy file from every source, if
 // they changed. Called with s.policy.mu held.
-func (s *Server) publishPolicyFileLocked(file string, enc analysis.Encoding) {
+func (s *Server) publishPolicyFileLocked(file string, enc yamldoc.Encoding) {
 	p := s.policy
 	var errs []analysis.PolicyError
 	for _, src := range p.bySource {
@@ -160,9 +161,9 @@ func (s *Server) publishPolicyFileLocked(file string, enc analysis.Encoding) {
 
 // policyDiagnostics turns one file's problems into diagnostics: one per position, the first
 // message with a count of the others (a rule failing on many objects), sorted by position.
-func policyDiagnostics(errs []analysis.PolicyError, text string, enc analysis.Encoding) []protocol.Diagnostic {
+func policyDiagnostics(errs []analysis.PolicyError, text string, enc yamldoc.Encoding) []protocol.Diagnostic {
 	sortPolicyErrors(errs)
-	m := analysis.NewMapper(text)
+	m := yamldoc.NewMapper(text)
 	out := []protocol.Diagnostic{}
 	for i := 0; i < len(errs) && len(out) < maxPolicyDiagnostics; {
 		j := i + 1
@@ -191,18 +192,18 @@ func policyDiagnostics(errs []analysis.PolicyError, text string, enc analysis.En
 
 // placeAt is the range of a problem at a 1-based line and column (code points; 0: the line's
 // first non-blank character), to the end of its line, clamped to the text.
-func placeAt(m *analysis.Mapper, line, column int, enc analysis.Encoding) protocol.Range {
+func placeAt(m *yamldoc.Mapper, line, column int, enc yamldoc.Encoding) protocol.Range {
 	l := min(max(line-1, 0), m.LineCount()-1)
 	start := m.LineStart(l)
 	if column > 0 {
-		if off, err := m.Offset(analysis.Pos{Line: l, Col: column - 1}, analysis.CodePoints); err == nil {
+		if off, err := m.Offset(yamldoc.Pos{Line: l, Col: column - 1}, yamldoc.CodePoints); err == nil {
 			start = off
 		}
 	} else {
 		content := m.Line(l)
 		start += len(content) - len(strings.TrimLeft(content, " \t"))
 	}
-	return toRange(m, analysis.Range{Start: start, End: max(start, m.LineEnd(l))}, enc)
+	return toRange(m, yamldoc.Range{Start: start, End: max(start, m.LineEnd(l))}, enc)
 }
 
 // readPolicyText reads a policy file to place its problems, as much of it as the engine

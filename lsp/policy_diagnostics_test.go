@@ -10,6 +10,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // policySource is a custom rule file: METADATA with the rule id, a package named after it, and
@@ -164,7 +165,7 @@ func TestPolicyDiagnosticsGroupByPosition(t *testing.T) {
 		{File: "/p/x.rego", Line: 1, Column: 1, Msg: "first"},
 		{File: "/p/x.rego", Line: 99, Column: 3, Msg: "past the end"},
 	}
-	diags := policyDiagnostics(errs, text, analysis.UTF16)
+	diags := policyDiagnostics(errs, text, yamldoc.UTF16)
 	if len(diags) != 3 {
 		t.Fatalf("diagnostics: %+v", diags)
 	}

@@ -15,8 +15,8 @@ import (
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
 
-	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Name is the server's name in serverInfo and the source of its diagnostics.
@@ -60,7 +60,7 @@ type Server struct {
 	mu       sync.Mutex // guards everything below, and the documents' fields
 	state    serverState
 	caps     protocol.ClientCapabilities
-	enc      analysis.Encoding
+	enc      yamldoc.Encoding
 	pull     bool // the client pulls diagnostics: publish none
 	docs     map[uri.URI]*document
 	settings settingsState
@@ -125,10 +125,10 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 	}
 	s.state = running
 	s.caps = p.Capabilities
-	s.enc = analysis.UTF16
+	s.enc = yamldoc.UTF16
 	posEnc := protocol.PositionEncodingKindUTF16
 	if g := p.Capabilities.General; g != nil && slices.Contains(g.PositionEncodings, protocol.PositionEncodingKindUTF8) {
-		s.enc, posEnc = analysis.UTF8, protocol.PositionEncodingKindUTF8
+		s.enc, posEnc = yamldoc.UTF8, protocol.PositionEncodingKindUTF8
 	}
 	s.pull = p.Capabilities.TextDocument != nil && p.Capabilities.TextDocument.Diagnostic != nil
 	roots := workspaceRoots(p)
@@ -298,7 +298,7 @@ func (s *Server) admit(method string, isCall bool) error {
 	return err
 }
 
-func (s *Server) encoding() analysis.Encoding {
+func (s *Server) encoding() yamldoc.Encoding {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.enc

@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
-
-	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 // The document store follows the client's text exactly: didOpen, then didChange notifications
@@ -36,7 +35,7 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 		languageID: strings.Clone(string(item.LanguageID)),
 		kind:       classify(string(item.LanguageID), path),
 		version:    item.Version,
-		mapper:     analysis.NewMapper(item.Text),
+		mapper:     yamldoc.NewMapper(item.Text),
 		changedAt:  time.Now(),
 	}
 	if d.kind == kindManifest || d.kind == kindHelm {
@@ -93,11 +92,11 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 // applyChanges applies a didChange's changes in order to the text of m. While outOfSync,
 // partial changes are skipped until a whole text arrives. A change that does not fit the text
 // stops the rest and leaves the document out of sync.
-func applyChanges(m *analysis.Mapper, changes []protocol.TextDocumentContentChangeEvent, enc analysis.Encoding, outOfSync bool) (*analysis.Mapper, bool, error) {
+func applyChanges(m *yamldoc.Mapper, changes []protocol.TextDocumentContentChangeEvent, enc yamldoc.Encoding, outOfSync bool) (*yamldoc.Mapper, bool, error) {
 	for i, c := range changes {
 		switch c := c.(type) {
 		case *protocol.TextDocumentContentChangeWholeDocument:
-			m, outOfSync = analysis.NewMapper(c.Text), false
+			m, outOfSync = yamldoc.NewMapper(c.Text), false
 		case *protocol.TextDocumentContentChangePartial:
 			if outOfSync {
 				continue
@@ -114,7 +113,7 @@ func applyChanges(m *analysis.Mapper, changes []protocol.TextDocumentContentChan
 	return m, outOfSync, nil
 }
 
-func applyChange(m *analysis.Mapper, c *protocol.TextDocumentContentChangePartial, enc analysis.Encoding) (*analysis.Mapper, error) {
+func applyChange(m *yamldoc.Mapper, c *protocol.TextDocumentContentChangePartial, enc yamldoc.Encoding) (*yamldoc.Mapper, error) {
 	start, err := offsetOf(m, c.Range.Start, enc)
 	if err != nil {
 		return nil, fmt.Errorf("range start: %w", err)
@@ -132,11 +131,11 @@ func applyChange(m *analysis.Mapper, c *protocol.TextDocumentContentChangePartia
 // offsetOf converts a client position to a byte offset of m's text. The position just past
 // the last line (line = line count, character 0), which some clients use for the end of the
 // text, is accepted as such.
-func offsetOf(m *analysis.Mapper, p protocol.Position, enc analysis.Encoding) (int, error) {
+func offsetOf(m *yamldoc.Mapper, p protocol.Position, enc yamldoc.Encoding) (int, error) {
 	if int(p.Line) == m.LineCount() && p.Character == 0 {
 		return len(m.Text()), nil
 	}
-	return m.Offset(analysis.Pos{Line: int(p.Line), Col: int(p.Character)}, enc)
+	return m.Offset(yamldoc.Pos{Line: int(p.Line), Col: int(p.Character)}, enc)
 }
 
 func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
@@ -150,7 +149,7 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
 	}
 	if p.Text != nil && *p.Text != d.mapper.Text() {
 		s.log.Warn("saved text differs from the document: taking the saved text", zap.String("uri", string(u)), zap.Bool("wasOutOfSync", d.outOfSync))
-		d.mapper, d.outOfSync, d.changedAt = analysis.NewMapper(*p.Text), false, time.Now()
+		d.mapper, d.outOfSync, d.changedAt = yamldoc.NewMapper(*p.Text), false, time.Now()
 		d.changed()
 	}
 	if !d.done {

@@ -7,9 +7,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"go.lsp.dev/protocol"
-
-	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 func TestApplyChanges(t *testing.T) {
@@ -42,7 +41,7 @@ func TestApplyChanges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m, outOfSync, err := applyChanges(analysis.NewMapper(tt.text), tt.changes, analysis.UTF16, tt.outOfSync)
+			m, outOfSync, err := applyChanges(yamldoc.NewMapper(tt.text), tt.changes, yamldoc.UTF16, tt.outOfSync)
 			if (err != nil) != tt.wantErr || outOfSync != tt.wantErr {
 				t.Fatalf("error %v, out of sync %v; want error %v", err, outOfSync, tt.wantErr)
 			}
@@ -65,10 +64,10 @@ func FuzzApplyChanges(f *testing.F) {
 		}
 		r := rand.New(rand.NewPCG(seed, 7))
 		model := &utf16Model{text: text}
-		m := analysis.NewMapper(text)
+		m := yamldoc.NewMapper(text)
 		for range 20 {
 			c := model.randomEdit(r)
-			next, outOfSync, err := applyChanges(m, []protocol.TextDocumentContentChangeEvent{c}, analysis.UTF16, false)
+			next, outOfSync, err := applyChanges(m, []protocol.TextDocumentContentChangeEvent{c}, yamldoc.UTF16, false)
 			if err != nil || outOfSync {
 				t.Fatalf("edit %+v of %q: %v", c, m.Text(), err)
 			}
@@ -81,7 +80,7 @@ func FuzzApplyChanges(f *testing.F) {
 }
 
 // utf16Model is the client's side of a document: it makes random edits and describes each as
-// an editor does, in UTF-16 positions computed here, independently of analysis.Mapper.
+// an editor does, in UTF-16 positions computed here, independently of yamldoc.Mapper.
 type utf16Model struct{ text string }
 
 var modelPieces = []string{"x", "é", "😀", "\r\n", "\n", "\r", "  k: v\r\n", "", "ü😀z", "---\n", "kind: Pod\n"}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // A baseline lists known findings so that a team can adopt the checker on a large repository
@@ -18,10 +19,10 @@ type baseline struct {
 }
 
 type baselineEntry struct {
-	File   string             `json:"file"`
-	Rule   string             `json:"rule"`
-	Object analysis.ObjectRef `json:"object"`
-	Path   []any              `json:"path,omitempty"`
+	File   string            `json:"file"`
+	Rule   string            `json:"rule"`
+	Object yamldoc.ObjectRef `json:"object"`
+	Path   []any             `json:"path,omitempty"`
 }
 
 const baselineVersion = 1

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/aymanbagabas/go-udiff"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
@@ -39,7 +41,7 @@ func fixFiles(ctx context.Context, results []checked, ws *workspace.Workspace, d
 		if len(rep.Edits) == 0 {
 			continue
 		}
-		text, err := analysis.ApplyEdits(c.text, rep.Edits)
+		text, err := fix.ApplyEdits(c.text, rep.Edits)
 		if err != nil {
 			out[i].err = fmt.Errorf("fixing %s: %w", c.src.path, err)
 			continue
@@ -73,7 +75,7 @@ func diffOf(path, old, text string) string {
 	if path == "-" || filepath.IsAbs(path) {
 		oldName, newName = path, path
 	}
-	return analysis.UnifiedDiff(oldName, newName, old, text)
+	return udiff.Unified(oldName, newName, old, text)
 }
 
 // reanalyse checks a fixed text with the engine that checked the original. The result is

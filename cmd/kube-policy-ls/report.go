@@ -10,6 +10,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // report writes the results of check in one format.
@@ -40,8 +41,8 @@ type span struct {
 	Line, Column, EndLine, EndColumn int
 }
 
-func spanOf(m *analysis.Mapper, r analysis.Range) span {
-	s, e := m.Pos(r.Start, analysis.CodePoints), m.Pos(r.End, analysis.CodePoints)
+func spanOf(m *yamldoc.Mapper, r yamldoc.Range) span {
+	s, e := m.Pos(r.Start, yamldoc.CodePoints), m.Pos(r.End, yamldoc.CodePoints)
 	return span{s.Line + 1, s.Col + 1, e.Line + 1, e.Col + 1}
 }
 

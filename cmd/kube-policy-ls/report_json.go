@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/parallel"
 )
 
@@ -19,7 +20,7 @@ type jsonFinding struct {
 	Column     int                   `json:"column"`
 	EndLine    int                   `json:"endLine"`
 	EndColumn  int                   `json:"endColumn"`
-	Object     analysis.ObjectRef    `json:"object"`
+	Object     yamldoc.ObjectRef     `json:"object"`
 	Path       []any                 `json:"path,omitempty"`
 	Fixable    bool                  `json:"fixable"`
 	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`

@@ -8,9 +8,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"go.lsp.dev/protocol"
-
-	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 // doc is the client's copy of one document: the text the editor holds, in which it computes
@@ -200,18 +199,18 @@ func (d *doc) selection(r *rand.Rand, maxLen int) (int, int) {
 	return a, max(a, b)
 }
 
-// TestModelAgreesWithMapper: the client's positions are the server's (analysis.Mapper), so
+// TestModelAgreesWithMapper: the client's positions are the server's (yamldoc.Mapper), so
 // that a difference in the soak is the server's.
 func TestModelAgreesWithMapper(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, text := range []string{"", "a", "a\r\nb\rc\n\r\nd", "é😀\r\n中\r\r\n", "x\n", "\r", "a: 1\r\nb: 😀😀\r\n"} {
-		m := analysis.NewMapper(text)
+		m := yamldoc.NewMapper(text)
 		for off := 0; off <= len(text); off++ {
 			if boundary(text, off) != off {
 				continue
 			}
-			p := m.Pos(off, analysis.UTF16)
+			p := m.Pos(off, yamldoc.UTF16)
 			want := protocol.Position{Line: uint32(p.Line), Character: uint32(p.Col)}
 			if got := position(text, off); got != want {
 				t.Errorf("%q offset %d: position %v, mapper %v", text, off, got, want)
@@ -223,12 +222,12 @@ func TestModelAgreesWithMapper(t *testing.T) {
 	}
 	// Random typing keeps the model and a Mapper fed the same edits in step.
 	d := &doc{text: "apiVersion: v1\r\nkind: Pod\r\n", crlf: true}
-	m := analysis.NewMapper(d.text)
+	m := yamldoc.NewMapper(d.text)
 	for range 3000 {
 		c := d.keystroke(r)
 		ev := d.apply(c)
-		start, err1 := m.Offset(analysis.Pos{Line: int(ev.Range.Start.Line), Col: int(ev.Range.Start.Character)}, analysis.UTF16)
-		end, err2 := m.Offset(analysis.Pos{Line: int(ev.Range.End.Line), Col: int(ev.Range.End.Character)}, analysis.UTF16)
+		start, err1 := m.Offset(yamldoc.Pos{Line: int(ev.Range.Start.Line), Col: int(ev.Range.Start.Character)}, yamldoc.UTF16)
+		end, err2 := m.Offset(yamldoc.Pos{Line: int(ev.Range.End.Line), Col: int(ev.Range.End.Character)}, yamldoc.UTF16)
 		if err1 != nil || err2 != nil {
 			t.Fatalf("edit %v does not fit the mapper: %v %v", ev.Range, err1, err2)
 		}

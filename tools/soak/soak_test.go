@@ -25,6 +25,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
 )
 
@@ -795,7 +796,7 @@ func (k *soak) checkDiagnostics(when string) {
 			k.t.Fatal(err)
 		}
 		for _, f := range res.Findings {
-			s, en := res.Mapper.Pos(f.Range.Start, analysis.UTF16), res.Mapper.Pos(f.Range.End, analysis.UTF16)
+			s, en := res.Mapper.Pos(f.Range.Start, yamldoc.UTF16), res.Mapper.Pos(f.Range.End, yamldoc.UTF16)
 			want[e] = append(want[e], fmt.Sprintf("%s %d:%d-%d:%d %s", f.Rule, s.Line, s.Col, en.Line, en.Col, f.Message))
 		}
 		sort.Strings(want[e])

@@ -1,4 +1,8 @@
-package analysis
+// Package yamldoc holds the YAML documents of a manifest file and positions in them: splitting
+// a file into documents and parsing each, the Mapper that converts byte offsets to lines and
+// columns, the extent of a node in the text, the range that a JSON path highlights, the
+// Kubernetes objects of a document, and the one walker that follows a JSON path through a tree.
+package yamldoc
 
 import (
 	"fmt"
@@ -25,7 +29,36 @@ type Document struct {
 	Aliases bool         // the document uses aliases: its values may expand far beyond its text
 
 	mapper   *Mapper // over Text: yaml positions are relative to the document
-	released bool    // Root was dropped by Result.CompactForReport: it parsed, but cannot be fixed
+	released bool    // Root was dropped by Release: it parsed, but cannot be fixed
+}
+
+// Mapper returns the index of the document's own lines (positions relative to the document);
+// nil once the document was released.
+func (d *Document) Mapper() *Mapper { return d.mapper }
+
+// Released returns a copy of d without its parsed tree and line index, for a result kept only
+// for its findings. parsed records that the tree existed, so that Dropped can tell why a fix is
+// impossible.
+func (d *Document) Released(parsed bool) *Document {
+	c := *d
+	c.Root, c.mapper, c.released = nil, nil, parsed
+	return &c
+}
+
+// Dropped reports whether the document parsed but its tree was released.
+func (d *Document) Dropped() bool { return d.released }
+
+// MovedTo returns a copy of d at at's place in a new version of the file, whose text is
+// fileText: the same document text, found again at at.Offset. The copy's text points into
+// fileText, so that older versions of the file can be freed.
+func (d *Document) MovedTo(at *Document, fileText string) *Document {
+	c := *d
+	c.Index, c.Offset, c.Line = at.Index, at.Offset, at.Line
+	c.Text = fileText[at.Offset : at.Offset+len(d.Text)]
+	if d.mapper != nil {
+		c.mapper = &Mapper{text: c.Text, lineStarts: d.mapper.lineStarts, ascii: d.mapper.ascii}
+	}
+	return &c
 }
 
 // SyntaxError is a document that does not parse (or breaks a structural rule such as a
@@ -35,14 +68,15 @@ type SyntaxError struct {
 	Range Range
 }
 
+// Error returns the message.
 func (e *SyntaxError) Error() string { return e.Msg }
 
 var hashSeed = maphash.MakeSeed()
 
-// documentMarker matches a line that starts or ends a document: "---" or "..." at column 0,
+// Marker matches a line that starts or ends a document: "---" or "..." at column 0,
 // alone or followed by white space. YAML forbids such lines inside a document's content, so
 // splitting on them is exact.
-func documentMarker(line string) (start, end bool) {
+func Marker(line string) (start, end bool) {
 	if len(line) < 3 || (len(line) > 3 && line[3] != ' ' && line[3] != '\t') {
 		return false, false
 	}
@@ -53,12 +87,12 @@ func documentMarker(line string) (start, end bool) {
 // to the document it opens; a "..." line to the document it closes. Directives ("%YAML") and
 // comments before a "---" stay with the document that follows.
 func SplitDocuments(text string) []*Document {
-	return splitDocuments(NewMapper(text))
+	return SplitMapped(NewMapper(text))
 }
 
-// splitDocuments is SplitDocuments over an existing index of the text, which also gives each
+// SplitMapped is SplitDocuments over an existing index of the text, which also gives each
 // document the index of its own lines.
-func splitDocuments(m *Mapper) []*Document {
+func SplitMapped(m *Mapper) []*Document {
 	text := m.text
 	var docs []*Document
 	start, startLine := 0, 0
@@ -71,7 +105,7 @@ func splitDocuments(m *Mapper) []*Document {
 	}
 	for line := 0; line < m.LineCount(); line++ {
 		content := m.Line(line)
-		opens, closes := documentMarker(content)
+		opens, closes := Marker(content)
 		switch {
 		case opens && !onlyPreamble:
 			cut(m.LineStart(line), line)
@@ -185,7 +219,7 @@ const MaxDepth = 1000
 // keys, and keys that are not scalars. It also bounds nesting depth.
 func (d *Document) checkStructure(n *yaml.Node, depth int) *SyntaxError {
 	if depth > MaxDepth {
-		return &SyntaxError{Msg: fmt.Sprintf("document is nested deeper than %d levels", MaxDepth), Range: d.nodeStartRange(n)}
+		return &SyntaxError{Msg: fmt.Sprintf("document is nested deeper than %d levels", MaxDepth), Range: d.NodeStartRange(n)}
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -196,7 +230,7 @@ func (d *Document) checkStructure(n *yaml.Node, depth int) *SyntaxError {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			if k.Kind != yaml.ScalarNode && k.Kind != yaml.AliasNode {
-				return &SyntaxError{Msg: "mapping key is not a scalar (an unquoted template or flow value used as a key?)", Range: d.nodeStartRange(k)}
+				return &SyntaxError{Msg: "mapping key is not a scalar (an unquoted template or flow value used as a key?)", Range: d.NodeStartRange(k)}
 			}
 			if seen != nil && k.Kind == yaml.ScalarNode && k.Value != "<<" {
 				if first, dup := seen[k.Value]; dup {

@@ -1,7 +1,6 @@
-package analysis
+package yamldoc
 
 import (
-	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -43,32 +42,6 @@ func TestFlowCollectionEnd(t *testing.T) {
 			if got := d.NodeRange(v).End; got != want {
 				t.Errorf("%q: the collection ends at %d (%q), want %d", text, got, text[:min(got, len(text))], want)
 			}
-		}
-	}
-}
-
-// TestFixAllAfterQuoteInFlowList: fix-all on the fuzzer's input reaches a fixed point.
-func TestFixAllAfterQuoteInFlowList(t *testing.T) {
-	t.Parallel()
-	e := newTestEngine(t, Config{})
-	for _, text := range []string{
-		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    re~ources: {}\n    securityContext:\n      capabilities:\n        add: [SYS_ADMIN\"00000000] #00000",
-		"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    args: [don't, stop]\n    securityContext:\n      capabilities:\n        add: [FOO] # why\n",
-	} {
-		res := analyzeText(t, e, text)
-		rep := res.FixAll(nil)
-		if len(rep.Failed) > 0 {
-			t.Errorf("fixes failed: %v", rep.Failed)
-		}
-		fixed, err := ApplyEdits(text, rep.Edits)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if again := analyzeText(t, e, fixed).FixAll(nil); len(again.Edits) > 0 {
-			t.Errorf("a second fix-all still edits:\n%s", fixed)
-		}
-		if !strings.Contains(fixed, "allowPrivilegeEscalation: false") {
-			t.Errorf("fixed text lacks the container's fixes:\n%s", fixed)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package analysis
+package yamldoc
 
 import (
 	"strings"
@@ -28,19 +28,19 @@ func (d *Document) PathRange(obj Object, path []any) Range {
 		}
 	}
 	switch {
-	case loc.key != nil && complete && !d.isBlock(loc.node):
-		return Range{d.nodeOffset(loc.key), max(d.nodeEnd(loc.node), d.nodeEnd(loc.key))}
+	case loc.key != nil && complete && !d.IsBlock(loc.node):
+		return Range{d.NodeOffset(loc.key), max(d.NodeEnd(loc.node), d.NodeEnd(loc.key))}
 	case loc.key != nil:
-		return Range{d.nodeOffset(loc.key), d.nodeEnd(loc.key)}
-	case loc.item && complete && deref(loc.node).Kind == yaml.ScalarNode:
+		return Range{d.NodeOffset(loc.key), d.NodeEnd(loc.key)}
+	case loc.item && complete && Deref(loc.node).Kind == yaml.ScalarNode:
 		return d.NodeRange(loc.node)
 	case loc.item:
 		return d.entryRange(loc.node)
 	}
-	if k, v := mappingPair(d.Root, "kind"); k != nil {
-		return Range{d.nodeOffset(k), d.nodeEnd(v)}
+	if k, v := MappingPair(d.Root, "kind"); k != nil {
+		return Range{d.NodeOffset(k), d.NodeEnd(v)}
 	}
-	return d.nodeStartRange(d.Root)
+	return d.NodeStartRange(d.Root)
 }
 
 // location is how far a path reaches into a document.
@@ -59,7 +59,7 @@ type location struct {
 func ownerOf(loc location) (location, bool) {
 	for l := &loc; l != nil; l = l.up {
 		switch {
-		case l.item && deref(l.node) != nil && deref(l.node).Kind == yaml.MappingNode:
+		case l.item && Deref(l.node) != nil && Deref(l.node).Kind == yaml.MappingNode:
 			return *l, true
 		case l.key != nil && (l.key.Value == "spec" || l.key.Value == "template"):
 			return *l, true
@@ -68,90 +68,54 @@ func ownerOf(loc location) (location, bool) {
 	return loc, false
 }
 
+// locate is how far path reaches from the document's root, as Walk finds it, with the first
+// alias the path went through.
 func (d *Document) locate(path []any) location {
 	loc := location{node: d.Root}
-	for _, step := range path {
+	for _, st := range Walk(d.Root, path) {
 		if loc.alias == nil && loc.node != nil && loc.node.Kind == yaml.AliasNode {
 			entry := loc
 			loc.alias = &entry
 		}
-		cur := deref(loc.node)
-		switch s := step.(type) {
-		case string:
-			k, v := mappingPair(cur, s)
-			if k == nil {
-				if mk, mv := mergePair(cur, s); mk != nil {
-					// the field comes from a "<<: *anchor" merge: that line is where it is set here
-					return location{node: mv, key: mk, depth: len(path), alias: loc.alias}
-				}
-				return loc
-			}
-			up := loc
-			loc = location{node: v, key: k, depth: loc.depth + 1, alias: loc.alias, up: &up}
-		case int:
-			if cur == nil || cur.Kind != yaml.SequenceNode || s < 0 || s >= len(cur.Content) {
-				return loc
-			}
-			up := loc
-			loc = location{node: cur.Content[s], item: true, depth: loc.depth + 1, alias: loc.alias, up: &up}
-		default:
-			return loc
+		if st.Merged {
+			// the field comes from a "<<: *anchor" merge: that line is where it is set here
+			return location{node: st.Node, key: st.Key, depth: len(path), alias: loc.alias}
 		}
+		up := loc
+		loc = location{node: st.Node, key: st.Key, item: st.Key == nil, depth: loc.depth + 1, alias: loc.alias, up: &up}
 	}
 	return loc
 }
 
-// mergePair finds the "<<" entry of mapping n whose merged mappings provide key.
-func mergePair(n *yaml.Node, key string) (k, v *yaml.Node) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value != "<<" || n.Content[i].Tag != "!!merge" {
-			continue
-		}
-		sources := []*yaml.Node{n.Content[i+1]}
-		if s := deref(n.Content[i+1]); s.Kind == yaml.SequenceNode {
-			sources = s.Content
-		}
-		for _, src := range sources {
-			if mk, _ := mappingPair(src, key); mk != nil {
-				return n.Content[i], n.Content[i+1]
-			}
-		}
-	}
-	return nil, nil
-}
-
-// isBlock reports whether a value spans lines (a block collection, a block or multi-line
+// IsBlock reports whether a value spans lines (a block collection, a block or multi-line
 // scalar, a flow collection broken over lines), so that only its key is highlighted.
-func (d *Document) isBlock(n *yaml.Node) bool {
+func (d *Document) IsBlock(n *yaml.Node) bool {
 	if n.Kind == yaml.AliasNode {
 		return false
 	}
-	start := d.contentStart(n)
-	return d.mapper.LineOf(start) != d.mapper.LineOf(max(start, d.nodeEnd(n)-1))
+	start := d.ContentStart(n)
+	return d.mapper.LineOf(start) != d.mapper.LineOf(max(start, d.NodeEnd(n)-1))
 }
 
 // entryRange is a list entry's first line, from its "-" through its "name: x" (or its first
 // field) value: the place an editor user reads as "that container".
 func (d *Document) entryRange(n *yaml.Node) Range {
-	start := d.nodeOffset(n)
+	start := d.NodeOffset(n)
 	lineStart := d.mapper.LineStart(d.mapper.LineOf(start))
 	if dash := strings.LastIndexByte(d.Text[lineStart:start], '-'); dash >= 0 && strings.TrimSpace(d.Text[lineStart+dash+1:start]) == "" {
 		start = lineStart + dash
 	}
-	m := deref(n)
-	lineEnd := d.mapper.LineEnd(d.mapper.LineOf(d.contentStart(n)))
-	end := min(d.nodeEnd(n), lineEnd)
+	m := Deref(n)
+	lineEnd := d.mapper.LineEnd(d.mapper.LineOf(d.ContentStart(n)))
+	end := min(d.NodeEnd(n), lineEnd)
 	if m.Kind == yaml.MappingNode && len(m.Content) >= 2 && m.Style&yaml.FlowStyle == 0 {
-		k, v := mappingPair(m, "name")
-		if k == nil || d.mapper.LineOf(d.nodeOffset(k)) != d.mapper.LineOf(d.contentStart(n)) {
+		k, v := MappingPair(m, "name")
+		if k == nil || d.mapper.LineOf(d.NodeOffset(k)) != d.mapper.LineOf(d.ContentStart(n)) {
 			k, v = m.Content[0], m.Content[1]
 		}
-		end = d.nodeEnd(k)
-		if !d.isBlock(v) {
-			end = max(end, d.nodeEnd(v))
+		end = d.NodeEnd(k)
+		if !d.IsBlock(v) {
+			end = max(end, d.NodeEnd(v))
 		}
 	}
 	return Range{start, max(start, end)}

@@ -1,4 +1,4 @@
-package analysis
+package fix
 
 import (
 	"fmt"
@@ -9,11 +9,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"go.yaml.in/yaml/v3"
 )
 
-// fixStyle is how a document writes YAML, so that inserted text looks like the rest of it.
-type fixStyle struct {
+// style is how a document writes YAML, so that inserted text looks like the rest of it.
+type style struct {
 	indent    int     // spaces per nesting level of block mappings (2 or 4, usually)
 	seqIndent int     // columns from a key to the "-" of its block sequence: 0 for flush sequences
 	nl        string  // line terminator: "\n" or "\r\n"
@@ -21,20 +22,20 @@ type fixStyle struct {
 	values    quoting // the same for string values
 }
 
-// fixStyleOf reads the indentation width, sequence style, quoting and line terminator of a
+// styleOf reads the indentation width, sequence style, quoting and line terminator of a
 // document. Each is the most common one in the document; the defaults (2 spaces, sequences
 // indented like mappings, plain scalars, "\n") apply when the document has no example.
-func (d *Document) fixStyleOf() fixStyle {
+func styleOf(d *yamldoc.Document) style {
 	indents := map[int]int{}
 	seqs := map[int]int{}
 	keys, values := map[quoting]int{}, map[quoting]int{}
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
-		if n == nil || depth > MaxDepth {
+		if n == nil || depth > yamldoc.MaxDepth {
 			return
 		}
 		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
-			values[fixQuotingOf(n)]++
+			values[quotingOf(n)]++
 		}
 		if n.Style&yaml.FlowStyle != 0 {
 			return
@@ -43,17 +44,17 @@ func (d *Document) fixStyleOf() fixStyle {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				keys[fixQuotingOf(k)]++
+				keys[quotingOf(k)]++
 				if v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 && v.Line > k.Line {
-					keyCol := d.fixCol(d.nodeOffset(k))
+					keyCol := column(d, d.NodeOffset(k))
 					switch v.Kind {
 					case yaml.MappingNode:
-						if w := d.fixCol(d.nodeOffset(v.Content[0])) - keyCol; w > 0 && w <= 8 {
+						if w := column(d, d.NodeOffset(v.Content[0])) - keyCol; w > 0 && w <= 8 {
 							indents[w]++
 						}
 					case yaml.SequenceNode:
-						if dash, ok := d.fixDash(v.Content[0]); ok {
-							if w := d.fixCol(dash) - keyCol; w >= 0 && w <= 8 {
+						if dash, ok := dashOf(d, v.Content[0]); ok {
+							if w := column(d, dash) - keyCol; w >= 0 && w <= 8 {
 								seqs[w]++
 							}
 						}
@@ -68,8 +69,8 @@ func (d *Document) fixStyleOf() fixStyle {
 		}
 	}
 	walk(d.Root, 0)
-	st := fixStyle{indent: fixModeOf(indents, 2), nl: "\n", keys: quotingHabit(keys), values: quotingHabit(values)}
-	st.seqIndent = fixModeOf(seqs, st.indent)
+	st := style{indent: modeOf(indents, 2), nl: "\n", keys: quotingHabit(keys), values: quotingHabit(values)}
+	st.seqIndent = modeOf(seqs, st.indent)
 	if i := strings.IndexByte(d.Text, '\n'); i > 0 && d.Text[i-1] == '\r' {
 		st.nl = "\r\n"
 	}
@@ -88,8 +89,8 @@ func quotingHabit(counts map[quoting]int) quoting {
 	return quotePlain
 }
 
-// fixModeOf is the most frequent key of counts (the smallest on a tie), or def when counts is empty.
-func fixModeOf(counts map[int]int, def int) int {
+// modeOf is the most frequent key of counts (the smallest on a tie), or def when counts is empty.
+func modeOf(counts map[int]int, def int) int {
 	best, bestN := def, 0
 	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		if counts[k] > bestN {
@@ -99,13 +100,13 @@ func fixModeOf(counts map[int]int, def int) int {
 	return best
 }
 
-// fixCol is the column (in code points) of a document offset. Block indentation is made of ASCII
+// column is the column (in code points) of a document offset. Block indentation is made of ASCII
 // spaces and "- ", so this is also the number of spaces that reach it.
-func (d *Document) fixCol(off int) int { return d.mapper.Pos(off, CodePoints).Col }
+func column(d *yamldoc.Document, off int) int { return d.Mapper().Pos(off, yamldoc.CodePoints).Col }
 
-// fixDash finds the "-" that introduces a block sequence item.
-func (d *Document) fixDash(item *yaml.Node) (int, bool) {
-	s := d.nodeOffset(item)
+// dashOf finds the "-" that introduces a block sequence item.
+func dashOf(d *yamldoc.Document, item *yaml.Node) (int, bool) {
+	s := d.NodeOffset(item)
 	t := d.Text
 	i := s - 1
 	for i >= 0 && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r') {
@@ -121,21 +122,21 @@ func (d *Document) fixDash(item *yaml.Node) (int, bool) {
 	return 0, false
 }
 
-// fixIndent returns n spaces.
-func fixIndent(n int) string { return strings.Repeat(" ", max(n, 0)) }
+// spaces returns n spaces.
+func spaces(n int) string { return strings.Repeat(" ", max(n, 0)) }
 
 // quoting is how a string scalar is written.
 type quoting int
 
 const (
-	quoteDefault quoting = iota // the document's quotingHabit (fixStyle.values or .keys)
+	quoteDefault quoting = iota // the document's quotingHabit (style.values or .keys)
 	quotePlain                  // plain when that is safe, else double quotes
 	quoteDouble
 	quoteSingle
 )
 
-// fixQuotingOf is the quoting of an existing scalar.
-func fixQuotingOf(n *yaml.Node) quoting {
+// quotingOf is the quoting of an existing scalar.
+func quotingOf(n *yaml.Node) quoting {
 	switch {
 	case n.Kind != yaml.ScalarNode:
 		return quotePlain
@@ -149,16 +150,16 @@ func fixQuotingOf(n *yaml.Node) quoting {
 
 // renderBlockEntry writes "key: value" for a block mapping at column col, starting with a line
 // terminator: nested mappings and lists go on their own lines, indented in the document's style.
-func (st fixStyle) renderBlockEntry(b *strings.Builder, key string, v any, col int) {
+func (st style) renderBlockEntry(b *strings.Builder, key string, v any, col int) {
 	b.WriteString(st.nl)
-	b.WriteString(fixIndent(col))
+	b.WriteString(spaces(col))
 	b.WriteString(st.key(key))
 	b.WriteByte(':')
 	st.renderBlockValue(b, v, col)
 }
 
 // renderBlockValue writes what follows "key:" for a key at column col.
-func (st fixStyle) renderBlockValue(b *strings.Builder, v any, col int) {
+func (st style) renderBlockValue(b *strings.Builder, v any, col int) {
 	if m, ok := asOrderedMap(v); ok {
 		if len(m.keys) == 0 {
 			b.WriteString(" {}")
@@ -187,8 +188,8 @@ func (st fixStyle) renderBlockValue(b *strings.Builder, v any, col int) {
 
 // renderBlockItem writes "- value" for a block sequence whose dashes are at column dash; the
 // caller has written the line terminator. q is the quoting of the list's other items.
-func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quoting) {
-	b.WriteString(fixIndent(dash))
+func (st style) renderBlockItem(b *strings.Builder, v any, dash int, q quoting) {
+	b.WriteString(spaces(dash))
 	b.WriteString("- ")
 	if m, ok := asOrderedMap(v); ok {
 		if len(m.keys) == 0 {
@@ -198,7 +199,7 @@ func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quotin
 		for i, k := range m.keys {
 			if i > 0 {
 				b.WriteString(st.nl)
-				b.WriteString(fixIndent(dash + 2))
+				b.WriteString(spaces(dash + 2))
 			}
 			b.WriteString(st.key(k))
 			b.WriteByte(':')
@@ -215,7 +216,7 @@ func (st fixStyle) renderBlockItem(b *strings.Builder, v any, dash int, q quotin
 }
 
 // flow writes a value in flow style: {a: 1, b: [x, y]}. q applies to the scalars of a list.
-func (st fixStyle) flow(v any, q quoting) string {
+func (st style) flow(v any, q quoting) string {
 	if m, ok := asOrderedMap(v); ok {
 		parts := make([]string, 0, len(m.keys))
 		for _, k := range m.keys {
@@ -235,21 +236,21 @@ func (st fixStyle) flow(v any, q quoting) string {
 }
 
 // key writes a mapping key, quoted as the document's keys are.
-func (st fixStyle) key(k string) string { return fixRenderScalar(k, true, st.keys) }
+func (st style) key(k string) string { return renderScalar(k, true, st.keys) }
 
 // scalar writes a value; quoteDefault means the document's quotingHabit for string values.
-func (st fixStyle) scalar(v any, inFlow bool, q quoting) string {
+func (st style) scalar(v any, inFlow bool, q quoting) string {
 	if q == quoteDefault {
 		q = st.values
 	}
-	return fixRenderScalar(v, inFlow, q)
+	return renderScalar(v, inFlow, q)
 }
 
-// fixRenderScalar writes a scalar that reads back as exactly v, for YAML 1.2 (yaml.v3) and for
+// renderScalar writes a scalar that reads back as exactly v, for YAML 1.2 (yaml.v3) and for
 // YAML 1.1 (the Kubernetes API server). Strings are quoted as q asks when that can hold them,
 // plain when q allows and it is safe, else double-quoted. inFlow forbids the flow indicators
 // in plain strings.
-func fixRenderScalar(v any, inFlow bool, q quoting) string {
+func renderScalar(v any, inFlow bool, q quoting) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
@@ -269,7 +270,7 @@ func fixRenderScalar(v any, inFlow bool, q quoting) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
 		switch {
-		case q == quoteSingle && !strings.ContainsAny(x, "\n\r") && fixPrintable(x):
+		case q == quoteSingle && !strings.ContainsAny(x, "\n\r") && printable(x):
 			return "'" + strings.ReplaceAll(x, "'", "''") + "'"
 		case q != quoteDouble && q != quoteSingle && plainScalarSafe(x, inFlow):
 			return x
@@ -279,7 +280,7 @@ func fixRenderScalar(v any, inFlow bool, q quoting) string {
 	return strconv.Quote(fmt.Sprint(v))
 }
 
-func fixPrintable(s string) bool {
+func printable(s string) bool {
 	for _, r := range s {
 		if !strconv.IsPrint(r) {
 			return false
@@ -297,7 +298,7 @@ var yaml11NonStrings = map[string]bool{
 
 // plainScalarSafe reports whether s can be written as a plain scalar and read back as the string s.
 func plainScalarSafe(s string, inFlow bool) bool {
-	if s == "" || strings.TrimSpace(s) != s || !fixPrintable(s) || yaml11NonStrings[s] || s == "<<" || s == "=" {
+	if s == "" || strings.TrimSpace(s) != s || !printable(s) || yaml11NonStrings[s] || s == "<<" || s == "=" {
 		return false
 	}
 	if strings.ContainsAny(s[:1], "-?:,[]{}#&*!|>'\"%@`") && !(s[0] == '-' && len(s) > 1 && s[1] != ' ') {
@@ -323,16 +324,16 @@ func plainScalarSafe(s string, inFlow bool) bool {
 	return item.Kind == yaml.ScalarNode && item.ShortTag() == "!!str" && item.Value == s
 }
 
-// fixListQuoting is the quoting shared by every scalar item of a list, or the default.
-func fixListQuoting(items []*yaml.Node) quoting {
+// listQuoting is the quoting shared by every scalar item of a list, or the default.
+func listQuoting(items []*yaml.Node) quoting {
 	q := quoteDefault
 	for i, it := range items {
 		if it.Kind != yaml.ScalarNode || it.ShortTag() != "!!str" {
 			return quoteDefault
 		}
 		if i == 0 {
-			q = fixQuotingOf(it)
-		} else if fixQuotingOf(it) != q {
+			q = quotingOf(it)
+		} else if quotingOf(it) != q {
 			return quoteDefault
 		}
 	}
@@ -383,8 +384,8 @@ func (m *orderedMap) merge(keys []string, v any) bool {
 	return ok && sub.merge(keys[1:], v)
 }
 
-// fixNestValue wraps v in one mapping per key: fixNestValue([a b], v) is {a: {b: v}}.
-func fixNestValue(keys []string, v any) any {
+// nestValue wraps v in one mapping per key: nestValue([a b], v) is {a: {b: v}}.
+func nestValue(keys []string, v any) any {
 	for i := len(keys) - 1; i >= 0; i-- {
 		v = map[string]any{keys[i]: v}
 	}

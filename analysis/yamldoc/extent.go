@@ -1,6 +1,7 @@
-package analysis
+package yamldoc
 
 import (
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -17,8 +18,8 @@ func (r Range) Shift(delta int) Range { return Range{r.Start + delta, r.End + de
 // yaml.v3 nodes carry a start line and code-point column but no end: these helpers compute
 // document-relative byte extents from the source text.
 
-// nodeOffset is the byte offset of the node's reported position (its anchor or tag, if any).
-func (d *Document) nodeOffset(n *yaml.Node) int {
+// NodeOffset is the byte offset of the node's reported position (its anchor or tag, if any).
+func (d *Document) NodeOffset(n *yaml.Node) int {
 	col := n.Column - 1
 	if n.Line == 1 && d.Offset == 0 && strings.HasPrefix(d.Text, "\ufeff") {
 		col++ // yaml.v3 does not count a byte order mark as a column
@@ -30,9 +31,9 @@ func (d *Document) nodeOffset(n *yaml.Node) int {
 	return off
 }
 
-// contentStart is where the node's own text starts, after any anchor and tag properties.
-func (d *Document) contentStart(n *yaml.Node) int {
-	s := d.nodeOffset(n)
+// ContentStart is where the node's own text starts, after any anchor and tag properties.
+func (d *Document) ContentStart(n *yaml.Node) int {
+	s := d.NodeOffset(n)
 	t := d.Text
 	if n.Kind == yaml.AliasNode {
 		return s
@@ -48,9 +49,9 @@ func (d *Document) contentStart(n *yaml.Node) int {
 	return s
 }
 
-// nodeEnd is the byte offset just after the node's text.
-func (d *Document) nodeEnd(n *yaml.Node) int {
-	s := d.contentStart(n)
+// NodeEnd is the byte offset just after the node's text.
+func (d *Document) NodeEnd(n *yaml.Node) int {
+	s := d.ContentStart(n)
 	switch n.Kind {
 	case yaml.AliasNode:
 		return min(s+1+len(n.Value), len(d.Text))
@@ -58,7 +59,7 @@ func (d *Document) nodeEnd(n *yaml.Node) int {
 		if n.Style&yaml.FlowStyle != 0 || len(n.Content) == 0 {
 			return d.flowEnd(s)
 		}
-		return d.nodeEnd(n.Content[len(n.Content)-1])
+		return d.NodeEnd(n.Content[len(n.Content)-1])
 	case yaml.ScalarNode:
 		switch {
 		case n.Style&yaml.DoubleQuotedStyle != 0:
@@ -76,14 +77,14 @@ func (d *Document) nodeEnd(n *yaml.Node) int {
 
 // NodeRange is the node's text, from its properties to its end.
 func (d *Document) NodeRange(n *yaml.Node) Range {
-	return Range{d.nodeOffset(n), d.nodeEnd(n)}
+	return Range{d.NodeOffset(n), d.NodeEnd(n)}
 }
 
-// nodeStartRange covers the node's first line only: for errors about big nodes.
-func (d *Document) nodeStartRange(n *yaml.Node) Range {
-	s := d.nodeOffset(n)
+// NodeStartRange covers the node's first line only: for errors about big nodes.
+func (d *Document) NodeStartRange(n *yaml.Node) Range {
+	s := d.NodeOffset(n)
 	line := d.mapper.LineOf(s)
-	return Range{s, max(s, min(d.nodeEnd(n), d.mapper.LineEnd(line)))}
+	return Range{s, max(s, min(d.NodeEnd(n), d.mapper.LineEnd(line)))}
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' }
@@ -206,4 +207,46 @@ func (d *Document) blockScalarEnd(s int) int {
 
 func indentOf(line string) int {
 	return len(line) - len(strings.TrimLeft(line, " "))
+}
+
+// Comments returns the comments that start in r, skipping "#" inside the scalars of nodes.
+func (d *Document) Comments(r Range, nodes ...*yaml.Node) []string {
+	t := d.Text
+	if strings.IndexByte(t[r.Start:r.End], '#') < 0 {
+		return nil
+	}
+	var scalars []Range
+	var collect func(n *yaml.Node, depth int)
+	collect = func(n *yaml.Node, depth int) {
+		if n == nil || depth > MaxDepth {
+			return
+		}
+		switch n.Kind {
+		case yaml.ScalarNode:
+			scalars = append(scalars, Range{Start: d.ContentStart(n), End: d.NodeEnd(n)})
+		case yaml.AliasNode:
+			scalars = append(scalars, Range{Start: d.NodeOffset(n), End: d.NodeEnd(n)})
+		default:
+			for _, c := range n.Content {
+				collect(c, depth+1)
+			}
+		}
+	}
+	for _, n := range nodes {
+		collect(n, 0)
+	}
+	var out []string
+	for i := r.Start; i < r.End; i++ {
+		if t[i] != '#' || (i > 0 && !isSpace(t[i-1]) && t[i-1] != '\n' && t[i-1] != '\r') {
+			continue
+		}
+		inScalar := slices.ContainsFunc(scalars, func(s Range) bool { return i >= s.Start && i < s.End })
+		if inScalar {
+			continue
+		}
+		end := d.Mapper().LineEnd(d.Mapper().LineOf(i))
+		out = append(out, strings.TrimRight(t[i:end], " \t"))
+		i = end
+	}
+	return out
 }

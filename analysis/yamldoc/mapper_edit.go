@@ -1,9 +1,8 @@
-package analysis
+package yamldoc
 
 import (
 	"fmt"
 	"sort"
-	"unicode/utf8"
 )
 
 // Replace returns a Mapper over m's text with the bytes [start, end) replaced by text. Only the
@@ -34,7 +33,7 @@ func (m *Mapper) Replace(start, end int, text string) (*Mapper, error) {
 	for _, s := range m.lineStarts[after:] {
 		starts = append(starts, s+delta)
 	}
-	return &Mapper{text: newText, lineStarts: starts, ascii: m.ascii && isASCIIText(text)}, nil
+	return &Mapper{text: newText, lineStarts: starts, ascii: m.ascii && isASCII(text)}, nil
 }
 
 // isLineBreak reports whether a line ends with the byte at j: a "\n", or a "\r" not followed
@@ -57,13 +56,4 @@ func countLineBreaks(s string) int {
 		}
 	}
 	return n
-}
-
-func isASCIIText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }

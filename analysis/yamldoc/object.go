@@ -1,4 +1,4 @@
-package analysis
+package yamldoc
 
 import (
 	"strings"
@@ -32,15 +32,15 @@ type Object struct {
 // Objects finds the Kubernetes objects of a parsed document. A document without a string
 // apiVersion and kind is not a manifest and has none.
 func (d *Document) Objects() []Object {
-	root := deref(d.Root)
+	root := Deref(d.Root)
 	ref, ok := objectRef(root)
 	if !ok {
 		return nil
 	}
-	if items := mappingValue(root, "items"); strings.HasSuffix(ref.Kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
+	if items := MappingValue(root, "items"); strings.HasSuffix(ref.Kind, "List") && items != nil && items.Kind == yaml.SequenceNode {
 		var objs []Object
 		for i, item := range items.Content {
-			item = deref(item)
+			item = Deref(item)
 			if itemRef, ok := objectRef(item); ok {
 				objs = append(objs, Object{Ref: itemRef, Path: []any{"items", i}, Node: item})
 			}
@@ -54,46 +54,18 @@ func objectRef(n *yaml.Node) (ObjectRef, bool) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return ObjectRef{}, false
 	}
-	ref := ObjectRef{APIVersion: scalarString(mappingValue(n, "apiVersion")), Kind: scalarString(mappingValue(n, "kind"))}
+	ref := ObjectRef{APIVersion: ScalarString(MappingValue(n, "apiVersion")), Kind: ScalarString(MappingValue(n, "kind"))}
 	if ref.APIVersion == "" || ref.Kind == "" {
 		return ObjectRef{}, false
 	}
-	if md := mappingValue(n, "metadata"); md != nil {
-		ref.Name = scalarString(mappingValue(md, "name"))
+	if md := MappingValue(n, "metadata"); md != nil {
+		ref.Name = ScalarString(MappingValue(md, "name"))
 		if ref.Name == "" {
-			if gen := scalarString(mappingValue(md, "generateName")); gen != "" {
+			if gen := ScalarString(MappingValue(md, "generateName")); gen != "" {
 				ref.Name = gen + "*"
 			}
 		}
-		ref.Namespace = scalarString(mappingValue(md, "namespace"))
+		ref.Namespace = ScalarString(MappingValue(md, "namespace"))
 	}
 	return ref, true
-}
-
-func scalarString(n *yaml.Node) string {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.ScalarNode || n.ShortTag() == "!!null" {
-		return ""
-	}
-	return n.Value
-}
-
-// mappingPair returns the key and value nodes of key in the mapping n (the last one, as a
-// decoder keeps the last of duplicate keys), following aliases; nil when absent.
-func mappingPair(n *yaml.Node, key string) (k, v *yaml.Node) {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := len(n.Content) - 2; i >= 0; i -= 2 {
-		if kn := deref(n.Content[i]); kn.Kind == yaml.ScalarNode && kn.Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
-func mappingValue(n *yaml.Node, key string) *yaml.Node {
-	_, v := mappingPair(n, key)
-	return deref(v)
 }
