@@ -75,28 +75,22 @@ func metadataStrings(v any) ([]string, error) {
 type rulePair struct{ specific, general string }
 
 // checkSupersedes makes sure every rule a rule supersedes exists and does not supersede it in
-// turn (both findings would go). A built-in rule that breaks this is a bug; a custom one is
-// reported on its file and left out, and so is a custom rule that superseded only what was
-// left out before it.
+// turn (both findings would go). A built-in rule that breaks this is a bug; a custom rule's
+// bad entry is reported on its file and ignored, and the rule still runs. Then it records the
+// pairs dedupe looks up.
 func (e *Engine) checkSupersedes(custom map[string]*ast.Module) error {
-	for changed := true; changed; {
-		changed = false
-		for _, id := range slices.Sorted(maps.Keys(e.byID)) {
-			r := e.byID[id]
+	for _, id := range slices.Sorted(maps.Keys(e.byID)) {
+		r := e.byID[id]
+		kept := r.Supersedes[:0:0]
+		for _, g := range r.Supersedes {
 			msg := ""
-			for _, g := range r.Supersedes {
-				general, ok := e.byID[g]
-				switch {
-				case !ok:
-					msg = fmt.Sprintf("rule %s: custom.supersedes names the unknown rule %s%s", id, g, suggest(g, slices.Collect(maps.Keys(e.byID))))
-				case slices.Contains(general.Supersedes, id):
-					msg = fmt.Sprintf("rule %s: custom.supersedes names %s, which supersedes %s", id, g, id)
-				}
-				if msg != "" {
-					break
-				}
+			if general, ok := e.byID[g]; !ok {
+				msg = fmt.Sprintf("rule %s: custom.supersedes names the unknown rule %s%s", id, g, suggest(g, slices.Collect(maps.Keys(e.byID))))
+			} else if slices.Contains(general.Supersedes, id) {
+				msg = fmt.Sprintf("rule %s: custom.supersedes names %s, which supersedes %s: one of them must be the more specific", id, g, id)
 			}
 			if msg == "" {
+				kept = append(kept, g)
 				continue
 			}
 			m, ok := custom[r.File]
@@ -104,10 +98,9 @@ func (e *Engine) checkSupersedes(custom map[string]*ast.Module) error {
 				return fmt.Errorf("%s: %s", r.File, msg)
 			}
 			e.policyErrors = append(e.policyErrors, PolicyError{File: r.File, Line: m.Package.Location.Row, Column: m.Package.Location.Col, Msg: msg})
-			delete(custom, r.File)
-			delete(e.byID, id)
-			changed = true
 		}
+		r.Supersedes = kept
+		e.byID[id] = r
 	}
 	e.supersedes = map[rulePair]bool{}
 	for _, r := range e.byID {
