@@ -33,7 +33,7 @@ type Engine struct {
 	custom       []customRule      // enabled custom rules, each with its own query and deadline
 	customKinds  map[string]bool   // the kinds the enabled custom rules read; nil: all
 	supersedes   map[rulePair]bool // custom.supersedes of every rule of the catalog
-	policyErrors []PolicyError     // custom policy files that were not loaded, and why
+	policyErrors []PolicyError     // custom policy files that were not loaded (or partly), and why
 }
 
 // builtin holds the parsed built-in policies: they never change, so parse them once.
@@ -134,8 +134,9 @@ func (e *Engine) loadCustomRules(builtins map[string]*ast.Module) map[string]*as
 	return custom
 }
 
-// PolicyErrors lists the custom policy files that could not be loaded or compiled, and why.
-// The built-in rules and the other custom rules work regardless.
+// PolicyErrors lists the custom policy files that could not be loaded or compiled, and why,
+// and the custom.supersedes entries that were ignored. The built-in rules and the other custom
+// rules work regardless.
 func (e *Engine) PolicyErrors() []PolicyError { return slices.Clone(e.policyErrors) }
 
 // ruleEnabled applies the profile, then the per-rule switch of the configuration.

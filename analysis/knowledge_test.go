@@ -55,7 +55,9 @@ func TestCustomRuleKnowledge(t *testing.T) {
 	} {
 		rules := got[kind]
 		slices.Sort(rules)
-		rules = slices.DeleteFunc(rules, func(id string) bool { return id != "any-kind" && id != "pid-specific" && id != "configmaps-only" && id != "host-pid" })
+		rules = slices.DeleteFunc(rules, func(id string) bool {
+			return id != "any-kind" && id != "pid-specific" && id != "configmaps-only" && id != "host-pid"
+		})
 		if !slices.Equal(rules, want) {
 			t.Errorf("%s: rules %v, want %v", kind, rules, want)
 		}
