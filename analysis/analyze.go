@@ -199,11 +199,11 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 	}
 	res.Objects = d.Objects()
 	for _, obj := range res.Objects {
-		builtin := e.inspects(obj.Ref.Kind)
+		builtin, custom := e.inspects(obj.Ref.Kind), e.customInspects(obj.Ref.Kind)
 		var value ast.Value
 		var err error
 		switch {
-		case builtin || len(e.custom) > 0:
+		case builtin || custom:
 			value, err = toValue(obj.Node)
 		case d.Aliases:
 			err = checkExpansion(obj.Node)
@@ -242,7 +242,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 				found(e.enabled[i], vs)
 			}
 		}
-		if len(e.custom) > 0 {
+		if custom {
 			perRule, perrs, err := e.evalCustom(ctx, value, obj.Ref)
 			if err != nil {
 				res.Err = err
@@ -253,7 +253,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 				found(e.custom[i].rule, vs)
 			}
 		}
-		if kept := dedupe(fs); len(res.Findings) == 0 && len(kept) > 0 {
+		if kept := e.dedupe(fs); len(res.Findings) == 0 && len(kept) > 0 {
 			res.Findings = kept // fs is not used again: no need to copy
 		} else {
 			res.Findings = append(res.Findings, kept...)

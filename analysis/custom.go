@@ -61,7 +61,8 @@ func sandboxCapabilities() *ast.Capabilities {
 type customRule struct {
 	rule  Rule
 	query rego.PreparedEvalQuery
-	line  int // of its violations rule, where runtime errors are reported
+	line  int             // of its violations rule, where runtime errors are reported
+	kinds map[string]bool // the kinds it reads (custom.kinds); nil: all
 }
 
 // loadCustom parses every .rego file (tests excluded) under the configured directories,
@@ -171,6 +172,9 @@ func (e *Engine) evalCustom(ctx context.Context, input ast.Value, obj yamldoc.Ob
 	out := make([][]violation, len(e.custom))
 	var errs []PolicyError
 	for i, c := range e.custom {
+		if !c.reads(obj.Kind) {
+			continue
+		}
 		rctx, cancel := context.WithTimeout(ctx, CustomPolicyDeadline)
 		rs, err := c.query.Eval(rctx, rego.EvalParsedInput(input))
 		timedOut := rctx.Err() != nil

@@ -29,11 +29,13 @@ type Engine struct {
 	enabled  []Rule          // the rules evaluated, in query order
 	severity map[string]Severity
 	query    rego.PreparedEvalQuery
-	kinds    map[string]bool // the kinds some rule inspects (lib.inspected_kinds); nil: all
+	kinds    map[string]bool // the kinds the enabled built-in rules read (custom.kinds); nil: all
 	static   staticValues    // built-in rules that do not depend on the input, evaluated once
 
-	custom       []customRule  // enabled custom rules, each with its own query and deadline
-	policyErrors []PolicyError // custom policy files that were not loaded, and why
+	custom       []customRule      // enabled custom rules, each with its own query and deadline
+	customKinds  map[string]bool   // the kinds the enabled custom rules read; nil: all
+	supersedes   map[rulePair]bool // custom.supersedes of every rule of the catalog
+	policyErrors []PolicyError     // custom policy files that were not loaded (or partly), and why
 }
 
 // builtin holds the parsed built-in policies: they never change, so parse them once.
@@ -68,6 +70,9 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		e.byID[r.ID] = r
 	}
 	custom := e.loadCustomRules(mods)
+	if err := e.checkSupersedes(custom); err != nil {
+		return nil, err
+	}
 	var unknown ConfigErrors
 	for _, id := range slices.Sorted(maps.Keys(cfg.Rules)) {
 		if _, ok := e.byID[id]; !ok {
@@ -131,8 +136,9 @@ func (e *Engine) loadCustomRules(builtins map[string]*ast.Module) map[string]*as
 	return custom
 }
 
-// PolicyErrors lists the custom policy files that could not be loaded or compiled, and why.
-// The built-in rules and the other custom rules work regardless.
+// PolicyErrors lists the custom policy files that could not be loaded or compiled, and why,
+// and the custom.supersedes entries that were ignored. The built-in rules and the other custom
+// rules work regardless.
 func (e *Engine) PolicyErrors() []PolicyError { return slices.Clone(e.policyErrors) }
 
 // ruleEnabled applies the profile, then the per-rule switch of the configuration.
@@ -144,7 +150,7 @@ func (e *Engine) ruleEnabled(r Rule) bool {
 }
 
 // prepare compiles the policies once, then prepares the query that collects the violations of
-// every enabled rule, and reads which kinds the rules inspect.
+// every enabled rule, and works out which kinds the rules read.
 func (e *Engine) prepare(ctx context.Context, mods, custom map[string]*ast.Module) error {
 	compiler, err := e.compile(mods, custom)
 	if err != nil {
@@ -166,22 +172,6 @@ func (e *Engine) prepare(ctx context.Context, mods, custom map[string]*ast.Modul
 	if e.static, err = evalStatic(ctx, compiler, store, mods); err != nil {
 		e.static = staticValues{} // evaluate them per object, as before: slower, same results
 	}
-	rs, err := rego.New(
-		rego.Query("data.kubepolicy.lib.inspected_kinds"),
-		rego.Compiler(compiler), rego.Store(store), rego.SetRegoVersion(ast.RegoV1),
-	).Eval(ctx)
-	if err != nil {
-		return fmt.Errorf("reading the inspected kinds: %w", err)
-	}
-	if len(rs) == 1 && len(rs[0].Expressions) == 1 {
-		kinds, _ := rs[0].Expressions[0].Value.([]any)
-		e.kinds = map[string]bool{}
-		for _, k := range kinds {
-			if s, ok := k.(string); ok {
-				e.kinds[s] = true
-			}
-		}
-	}
 	for _, file := range slices.Sorted(maps.Keys(custom)) {
 		r, ok, _ := ruleFromModule(file, custom[file])
 		if !ok || !e.ruleEnabled(e.byID[r.ID]) {
@@ -197,7 +187,7 @@ func (e *Engine) prepare(ctx context.Context, mods, custom map[string]*ast.Modul
 		}
 		e.custom = append(e.custom, customRule{rule: e.byID[r.ID], query: pq, line: violationsLine(custom[file])})
 	}
-	return nil
+	return e.resolveKinds(ctx, compiler, store)
 }
 
 // compile compiles the built-in and custom modules against the sandbox's capabilities. A
@@ -230,12 +220,6 @@ func (e *Engine) compile(mods, custom map[string]*ast.Module) (*ast.Compiler, er
 func ruleIDOf(file string, m *ast.Module) string {
 	r, _, _ := ruleFromModule(file, m)
 	return r.ID
-}
-
-// inspects reports whether any enabled rule looks at objects of this kind; nil kinds (no
-// declaration) means every kind.
-func (e *Engine) inspects(kind string) bool {
-	return e.kinds == nil || e.kinds[kind]
 }
 
 // Config returns the configuration the engine was built from.

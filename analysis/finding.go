@@ -68,42 +68,6 @@ type Finding struct {
 // Fixable reports whether the finding carries a fix.
 func (f *Finding) Fixable() bool { return len(f.Fix) > 0 }
 
-// moreSpecific lists rule pairs that flag the same field for the same reason: where both
-// fire on one spot, only the key (more specific) rule reports. SPEC.md section 4 names the
-// first three.
-var moreSpecific = map[string]string{
-	"docker-socket-mount":     "host-path-volumes",
-	"cap-sys-admin":           "capabilities-added",
-	"vulnerable-volume-types": "restricted-volume-types",
-	// runAsUser: 0 is "runs as root" before it is "UID below minUID"
-	"run-as-non-root": "run-as-high-uid",
-}
-
-// dedupe drops a general finding when a more specific rule flagged the same object at the
-// same path, or one inside it.
-func dedupe(fs []Finding) []Finding {
-	out := fs[:0]
-	for i, f := range fs {
-		if !shadowed(fs, i) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func shadowed(fs []Finding, i int) bool {
-	f := fs[i]
-	for j, g := range fs {
-		if j == i || g.Object != f.Object || !slices.Equal(g.Item, f.Item) {
-			continue
-		}
-		if general, ok := moreSpecific[g.Rule]; ok && general == f.Rule && (hasPrefix(g.Path, f.Path) || hasPrefix(f.Path, g.Path)) {
-			return true
-		}
-	}
-	return false
-}
-
 func hasPrefix(path, prefix []any) bool {
 	return len(prefix) <= len(path) && slices.EqualFunc(path[:len(prefix)], prefix, func(a, b any) bool { return a == b })
 }

@@ -17,17 +17,3 @@ func (r *Result) FixTitle(f Finding) string {
 	}
 	return "Fix " + f.Rule
 }
-
-// FixPreferred reports whether f's fix is the one to apply without a second thought: it
-// resolves the finding with the value the rule requires. Fixes that insert a guessed value (a
-// resource amount, a UID) are offered but not preferred: the right value depends on the workload.
-func FixPreferred(f Finding) bool {
-	if !f.Fixable() {
-		return false
-	}
-	switch f.Rule {
-	case "cpu-limits", "cpu-requests", "memory-limits", "memory-requests", "run-as-high-uid":
-		return false
-	}
-	return true
-}

@@ -24,9 +24,18 @@ type Rule struct {
 	Fixable     bool     `json:"fixable"`
 	Passes      string   `json:"passes"`
 	Fix         string   `json:"fix"`
-	Package     string   `json:"-"` // the Rego package, e.g. data.kubepolicy.rules.cpu_limits
-	File        string   `json:"file,omitempty"`
-	Custom      bool     `json:"custom,omitempty"` // from a configured policy directory
+	// Kinds are the object kinds the rule reads (custom.kinds); KindWorkloads stands for every
+	// pod-bearing kind. Empty: every kind, as for a custom rule that declares none.
+	Kinds []string `json:"kinds,omitempty"`
+	// Supersedes lists the rules this one is more specific than (custom.supersedes): where both
+	// flag the same field of an object, only this one reports (SPEC.md section 4).
+	Supersedes []string `json:"supersedes,omitempty"`
+	// FixPreferred says the fix is safe to apply without a second thought (custom.fixPreferred,
+	// default true); false for fixes that insert a guessed value, such as a resource amount.
+	FixPreferred bool   `json:"fixPreferred"`
+	Package      string `json:"-"` // the Rego package, e.g. data.kubepolicy.rules.cpu_limits
+	File         string `json:"file,omitempty"`
+	Custom       bool   `json:"custom,omitempty"` // from a configured policy directory
 }
 
 // Profiles are the rule sets a user can choose.
@@ -133,6 +142,9 @@ func ruleFromModule(file string, m *ast.Module) (Rule, bool, error) {
 		File:        file,
 	}
 	r.Fixable, _ = a.Custom["fixable"].(bool)
+	if err := r.readKnowledge(a.Custom); err != nil {
+		return Rule{}, false, fmt.Errorf("%s: rule %s: %w", file, r.ID, err)
+	}
 	sev, err := ParseSeverity(str(a.Custom["severity"]))
 	if err != nil || sev == Info {
 		return Rule{}, false, fmt.Errorf("%s: rule %s: severity: %v", file, r.ID, err)

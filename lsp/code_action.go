@@ -176,7 +176,7 @@ func (s *Server) fixAction(snap *Snapshot, f analysis.Finding, related []protoco
 	case len(edits) == 0:
 		return a, false
 	}
-	if analysis.FixPreferred(f) {
+	if snap.Engine != nil && snap.Engine.FixPreferred(f) {
 		a.IsPreferred = ptr(true)
 	}
 	a.Edit = s.workspaceEdit(snap, edits, caps, "")

@@ -10,9 +10,6 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
-// rulesDocURL is where each rule's documentation lives; the rule id is the anchor.
-const rulesDocURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
-
 // diagnosticData is the data of every diagnostic: what a code action needs to find the
 // finding again in the document's latest analysis.Result (findFinding).
 type diagnosticData struct {
@@ -61,7 +58,7 @@ func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encodin
 			Range:           toRange(res.Mapper, f.Range, enc),
 			Severity:        sev.of(f.Severity),
 			Code:            protocol.String(f.Rule),
-			CodeDescription: protocol.CodeDescription{Href: uri.URI(rulesDocURL + "#" + f.Rule)},
+			CodeDescription: protocol.CodeDescription{Href: uri.URI(analysis.RulesDocURL + "#" + f.Rule)},
 			Source:          protocol.NewOptional(Name),
 			Message:         protocol.String(f.Message),
 			Data:            protocol.LSPAny(data),

@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -48,7 +47,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	parts := make([]string, 0, len(rules))
 	for _, id := range rules {
 		if r, ok := snap.Engine.Rule(id); ok {
-			parts = append(parts, ruleHelp(r, snap.Engine.Severity(id), markdown))
+			parts = append(parts, r.Help(analysis.HelpOptions{Markdown: markdown, Severity: snap.Engine.Severity(id), Link: true}))
 		}
 	}
 	kind, sep := protocol.MarkupKindPlainText, "\n\n"
@@ -60,56 +59,4 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 		Contents: &protocol.MarkupContent{Kind: kind, Value: strings.Join(parts, sep)},
 		Range:    &rng,
 	}, nil
-}
-
-// ruleHelp is one rule's explanation.
-func ruleHelp(r analysis.Rule, sev analysis.Severity, markdown bool) string {
-	var b strings.Builder
-	section := func(label, text string) {
-		if text == "" {
-			return
-		}
-		if markdown {
-			fmt.Fprintf(&b, "\n\n**%s** %s", label, text)
-		} else {
-			fmt.Fprintf(&b, "\n\n%s %s", label, text)
-		}
-	}
-	ids := func(list []string) string {
-		if !markdown {
-			return strings.Join(list, ", ")
-		}
-		quoted := make([]string, len(list))
-		for i, id := range list {
-			quoted[i] = "`" + id + "`"
-		}
-		return strings.Join(quoted, ", ")
-	}
-	if markdown {
-		fmt.Fprintf(&b, "**%s**\n\n`%s` · %s", r.Title, r.ID, sev)
-	} else {
-		fmt.Fprintf(&b, "%s\n%s (%s)", r.Title, r.ID, sev)
-	}
-	if r.Description != "" {
-		b.WriteString("\n\n" + r.Description)
-	}
-	section("What passes:", r.Passes)
-	section("Fix:", r.Fix)
-	var refs []string
-	if len(r.PSS) > 0 {
-		refs = append(refs, "Pod Security Standards: "+ids(r.PSS))
-	}
-	if len(r.Terrascan) > 0 {
-		refs = append(refs, "Terrascan: "+ids(r.Terrascan))
-	}
-	if len(refs) > 0 {
-		b.WriteString("\n\n" + strings.Join(refs, " · "))
-	}
-	link := rulesDocURL + "#" + r.ID
-	if markdown {
-		fmt.Fprintf(&b, "\n\n[Rule documentation](%s)", link)
-	} else {
-		b.WriteString("\n\n" + link)
-	}
-	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 func (s *session) hoverAt(u uri.URI, line, char uint32) *protocol.Hover {
@@ -35,7 +37,7 @@ func TestHoverExplainsTheRule(t *testing.T) {
 	for _, want := range []string{
 		"**Pods must not share the host PID namespace**", "`host-pid`", "high",
 		"**What passes:**", "**Fix:**", "Pod Security Standards: `hostNamespaces`", "Terrascan: `AC_K8S_0082`",
-		rulesDocURL + "#host-pid",
+		analysis.RulesDocURL + "#host-pid",
 	} {
 		if !strings.Contains(mc.Value, want) {
 			t.Errorf("hover lacks %q:\n%s", want, mc.Value)

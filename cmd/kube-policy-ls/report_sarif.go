@@ -3,13 +3,9 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
-	"strings"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
-
-// docsURL is where each rule's documentation lives; a rule's section is #<rule-id>.
-const docsURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
 
 // SARIF 2.1.0, the subset that code-scanning tools read.
 type sarifLog struct {
@@ -129,16 +125,19 @@ func (r report) sarif() error {
 		return err
 	}
 	index := map[string]int{}
-	driver := sarifDriver{Name: "kube-policy-ls", Version: version, InformationURI: docsURL}
+	driver := sarifDriver{Name: "kube-policy-ls", Version: version, InformationURI: analysis.RulesDocURL}
 	for i, rule := range rules {
 		index[rule.ID] = i
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID: rule.ID, Name: rule.Title,
 			ShortDescription: sarifText{Text: rule.Title},
 			FullDescription:  sarifText{Text: rule.Description},
-			Help:             sarifText{Text: ruleHelpText(rule), Markdown: ruleMarkdown(rule)},
-			HelpURI:          docsURL + "#" + rule.ID,
-			Default:          sarifLevel{sarifLevelOf(rule.Severity)},
+			Help: sarifText{
+				Text:     rule.Help(analysis.HelpOptions{Severity: rule.Severity}),
+				Markdown: rule.Help(analysis.HelpOptions{Markdown: true, Severity: rule.Severity}),
+			},
+			HelpURI: rule.DocURL(),
+			Default: sarifLevel{sarifLevelOf(rule.Severity)},
 			Properties: map[string]any{
 				"tags":              append([]string{"security", "kubernetes"}, rule.Profiles...),
 				"security-severity": securitySeverity[rule.Severity],
@@ -179,19 +178,6 @@ func (r report) sarif() error {
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	})
-}
-
-// ruleHelpText is a rule's help as plain text.
-func ruleHelpText(r analysis.Rule) string {
-	var b strings.Builder
-	b.WriteString(r.Description)
-	if r.Passes != "" {
-		b.WriteString("\n\nPasses: " + r.Passes)
-	}
-	if r.Fix != "" {
-		b.WriteString("\nFix: " + r.Fix)
-	}
-	return b.String()
 }
 
 // sarifFixes is the finding's fix, if it has one that applies safely.

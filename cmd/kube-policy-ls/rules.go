@@ -95,31 +95,7 @@ func rulesMarkdown(rules []analysis.Rule) string {
 		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s |\n", r.ID, r.ID, r.Severity, profileLetters(r.Profiles), fix, r.Title)
 	}
 	for _, r := range rules {
-		fmt.Fprintf(&b, "\n## %s\n\n", r.ID)
-		b.WriteString(ruleMarkdown(r))
+		fmt.Fprintf(&b, "\n## %s\n\n%s\n", r.ID, r.Help(analysis.HelpOptions{Markdown: true, Severity: r.Severity}))
 	}
 	return b.String()
-}
-
-// ruleMarkdown documents one rule: title, why, what passes, the fix, ids.
-func ruleMarkdown(r analysis.Rule) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** (%s)\n\n%s\n\n", r.Title, r.Severity, r.Description)
-	if r.Passes != "" {
-		fmt.Fprintf(&b, "- Passes: %s\n", r.Passes)
-	}
-	if r.Fix != "" {
-		fmt.Fprintf(&b, "- Fix: %s\n", r.Fix)
-	}
-	fmt.Fprintf(&b, "- Profiles: %s\n", orDash(strings.Join(r.Profiles, ", ")))
-	fmt.Fprintf(&b, "- Pod Security Standards: %s\n", orDash(strings.Join(r.PSS, ", ")))
-	fmt.Fprintf(&b, "- Terrascan: %s\n", orDash(strings.Join(r.Terrascan, ", ")))
-	return b.String()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

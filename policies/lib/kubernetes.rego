@@ -204,9 +204,9 @@ path_join(true, segs) := concat("", ["/", concat("/", segs)])
 
 path_join(false, segs) := concat("/", segs)
 
-# inspected_kinds: every kind that some built-in rule looks at. The engine evaluates no other
-# object (a CustomResourceDefinition or a ConfigMap can hold no pod), so a rule that starts
-# inspecting a new kind must add it here.
-inspected_kinds := ({"Pod", "PodTemplate", "CronJob", "Rollout", "PodSecurityPolicy", "PersistentVolume", "StorageClass"} | template_kinds) | {p.kind |
+# workload_kinds: every kind that pod_spec_paths finds a pod spec in, the configured podSpecPaths
+# kinds included. A rule's METADATA says `kinds: [workloads]` for these; the engine evaluates an
+# object only when an enabled rule declares its kind.
+workload_kinds := ({"Pod", "PodTemplate", "CronJob", "Rollout"} | template_kinds) | {p.kind |
 	some p in arr(raw_config.podSpecPaths)
 }

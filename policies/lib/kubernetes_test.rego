@@ -76,6 +76,21 @@ test_non_workloads_have_no_pods if {
 	count(lib.pods) == 0 with input as [1, 2]
 }
 
+# workload_kinds (what custom.kinds' "workloads" stands for) lists exactly the kinds with a pod spec.
+test_workload_kinds_have_pod_specs if {
+	every kind in lib.workload_kinds {
+		count(lib.pod_spec_paths) > 0 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": kind}
+	}
+	not "ConfigMap" in lib.workload_kinds
+	not "PodSecurityPolicy" in lib.workload_kinds
+}
+
+test_workload_kinds_include_configured_pod_spec_paths if {
+	cfg := {"podSpecPaths": [{"apiVersion": "example.com/v1", "kind": "Worker", "path": "spec.runner.podSpec"}]}
+	"Worker" in lib.workload_kinds with data.kubepolicy.config as cfg
+	not "Worker" in lib.workload_kinds
+}
+
 test_pod_spec_that_is_not_an_object_is_skipped if {
 	count(lib.pods) == 0 with input as {"apiVersion": "v1", "kind": "Pod", "spec": "x"}
 	count(lib.pods) == 0 with input as {"apiVersion": "v1", "kind": "Pod", "spec": null}

@@ -13,6 +13,7 @@
 #   pss: [allowPrivilegeEscalation]
 #   terrascan: [AC_K8S_0085]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     Every container, init container and ephemeral container sets
 #     securityContext.allowPrivilegeEscalation: false explicitly. Windows pods (spec.os.name: windows) are

@@ -18,6 +18,7 @@
 #   pss: [appArmorProfile]
 #   terrascan: [AC_K8S_0073]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     No pod, container or annotation selects an AppArmor profile other than RuntimeDefault /
 #     runtime/default or Localhost / localhost/<name>; under the default profile every container

@@ -12,6 +12,8 @@
 #   pss: [capabilities_baseline, capabilities_restricted]
 #   terrascan: [AC_K8S_0075]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
+#   supersedes: [capabilities-added]
 #   passes: >-
 #     No container's securityContext.capabilities.add has SYS_ADMIN, CAP_SYS_ADMIN or ALL (in any case),
 #     and a PodSecurityPolicy has none of them, nor "*", in allowedCapabilities or defaultAddCapabilities.

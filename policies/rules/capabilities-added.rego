@@ -13,6 +13,7 @@
 #   pss: [capabilities_baseline, capabilities_restricted]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     securityContext.capabilities.add lists only NET_BIND_SERVICE (default and pss-restricted), or only
 #     AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID,

@@ -17,6 +17,7 @@
 #   pss: [capabilities_restricted]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     Every container (including init and ephemeral containers) has "ALL" in
 #     securityContext.capabilities.drop; a PodSecurityPolicy lists "ALL" in requiredDropCapabilities.

@@ -13,6 +13,8 @@
 #   pss: []
 #   terrascan: [AC_K8S_0098]
 #   fixable: true
+#   kinds: [workloads]
+#   fixPreferred: false
 #   passes: >-
 #     Every container and init container sets resources.limits.cpu, or the pod sets
 #     spec.resources.limits.cpu (Kubernetes 1.32 and later). Ephemeral debug containers are not checked.

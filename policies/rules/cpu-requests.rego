@@ -12,6 +12,8 @@
 #   pss: []
 #   terrascan: [AC_K8S_0097]
 #   fixable: true
+#   kinds: [workloads]
+#   fixPreferred: false
 #   passes: >-
 #     Every container and init container sets resources.requests.cpu, or the pod sets
 #     spec.resources.requests.cpu (Kubernetes 1.32 and later). Ephemeral debug containers are not checked.

@@ -14,6 +14,8 @@
 #   pss: []
 #   terrascan: [AC_K8S_0088]
 #   fixable: false
+#   kinds: [workloads]
+#   supersedes: [host-path-volumes]
 #   passes: >-
 #     No hostPath volume points at a container runtime socket or a directory containing one
 #     (/var/run/docker.sock, /run/docker.sock, /var/run, /run, /var/run/docker,

@@ -15,6 +15,7 @@
 #   pss: [sysctls]
 #   terrascan: [AC_K8S_0074]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     securityContext.sysctls only names sysctls of the Pod Security Standards safe set for the
 #     configured Kubernetes version; a PodSecurityPolicy has no allowedUnsafeSysctls.

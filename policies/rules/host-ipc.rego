@@ -12,6 +12,7 @@
 #   pss: [hostNamespaces]
 #   terrascan: [AC_K8S_0083]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     The pod spec does not set hostIPC, or sets it to false; a PodSecurityPolicy does not set
 #     spec.hostIPC: true.

@@ -15,6 +15,7 @@
 #   pss: [hostPathVolumes, restrictedVolumes]
 #   terrascan: []
 #   fixable: false
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     No pod volume is a hostPath; a PodSecurityPolicy's volumes list names neither hostPath nor "*".
 #   fix: "None: suppress the finding if intended."

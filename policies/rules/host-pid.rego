@@ -12,6 +12,7 @@
 #   pss: [hostNamespaces]
 #   terrascan: [AC_K8S_0082]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     The pod spec does not set hostPID, or sets it to false; a PodSecurityPolicy does not set
 #     spec.hostPID: true.

@@ -15,6 +15,7 @@
 #   pss: [hostPorts]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     No container port sets a hostPort other than 0; a PodSecurityPolicy has no hostPorts ranges.
 #   fix: Removes the hostPort key from the container port.

@@ -15,6 +15,7 @@
 #   pss: [hostProbesAndHostLifecycle]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads]
 #   passes: >-
 #     No livenessProbe, readinessProbe, startupProbe, lifecycle.postStart or lifecycle.preStop
 #     sets httpGet.host or tcpSocket.host (checked for Kubernetes 1.34 and later).

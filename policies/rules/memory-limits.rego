@@ -13,6 +13,8 @@
 #   pss: []
 #   terrascan: [AC_K8S_0100]
 #   fixable: true
+#   kinds: [workloads]
+#   fixPreferred: false
 #   passes: >-
 #     Every container and init container sets resources.limits.memory, or the pod sets
 #     spec.resources.limits.memory (Kubernetes 1.32 and later). Ephemeral debug containers are not checked.

@@ -13,6 +13,7 @@
 #   pss: [privileged]
 #   terrascan: [AC_K8S_0046]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     No container, init container or ephemeral container sets securityContext.privileged: true (unset
 #     or false passes), and a PodSecurityPolicy does not set spec.privileged: true.

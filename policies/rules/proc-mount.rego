@@ -16,6 +16,7 @@
 #   pss: [procMount, procMount_restricted]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads]
 #   passes: >-
 #     securityContext.procMount is unset or Default on every container (under pss-baseline on
 #     Kubernetes 1.35+, Unmasked is also accepted when the pod sets hostUsers: false).

@@ -13,6 +13,7 @@
 #   pss: []
 #   terrascan: [AC_K8S_0078]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
 #   passes: >-
 #     Every container, init container and ephemeral container sets
 #     securityContext.readOnlyRootFilesystem: true. Windows pods are skipped: they cannot set the field.

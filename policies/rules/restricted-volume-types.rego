@@ -16,6 +16,7 @@
 #   pss: [restrictedVolumes]
 #   terrascan: []
 #   fixable: false
+#   kinds: [workloads]
 #   passes: >-
 #     Every pod volume is a configMap, csi, downwardAPI, emptyDir, ephemeral, image,
 #     persistentVolumeClaim, projected or secret volume (a volume with no source is an emptyDir).

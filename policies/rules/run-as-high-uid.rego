@@ -13,6 +13,8 @@
 #   pss: []
 #   terrascan: [AC_K8S_0079]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
+#   fixPreferred: false
 #   passes: >-
 #     Every container's effective runAsUser (its own securityContext value, else the pod's) is at least
 #     minUID (default 10000). Windows pods are skipped: runAsUser is a Linux field they cannot set. A

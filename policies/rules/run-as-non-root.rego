@@ -16,6 +16,8 @@
 #   pss: [runAsNonRoot, runAsUser]
 #   terrascan: [AC_K8S_0087]
 #   fixable: true
+#   kinds: [workloads, PodSecurityPolicy]
+#   supersedes: [run-as-high-uid]
 #   passes: >-
 #     The pod sets securityContext.runAsNonRoot: true (or every container does), no container sets
 #     it to false, and no runAsUser is 0; a PodSecurityPolicy uses a runAsUser rule other than RunAsAny.

@@ -17,6 +17,7 @@
 #   pss: [seccompProfile_baseline, seccompProfile_restricted]
 #   terrascan: [AC_K8S_0080]
 #   fixable: true
+#   kinds: [workloads]
 #   passes: >-
 #     No pod or container selects an Unconfined seccomp profile; under the default and restricted
 #     profiles, securityContext.seccompProfile.type is RuntimeDefault or Localhost at pod level or

@@ -15,6 +15,7 @@
 #   pss: [seLinuxOptions]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads]
 #   passes: >-
 #     seLinuxOptions (pod or container) has no type or one of container_t, container_init_t,
 #     container_kvm_t, container_engine_t (1.31+), and sets no user or role.

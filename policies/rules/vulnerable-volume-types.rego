@@ -15,6 +15,8 @@
 #   pss: []
 #   terrascan: [AC_K8S_0130]
 #   fixable: false
+#   kinds: [workloads, PodSecurityPolicy, PersistentVolume, StorageClass]
+#   supersedes: [restricted-volume-types]
 #   passes: >-
 #     No pod volume or PersistentVolume uses glusterfs, quobyte, storageos or scaleIO, no
 #     StorageClass uses their in-tree provisioners, and no PodSecurityPolicy allows them or "*".

@@ -14,6 +14,7 @@
 #   pss: [windowsHostProcess]
 #   terrascan: []
 #   fixable: true
+#   kinds: [workloads]
 #   passes: securityContext.windowsOptions.hostProcess is unset or false on the pod and every container.
 #   fix: Removes windowsOptions.hostProcess.
 package kubepolicy.rules.windows_host_process
