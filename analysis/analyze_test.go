@@ -3,6 +3,8 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -272,5 +274,40 @@ func TestMovedSyntaxErrorIsReanalyzed(t *testing.T) {
 	fresh := analyzeText(t, e, moved)
 	if len(second.Findings) != 1 || second.Findings[0].Message != fresh.Findings[0].Message || !strings.Contains(fresh.Findings[0].Message, "line 9") {
 		t.Errorf("after moving: %q, fresh analysis: %q (want line 9)", second.Findings[0].Message, fresh.Findings[0].Message)
+	}
+}
+
+// Profiles nest: every finding of default is a finding of recommended, and every finding of
+// recommended one of all, on the same text (RULES-NEXT.md section 3.2: upgrading the profile
+// only adds findings).
+func TestProfilesNest(t *testing.T) {
+	t.Parallel()
+	paths, err := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("examples: %v %v", paths, err)
+	}
+	key := func(f Finding) string { return fmt.Sprintf("%s %d %v %s", f.Rule, f.Doc, f.Range, f.Message) }
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var prev map[string]bool
+		for _, p := range []string{"default", "recommended", "all"} {
+			res, err := newTestEngine(t, Config{Profile: p}).Analyze(context.Background(), Input{Path: path, Text: string(data)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for _, f := range res.Findings {
+				got[key(f)] = true
+			}
+			for k := range prev {
+				if !got[k] {
+					t.Errorf("%s: %s finds less than the profile below it: %s is gone", filepath.Base(path), p, k)
+				}
+			}
+			prev = got
+		}
 	}
 }

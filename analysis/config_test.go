@@ -88,10 +88,14 @@ func TestConfigSchemaCurrent(t *testing.T) {
 	var schema struct {
 		Properties map[string]struct {
 			Properties map[string]any `json:"properties"`
+			Enum       []string       `json:"enum"`
 		} `json:"properties"`
 	}
 	if err := json.Unmarshal(data, &schema); err != nil {
 		t.Fatal(err)
+	}
+	if got := schema.Properties["profile"].Enum; !reflect.DeepEqual(got, Profiles) {
+		t.Errorf("schema's profiles %v, want %v", got, Profiles)
 	}
 	keys := reflect.TypeOf(Config{})
 	for i := range keys.NumField() {
@@ -107,6 +111,35 @@ func TestConfigSchemaCurrent(t *testing.T) {
 	for _, r := range e.Rules() {
 		if _, ok := schema.Properties["rules"].Properties[r.ID]; !ok && r.Package != "" {
 			t.Errorf("schema lacks rule %s", r.ID)
+		}
+	}
+}
+
+// default, recommended and all nest; the pss-* profiles stand apart.
+func TestInProfile(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		lists   []string
+		profile string
+		want    bool
+	}{
+		{[]string{"default"}, "default", true},
+		{[]string{"default"}, "recommended", true},
+		{[]string{"default"}, "all", true},
+		{[]string{"default"}, "pss-baseline", false},
+		{[]string{"recommended"}, "default", false},
+		{[]string{"recommended"}, "recommended", true},
+		{[]string{"recommended"}, "all", true},
+		{[]string{"all"}, "recommended", false},
+		{[]string{"all"}, "all", true},
+		{[]string{"pss-baseline"}, "all", false},
+		{[]string{"pss-baseline"}, "pss-baseline", true},
+		{[]string{"default", "pss-restricted"}, "pss-restricted", true},
+		{nil, "all", false},
+	}
+	for _, c := range cases {
+		if got := InProfile(c.lists, c.profile); got != c.want {
+			t.Errorf("InProfile(%v, %q) = %v, want %v", c.lists, c.profile, got, c.want)
 		}
 	}
 }

@@ -146,7 +146,7 @@ func (e *Engine) ruleEnabled(r Rule) bool {
 	if on := e.cfg.Rules[r.ID].Enabled; on != nil {
 		return *on
 	}
-	return slices.Contains(r.Profiles, e.cfg.profile())
+	return InProfile(r.Profiles, e.cfg.profile())
 }
 
 // prepare compiles the policies once, then prepares the query that collects the violations of

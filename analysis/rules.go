@@ -38,8 +38,28 @@ type Rule struct {
 	Custom       bool   `json:"custom,omitempty"` // from a configured policy directory
 }
 
-// Profiles are the rule sets a user can choose.
-var Profiles = []string{"default", "pss-baseline", "pss-restricted"}
+// Profiles are the rule sets a user can choose. default, recommended and all nest (each holds
+// the one before it); the pss-* profiles stand apart: exactly the Pod Security Standards.
+var Profiles = []string{"default", "recommended", "all", "pss-baseline", "pss-restricted"}
+
+// tiers are the nested profiles, smallest first. A rule's METADATA names only its lowest tier
+// (RULES-NEXT.md section 3.2), so the 27 rules of RULES.md keep saying just "default" and a
+// custom rule written for default keeps running under recommended and all.
+var tiers = []string{"default", "recommended", "all"}
+
+// InProfile reports whether a rule whose METADATA lists profiles belongs to profile.
+func InProfile(profiles []string, profile string) bool {
+	if slices.Contains(profiles, profile) {
+		return true
+	}
+	at := slices.Index(tiers, profile)
+	for _, p := range profiles {
+		if i := slices.Index(tiers, p); i >= 0 && at >= 0 && i <= at {
+			return true
+		}
+	}
+	return false
+}
 
 // Rule ids reported by the engine itself rather than by a policy.
 const (

@@ -46,7 +46,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var opts checkOptions
 	var failOn string
 	fl.StringVar(&opts.format, "format", "text", "output format: text, json or sarif")
-	fl.StringVar(&opts.profile, "profile", "", "rule profile: default, pss-baseline or pss-restricted (overrides the config)")
+	fl.StringVar(&opts.profile, "profile", "", "rule profile: default, recommended, all, pss-baseline or pss-restricted (overrides the config)")
 	fl.StringVar(&opts.configPath, "config", "", "configuration file (default: the nearest "+analysis.ConfigFileName+" above each file)")
 	fl.StringVar(&failOn, "fail-on", "low", "exit 1 when a finding has this severity or higher: critical, high, medium, low, info or hint (suppressed findings never count)")
 	fl.StringVar(&opts.color, "color", "auto", "colour text output: auto, always or never")

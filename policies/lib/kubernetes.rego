@@ -33,13 +33,17 @@ raw_config := data.kubepolicy.config if is_object(data.kubepolicy.config)
 
 else := {}
 
-profiles := {"default", "pss-baseline", "pss-restricted"}
+profiles := {"default", "recommended", "all", "pss-baseline", "pss-restricted"}
 
 # profile is the configured profile; anything but a known profile name means "default".
 profile := p if {
 	p := raw_config.profile
 	p in profiles
 } else := "default"
+
+# strict: the stricter parameters of default, recommended and all (seccomp and AppArmor must be set,
+# only NET_BIND_SERVICE may be added), as opposed to exactly the Pod Security Standards.
+strict if not profile in {"pss-baseline", "pss-restricted"}
 
 # k8s_minor is the configured Kubernetes minor version: kubernetesMinor (a number), else the minor of
 # kubernetesVersion ("1.37", "v1.37" or "1.37.2"), else the newest supported version.

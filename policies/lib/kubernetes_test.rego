@@ -283,6 +283,16 @@ test_profiles if {
 	lib.profile == "pss-restricted" with data.kubepolicy.config as {"profile": "pss-restricted"}
 	lib.profile == "default" with data.kubepolicy.config as {"profile": "strict"}
 	lib.profile == "default" with data.kubepolicy.config as {"profile": null}
+	lib.profile == "recommended" with data.kubepolicy.config as {"profile": "recommended"}
+	lib.profile == "all" with data.kubepolicy.config as {"profile": "all"}
+}
+
+test_strict_for_the_nested_profiles_only if {
+	lib.strict
+	lib.strict with data.kubepolicy.config as {"profile": "recommended"}
+	lib.strict with data.kubepolicy.config as {"profile": "all"}
+	not lib.strict with data.kubepolicy.config as {"profile": "pss-baseline"}
+	not lib.strict with data.kubepolicy.config as {"profile": "pss-restricted"}
 }
 
 test_config_that_is_not_an_object_uses_defaults if {

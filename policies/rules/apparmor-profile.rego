@@ -89,10 +89,10 @@ violations contains v if {
 	}
 }
 
-# Default profile: every container must have a profile set. One finding per pod. Windows pods
+# Default, recommended and all: every container must have a profile set. One finding per pod. Windows pods
 # are skipped: AppArmor does not exist there and the API rejects the field on them.
 violations contains v if {
-	lib.profile == "default"
+	lib.strict
 	some pod in lib.pods
 	object.get(pod.spec, ["securityContext", "appArmorProfile", "type"], null) == null
 	not lib.is_windows(pod)
@@ -113,10 +113,10 @@ violations contains v if {
 	}
 }
 
-# Default profile: a PodSecurityPolicy must default to runtime/default.
+# Default, recommended and all: a PodSecurityPolicy must default to runtime/default.
 violations contains v if {
 	lib.is_psp
-	lib.profile == "default"
+	lib.strict
 	value := object.get(lib.obj(object.get(input, ["metadata", "annotations"], {})), psp_default_annotation, null)
 	value != "runtime/default"
 	path := ["metadata", "annotations", psp_default_annotation]
