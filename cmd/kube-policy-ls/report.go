@@ -119,9 +119,9 @@ func (r report) text() error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	summary := fmt.Sprintf("%d findings in %d files (%d objects checked)", total, files, objects)
+	summary := fmt.Sprintf("%s in %s (%s checked)", plural(total, "finding"), plural(files, "file"), plural(objects, "object"))
 	if len(parts) > 0 {
-		summary = fmt.Sprintf("%d findings (%s) in %d files (%d objects checked)", total, strings.Join(parts, ", "), files, objects)
+		summary = fmt.Sprintf("%s (%s) in %s (%s checked)", plural(total, "finding"), strings.Join(parts, ", "), plural(files, "file"), plural(objects, "object"))
 	}
 	if suppressed > 0 {
 		summary += fmt.Sprintf(", %d suppressed", suppressed)
@@ -144,4 +144,12 @@ func (r report) catalog() ([]analysis.Rule, error) {
 		}
 	}
 	return r.workspace.Catalog(), nil
+}
+
+// plural is "1 finding", "2 findings": every noun the summaries count takes a plain -s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // The soak test runs the built server (with the race detector when the test has it) over its
@@ -75,14 +76,7 @@ func soakDuration(t *testing.T) time.Duration {
 
 // corpusDir is ../shared/corpus beside the repository.
 func corpusDir(t *testing.T) string {
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus"))
-	if err == nil {
-		_, err = os.Stat(filepath.Join(dir, "INDEX.tsv"))
-	}
-	if err != nil {
-		t.Skipf("the corpus (../shared/corpus beside the repository) is not there: %v", err)
-	}
-	return dir
+	return filepath.Join(shareddata.Path(t, "corpus/INDEX.tsv"), "corpus")
 }
 
 // serverBinary is KPL_SOAK_BIN, or the server built now (with -race when this test has it).
