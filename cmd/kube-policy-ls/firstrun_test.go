@@ -48,3 +48,47 @@ func TestSummaryPlurals(t *testing.T) {
 		t.Errorf("summary of two findings:\n%s", out)
 	}
 }
+
+func TestHelpListsCommands(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"-h", "--help", "help"} {
+		code, out, _ := runCLI(t, "", arg)
+		if code != 0 {
+			t.Errorf("%s: exit %d", arg, code)
+		}
+		for _, cmd := range []string{"check", "serve", "rules", "version"} {
+			if !strings.Contains(out, "\n  "+cmd+" ") {
+				t.Errorf("%s does not list %s:\n%s", arg, cmd, out)
+			}
+		}
+	}
+	// a command's own -h still shows that command's flags
+	if _, _, errOut := runCLI(t, "", "serve", "-h"); !strings.Contains(errOut, "-log-level") {
+		t.Errorf("serve -h:\n%s", errOut)
+	}
+}
+
+// terminalStdin stands in for a terminal: a character device that is at its end at once.
+type terminalStdin struct{ *strings.Reader }
+
+func (terminalStdin) Stat() (os.FileInfo, error) { return charDevice{}, nil }
+
+type charDevice struct{ os.FileInfo }
+
+func (charDevice) Mode() os.FileMode { return os.ModeDevice | os.ModeCharDevice | 0o620 }
+
+// TestBareCommandHint: typed on a terminal, the bare command says what it is doing and how
+// to check files instead; from an editor's pipe it serves without a word on stderr.
+func TestBareCommandHint(t *testing.T) {
+	t.Parallel()
+	var out, errOut strings.Builder
+	run(nil, terminalStdin{strings.NewReader("")}, &out, &errOut)
+	if lines := strings.Split(strings.TrimSpace(errOut.String()), "\n"); len(lines) != 1 ||
+		!strings.Contains(lines[0], "language server protocol on stdin") || !strings.Contains(lines[0], "check PATH") {
+		t.Errorf("on a terminal, stderr:\n%s", errOut.String())
+	}
+	code, stdout, stderr := runCLI(t, lspSession())
+	if code != 0 || !strings.Contains(stdout, `"id":2`) || stderr != "" {
+		t.Errorf("from a pipe: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

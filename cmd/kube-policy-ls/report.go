@@ -57,11 +57,17 @@ func useColor(mode string, w io.Writer) bool {
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := w.(*os.File)
+	return isTerminal(w)
+}
+
+// isTerminal says whether f (stdin, stdout) is a character device, as a terminal is. Anything
+// with Stat qualifies, so that tests can stand in for a terminal.
+func isTerminal(f any) bool {
+	st, ok := f.(interface{ Stat() (os.FileInfo, error) })
 	if !ok {
 		return false
 	}
-	info, err := f.Stat()
+	info, err := st.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
