@@ -27,15 +27,12 @@ install: build
 	@echo "installed $(BINDIR)/kube-policy-ls"
 	@case ":$$PATH:" in *:'$(BINDIR)':*) ;; *) echo "$(BINDIR) is not on PATH: add it (export PATH=\"$(BINDIR):\$$PATH\") so editors find kube-policy-ls";; esac
 
-# Check the bundled example manifests, show what the fixes would change, list the rules.
+# One insecure manifest: its findings, the fixes as a diff, the clean re-check (on a copy).
 demo: build
-	@echo "== kube-policy-ls check examples/ =="
-	@$(BIN) check examples/ || true
-	@echo
-	@echo "== kube-policy-ls check --fix --dry-run examples/insecure-deployment.yaml =="
-	@$(BIN) check --fix --dry-run examples/insecure-deployment.yaml || true
-	@echo
-	@echo "== the rule catalog =="
+	@scripts/demo.sh $(BIN)
+
+# The rule catalog: every rule with its severity, profiles and whether it has a fix.
+rules: build
 	@$(BIN) rules
 
 # Every Go test (Rego unit tests, PSS conformance, corpus robustness, CLI, language server)

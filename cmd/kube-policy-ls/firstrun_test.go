@@ -92,3 +92,40 @@ func TestBareCommandHint(t *testing.T) {
 		t.Errorf("from a pipe: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// TestDemoManifest keeps `make demo` short and its story true: the demo pod has exactly its
+// three headline findings, all fixable, and is clean once fixed.
+func TestDemoManifest(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "demo-pod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "demo-pod.yaml")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ := runCLI(t, "", "check", "--format", "json", path)
+	var report struct {
+		Findings []struct {
+			Rule    string
+			Fixable bool
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &report); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range report.Findings {
+		got = append(got, f.Rule)
+		if !f.Fixable {
+			t.Errorf("%s is not fixable", f.Rule)
+		}
+	}
+	if strings.Join(got, " ") != "host-pid privileged-container cap-sys-admin" {
+		t.Errorf("demo findings: %v", got)
+	}
+	if code, out, errOut := runCLI(t, "", "check", "--fix", "--color", "never", path); code != 0 || !strings.Contains(out, "0 findings") {
+		t.Errorf("after --fix: exit %d\n%s%s", code, out, errOut)
+	}
+}
