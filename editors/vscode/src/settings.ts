@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The configuration section shared with the server (SPEC.md section 6). */
+/** The configuration section shared with the server (the keys of .kube-policy.yaml, editors/README.md). */
 export const SECTION = 'kubePolicy';
 
 /**
