@@ -78,21 +78,23 @@ local function main()
     },
   })
 
-  -- 1. A YAML file that is not a manifest gets no client.
-  vim.cmd('edit ' .. vim.fn.fnameescape(work .. '/values.yaml'))
-  if vim.bo.filetype == '' then
-    vim.bo.filetype = 'yaml'
+  -- Opens a file as YAML (filetype detection may not know .yaml here) and returns its buffer.
+  local function edit_yaml(file)
+    vim.cmd('edit ' .. vim.fn.fnameescape(file))
+    if vim.bo.filetype ~= 'yaml' then
+      vim.bo.filetype = 'yaml'
+    end
+    return vim.api.nvim_get_current_buf()
   end
+
+  -- 1. A YAML file that is not a manifest gets no client.
+  edit_yaml(work .. '/values.yaml')
   vim.wait(300)
   check(#kpl.clients(vim.api.nvim_get_current_buf()) == 0, 'no client on a YAML file without apiVersion/kind')
 
   -- 2. The manifest: the client attaches and the expected diagnostics arrive.
   local path = work .. '/deploy.yaml'
-  vim.cmd('edit ' .. vim.fn.fnameescape(path))
-  if vim.bo.filetype ~= 'yaml' then
-    vim.bo.filetype = 'yaml'
-  end
-  local bufnr = vim.api.nvim_get_current_buf()
+  local bufnr = edit_yaml(path)
   local uri = vim.uri_from_bufnr(bufnr)
   vim.wait(TIMEOUT, function()
     return #kpl.clients(bufnr) > 0 or server_exit ~= nil
@@ -364,11 +366,7 @@ local function main()
 
   -- 8. A new file is checked as soon as its apiVersion:/kind: lines are typed, before any :w.
   local new_path = work .. '/new.yaml'
-  vim.cmd('edit ' .. vim.fn.fnameescape(new_path))
-  if vim.bo.filetype ~= 'yaml' then
-    vim.bo.filetype = 'yaml'
-  end
-  local new_buf = vim.api.nvim_get_current_buf()
+  local new_buf = edit_yaml(new_path)
   vim.wait(200)
   check(#kpl.clients(new_buf) == 0, 'no client on the empty new buffer')
   type_keys('iapiVersion: v1<CR>kind: Pod<CR>metadata:<CR>  name: p<CR><C-u>spec:<CR>  hostPID: true<Esc>')
