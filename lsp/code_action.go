@@ -20,8 +20,10 @@ import (
 
 // Code actions (SPEC.md section 8): for each finding under the cursor, its quick fix and a
 // "Suppress" action, with their edits; "Fix all <rule> problems in this file" when the rule
-// has several fixable findings; and source.fixAll.kube-policy-ls for every fixable finding of
-// the file. The fix-all actions are computed only when chosen: the client resolves their edit
+// has several fixable findings; and "Fix all kube-policy-ls problems in this file" for every
+// fixable finding of the file, as a quick fix (so that it is in VS Code's Ctrl+. menu, which
+// leaves source actions out) and as source.fixAll.kube-policy-ls (for fix on save and the
+// Source Action menu); a client that asks for every kind gets it once, as the quick fix. The fix-all actions are computed only when chosen: the client resolves their edit
 // (codeAction/resolve) or runs their command, which applies the edit with workspace/applyEdit.
 // Both compute the fixes on the document's latest text, and fix-all reaches a fixed point in
 // one pass, so a client that does both (resolves the edit, then runs the command) changes the
@@ -114,11 +116,13 @@ func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) (
 			}
 		}
 	}
-	if want(kindFixAll) {
-		if n := countFixable(res, ""); n > 0 {
-			title := fmt.Sprintf("Fix all %s problems in this file (%d)", Name, n)
-			actions = append(actions, s.fixAllAction(snap, title, kindFixAll, "", caps))
-		}
+	fileTitle := fmt.Sprintf("Fix all %s problems in this file (%d)", Name, countFixable(res, ""))
+	quickFixAll := want(protocol.CodeActionKindQuickFix) && len(findings) > 0 && countFixable(res, "") > 1
+	if quickFixAll {
+		actions = append(actions, s.fixAllAction(snap, fileTitle, protocol.CodeActionKindQuickFix, "", caps))
+	}
+	if want(kindFixAll) && !(quickFixAll && len(p.Context.Only) == 0) && countFixable(res, "") > 0 {
+		actions = append(actions, s.fixAllAction(snap, fileTitle, kindFixAll, "", caps))
 	}
 	return actions, nil
 }

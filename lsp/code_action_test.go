@@ -379,10 +379,21 @@ func TestFixAllEagerForSimpleClients(t *testing.T) {
 	if all.Edit == nil || all.Command.Command != "" || len(all.Data) != 0 {
 		t.Fatalf("a client without resolve or applyEdit gets the edit at once: %+v", all)
 	}
+	// asked for every kind, the file's fix-all comes once: as a quick fix, for Ctrl+. menus
 	src := actionNamed(t, actions, "Fix all kube-policy-ls problems")
-	if src.Edit == nil || *src.Kind != kindFixAll {
+	if src.Edit == nil || *src.Kind != protocol.CodeActionKindQuickFix {
+		t.Errorf("file fix-all: %+v", src)
+	}
+	if n := strings.Count(strings.Join(actionTitles(actions), "\n"), "Fix all kube-policy-ls problems"); n != 1 {
+		t.Errorf("the file's fix-all offered %d times: %q", n, actionTitles(actions))
+	}
+	// asked for source actions (fix on save, the Source Action menu), it is source.fixAll
+	src = actionNamed(t, s.codeActions(u, ro.Range, nil, protocol.CodeActionKindSource), "Fix all kube-policy-ls problems")
+	if *src.Kind != kindFixAll {
 		t.Errorf("source fix-all: %+v", src)
 	}
+	// asked for quick fixes only (VS Code's Ctrl+.), it is there too
+	actionNamed(t, s.codeActions(u, ro.Range, nil, protocol.CodeActionKindQuickFix), "Fix all kube-policy-ls problems")
 	// Without a diagnostic in the request, the findings under the range are used.
 	if !slices.Contains(actionTitles(actions), `Set readOnlyRootFilesystem: true in container "web"`) {
 		t.Errorf("actions at the range: %q", actionTitles(actions))
