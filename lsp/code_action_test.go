@@ -324,6 +324,23 @@ func TestFixAllResolvedLazily(t *testing.T) {
 	}
 }
 
+// runFixAllCommand runs a fix-all's command on text (version 1 of u) and returns the text
+// with the one edit the server sent through workspace/applyEdit.
+func runFixAllCommand(t *testing.T, s *session, client *editClient, cmd protocol.Command, text string, u uri.URI) string {
+	t.Helper()
+	if _, err := s.server.ExecuteCommand(s.ctx(), &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments}); err != nil {
+		t.Fatal(err)
+	}
+	client.mu.Lock()
+	applied := slices.Clone(client.applied)
+	client.mu.Unlock()
+	if len(applied) != 1 {
+		t.Fatalf("%d applyEdit requests, want 1", len(applied))
+	}
+	v := int32(1)
+	return applyWorkspaceEdit(t, text, u, &applied[0], &v)
+}
+
 func TestFixAllCommand(t *testing.T) {
 	t.Parallel()
 	s, client := newEditSession(t, vscodeCaps)
@@ -335,17 +352,7 @@ func TestFixAllCommand(t *testing.T) {
 		t.Fatalf("only source.fixAll: %q", actionTitles(actions))
 	}
 	cmd := actions[0].Command
-	if _, err := s.server.ExecuteCommand(s.ctx(), &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments}); err != nil {
-		t.Fatal(err)
-	}
-	client.mu.Lock()
-	applied := slices.Clone(client.applied)
-	client.mu.Unlock()
-	if len(applied) != 1 {
-		t.Fatalf("%d applyEdit requests, want 1", len(applied))
-	}
-	v := int32(1)
-	got := applyWorkspaceEdit(t, fixDeployment, u, &applied[0], &v)
+	got := runFixAllCommand(t, s, client, cmd, fixDeployment, u)
 	for _, f := range analyzeDirect(t, analysis.Config{}, got).Findings {
 		if f.Fixable() {
 			t.Errorf("fixable finding left: %s %s", f.Rule, f.Message)

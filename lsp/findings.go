@@ -13,6 +13,9 @@ import (
 // rulesDocURL is where each rule's documentation lives; the rule id is the anchor.
 const rulesDocURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
 
+// ruleDocURL is the documentation of one rule.
+func ruleDocURL(id string) string { return rulesDocURL + "#" + id }
+
 // diagnosticData is the data of every diagnostic: what a code action needs to find the
 // finding again in the document's latest analysis.Result (findFinding).
 type diagnosticData struct {

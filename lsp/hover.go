@@ -14,6 +14,7 @@ import (
 
 // hover explains the rules flagged at a position: title, why it matters, what passes, the
 // fix, and the Pod Security Standards and Terrascan ids, as Markdown when the client takes it.
+// Where several rules flag the position, it lists the line's findings instead (crowdedLine).
 func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
 	snap, err := s.snapshot(ctx, p.TextDocument.URI)
 	if err != nil {
@@ -46,6 +47,15 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 		markdown = slices.Contains(td.Hover.ContentFormat, protocol.MarkupKindMarkdown)
 	}
 	parts := make([]string, 0, len(rules))
+	if len(rules) > 1 {
+		// A crowded line: one line per finding, then the docs of the rule under the cursor.
+		var focus string
+		parts, focus = crowdedLine(snap, off, markdown)
+		rules = rules[:0]
+		if focus != "" {
+			rules = append(rules, focus)
+		}
+	}
 	for _, id := range rules {
 		if r, ok := snap.Engine.Rule(id); ok {
 			parts = append(parts, ruleHelp(r, snap.Engine.Severity(id), markdown))
