@@ -58,7 +58,7 @@ func TestHoverOnACrowdedLine(t *testing.T) {
 	}
 	for _, d := range on {
 		code := string(d.Code.(protocol.String))
-		link := "[`" + code + "`](" + ruleDocURL(code) + ")"
+		link := "[`" + code + "`](" + ruleDocURL(defaultDocsURL, code) + ")"
 		if n := strings.Count(text, link); n != 1 {
 			t.Errorf("%s linked %d times, want once:\n%s", d.Code, n, text)
 		}

@@ -86,6 +86,7 @@ func (s *Server) startLocked(d *document) *run {
 	j := job{
 		uri: string(d.uri), path: d.path, kind: d.kind, scope: d.scope, outOfSync: d.outOfSync,
 		mapper: d.mapper, prev: d.cache, enc: s.enc, severities: s.settings.editor.severities(),
+		docs: s.settings.editor.docs(),
 	}
 	go s.analyze(ctx, d, r, j)
 	return r
@@ -101,6 +102,7 @@ type job struct {
 	prev       *analysis.Result
 	enc        yamldoc.Encoding
 	severities severityMap
+	docs       string // base URL of the rule documentation links
 }
 
 func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
@@ -193,7 +195,7 @@ func (s *Server) check(ctx context.Context, j job) (*analysis.Result, *analysis.
 		return nil, nil, nil, err
 	}
 	res.Compact()
-	return res, v.Engine, toDiagnostics(res, v.Engine, j.enc, j.severities), nil
+	return res, v.Engine, toDiagnostics(res, v.Engine, j.enc, j.severities, j.docs), nil
 }
 
 // publish queues d's diagnostics of generation gen, unless the document has moved on since or

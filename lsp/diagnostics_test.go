@@ -45,7 +45,7 @@ func TestDiagnosticsFollowTyping(t *testing.T) {
 	if src, _ := d.Source.Get(); src != "kube-policy-ls" {
 		t.Errorf("source %q", src)
 	}
-	if href := string(d.CodeDescription.Href); href != rulesDocURL+"#host-pid" {
+	if href := string(d.CodeDescription.Href); href != defaultDocsURL+"#host-pid" {
 		t.Errorf("codeDescription %q", href)
 	}
 	if msg := messageOf(d); !strings.Contains(msg, "hostPID") {

@@ -10,11 +10,13 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
-// rulesDocURL is where each rule's documentation lives; the rule id is the anchor.
-const rulesDocURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
+// defaultDocsURL is where each rule's documentation lives unless the docsUrl setting says
+// otherwise: docs/rules.md of the repository, where each rule's section has the rule id as
+// its anchor (TestDocsLinksResolve checks every one).
+const defaultDocsURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
 
-// ruleDocURL is the documentation of one rule.
-func ruleDocURL(id string) string { return rulesDocURL + "#" + id }
+// ruleDocURL is the documentation of one rule under the base URL docs.
+func ruleDocURL(docs, id string) string { return docs + "#" + id }
 
 // diagnosticData is the data of every diagnostic: what a code action needs to find the
 // finding again in the document's latest analysis.Result (findFinding).
@@ -55,7 +57,7 @@ func decodeDiagnosticData(d protocol.Diagnostic) (diagnosticData, bool) {
 }
 
 // toDiagnostics turns a result's findings into diagnostics, positions in enc.
-func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encoding, sev severityMap) []protocol.Diagnostic {
+func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encoding, sev severityMap, docs string) []protocol.Diagnostic {
 	out := make([]protocol.Diagnostic, 0, len(res.Findings))
 	for i := range res.Findings {
 		f := &res.Findings[i]
@@ -64,7 +66,7 @@ func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encodin
 			Range:           toRange(res.Mapper, f.Range, enc),
 			Severity:        sev.of(f.Severity),
 			Code:            protocol.String(f.Rule),
-			CodeDescription: protocol.CodeDescription{Href: uri.URI(rulesDocURL + "#" + f.Rule)},
+			CodeDescription: protocol.CodeDescription{Href: uri.URI(ruleDocURL(docs, f.Rule))},
 			Source:          protocol.NewOptional(Name),
 			Message:         protocol.String(f.Message),
 			Data:            protocol.LSPAny(data),

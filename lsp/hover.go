@@ -46,11 +46,14 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	if td := s.capabilities().TextDocument; td != nil && td.Hover != nil && len(td.Hover.ContentFormat) > 0 {
 		markdown = slices.Contains(td.Hover.ContentFormat, protocol.MarkupKindMarkdown)
 	}
+	s.mu.Lock()
+	docs := s.settings.editor.docs()
+	s.mu.Unlock()
 	parts := make([]string, 0, len(rules))
 	if len(rules) > 1 {
 		// A crowded line: one line per finding, then the docs of the rule under the cursor.
 		var focus string
-		parts, focus = crowdedLine(snap, off, markdown)
+		parts, focus = crowdedLine(snap, off, markdown, docs)
 		rules = rules[:0]
 		if focus != "" {
 			rules = append(rules, focus)
@@ -58,7 +61,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	}
 	for _, id := range rules {
 		if r, ok := snap.Engine.Rule(id); ok {
-			parts = append(parts, ruleHelp(r, snap.Engine.Severity(id), markdown))
+			parts = append(parts, ruleHelp(r, snap.Engine.Severity(id), markdown, docs))
 		}
 	}
 	kind, sep := protocol.MarkupKindPlainText, "\n\n"
@@ -73,7 +76,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 }
 
 // ruleHelp is one rule's explanation.
-func ruleHelp(r analysis.Rule, sev analysis.Severity, markdown bool) string {
+func ruleHelp(r analysis.Rule, sev analysis.Severity, markdown bool, docs string) string {
 	var b strings.Builder
 	section := func(label, text string) {
 		if text == "" {
@@ -115,7 +118,7 @@ func ruleHelp(r analysis.Rule, sev analysis.Severity, markdown bool) string {
 	if len(refs) > 0 {
 		b.WriteString("\n\n" + strings.Join(refs, " · "))
 	}
-	link := rulesDocURL + "#" + r.ID
+	link := ruleDocURL(docs, r.ID)
 	if markdown {
 		fmt.Fprintf(&b, "\n\n[Rule documentation](%s)", link)
 	} else {

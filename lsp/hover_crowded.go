@@ -13,7 +13,7 @@ import (
 // line's findings one per line instead (severity, rule id linked to its documentation,
 // message) and names the rule whose docs follow: the one finding under the cursor that is
 // narrower than all the others, if there is one.
-func crowdedLine(snap *Snapshot, off int, markdown bool) ([]string, string) {
+func crowdedLine(snap *Snapshot, off int, markdown bool, docs string) ([]string, string) {
 	res := snap.Result
 	line := snap.Mapper.LineOf(off)
 	var here []analysis.Finding
@@ -28,13 +28,13 @@ func crowdedLine(snap *Snapshot, off int, markdown bool) ([]string, string) {
 	var b strings.Builder
 	for _, f := range here {
 		if markdown {
-			fmt.Fprintf(&b, "- **%s** [`%s`](%s): %s\n", f.Severity, f.Rule, ruleDocURL(f.Rule), escapeMarkdown(f.Message))
+			fmt.Fprintf(&b, "- **%s** [`%s`](%s): %s\n", f.Severity, f.Rule, ruleDocURL(docs, f.Rule), escapeMarkdown(f.Message))
 		} else {
 			fmt.Fprintf(&b, "- %s %s: %s\n", f.Severity, f.Rule, f.Message)
 		}
 	}
 	if !markdown {
-		b.WriteString(rulesDocURL + "\n") // the one link: plain text has no inline links
+		b.WriteString(docs + "\n") // the one link: plain text has no inline links
 	}
 	return []string{strings.TrimSuffix(b.String(), "\n")}, narrowest(here, off)
 }

@@ -35,7 +35,7 @@ func TestHoverExplainsTheRule(t *testing.T) {
 	for _, want := range []string{
 		"**Pods must not share the host PID namespace**", "`host-pid`", "high",
 		"**What passes:**", "**Fix:**", "Pod Security Standards: `hostNamespaces`", "Terrascan: `AC_K8S_0082`",
-		rulesDocURL + "#host-pid",
+		defaultDocsURL + "#host-pid",
 	} {
 		if !strings.Contains(mc.Value, want) {
 			t.Errorf("hover lacks %q:\n%s", want, mc.Value)

@@ -14,7 +14,7 @@ export const SECTION = 'kubePolicy';
  */
 export const SERVER_KEYS = [
   'profile', 'kubernetesVersion', 'rules', 'defaults', 'policies', 'podSpecPaths', 'exclude',
-  'debounceMs', 'diagnosticSeverity',
+  'debounceMs', 'diagnosticSeverity', 'docsUrl',
 ] as const;
 
 /** What `WorkspaceConfiguration.inspect` returns, reduced to what we read. */
