@@ -142,8 +142,8 @@ export function missingServerMessage(resolved: ResolvedServer, problem: string):
   }
   const wrote = JSON.stringify(resolved.configured ?? resolved.path);
   if (resolved.onPath === false) {
-    return `${prefix} kubePolicy.serverPath is ${wrote}, which ${problem} of the VS Code server. ` +
-      'Put kube-policy-ls on that PATH (make install), set an absolute path, or clear the setting to use the bundled server.';
+    return `${prefix} kubePolicy.serverPath is ${wrote}, which ${problem} (the PATH VS Code was started with). ` +
+      'Put kube-policy-ls on it (make install), set an absolute path, or clear the setting to use the bundled server.';
   }
   if (resolved.onPath) {
     return `${prefix} kubePolicy.serverPath is ${wrote}, found on PATH as ${resolved.path}, which ${problem}.`;
