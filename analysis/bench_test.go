@@ -11,26 +11,14 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
-)
 
-// sharedDir is ../shared beside the repository: the corpus and conformance fixtures. Tests
-// that need it skip when it is absent, as in a user's clone.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared"))
-	if err == nil {
-		if _, err = os.Stat(filepath.Join(dir, "corpus")); err == nil {
-			return dir
-		}
-	}
-	tb.Skipf("../shared (corpus and conformance fixtures) not found beside the repository: %v", err)
-	return ""
-}
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
+)
 
 // corpusFiles returns every corpus file's path and text.
 func corpusFiles(tb testing.TB) map[string]string {
 	tb.Helper()
-	root := filepath.Join(sharedDir(tb), "corpus")
+	root := filepath.Join(shareddata.Path(tb, "corpus"), "corpus")
 	files := map[string]string{}
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
@@ -159,7 +147,7 @@ func TestConstantRulesSeeded(t *testing.T) {
 	}
 	plain := newTestEngine(t, cfg)
 	plain.static = staticValues{}
-	files, _ := filepath.Glob(filepath.Join(sharedDir(t), "conformance", "pss", "*", "*", "*.yaml"))
+	files, _ := filepath.Glob(filepath.Join(shareddata.Path(t, "conformance/pss"), "conformance", "pss", "*", "*", "*.yaml"))
 	if len(files) == 0 {
 		t.Fatal("no PSS fixtures")
 	}

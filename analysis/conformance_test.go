@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // TestPSSConformance runs the official Pod Security Standards fixtures: with profile
@@ -13,7 +15,7 @@ import (
 // gives, and every pass/ fixture gets no finding at all.
 func TestPSSConformance(t *testing.T) {
 	t.Parallel()
-	root := filepath.Join(sharedDir(t), "conformance", "pss")
+	root := filepath.Join(shareddata.Path(t, "conformance/pss"), "conformance", "pss")
 	total := 0
 	for _, level := range []string{"baseline", "restricted"} {
 		e := newTestEngine(t, Config{Profile: "pss-" + level})

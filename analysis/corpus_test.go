@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // corpusEntry is one row of ../shared/corpus/INDEX.tsv.
@@ -20,7 +22,7 @@ type corpusEntry struct {
 
 func corpusIndex(t *testing.T) []corpusEntry {
 	t.Helper()
-	f, err := os.Open(filepath.Join(sharedDir(t), "corpus", "INDEX.tsv"))
+	f, err := os.Open(filepath.Join(shareddata.Path(t, "corpus/INDEX.tsv"), "corpus", "INDEX.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ var errorLine = regexp.MustCompile(`line (\d+): `)
 // the file is invalid and at the line yaml.v3 names, and Helm templates as one notice.
 func TestCorpusRobustness(t *testing.T) {
 	t.Parallel()
-	root := filepath.Join(sharedDir(t), "corpus")
+	root := filepath.Join(shareddata.Path(t, "corpus"), "corpus")
 	entries := corpusIndex(t)
 	if len(entries) < 1100 {
 		t.Fatalf("INDEX.tsv lists %d files", len(entries))

@@ -5,12 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // largeFileResult analyses the corpus's 35,780-line file.
 func largeFileResult(b *testing.B) *Result {
 	b.Helper()
-	data, err := os.ReadFile(filepath.Join(sharedDir(b), "corpus", "argoproj__argo-cd", "manifests__ha__install.yaml"))
+	data, err := os.ReadFile(filepath.Join(shareddata.Path(b, "corpus"), "corpus", "argoproj__argo-cd", "manifests__ha__install.yaml"))
 	if err != nil {
 		b.Fatal(err)
 	}

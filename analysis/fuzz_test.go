@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // fuzzSeeds are hand-made edge cases, plus a sample of the corpus when ../shared is present.
@@ -28,8 +29,10 @@ func fuzzSeeds(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	root := filepath.Join("..", "..", "shared", "corpus")
-	files, _ := filepath.Glob(filepath.Join(root, "*", "*.yaml"))
+	var files []string
+	if shared := shareddata.Optional(f, "corpus"); shared != "" {
+		files, _ = filepath.Glob(filepath.Join(shared, "corpus", "*", "*.yaml"))
+	}
 	for i, p := range files {
 		if i%40 != 0 { // a spread sample: the whole corpus is run by TestCorpusRobustness
 			continue

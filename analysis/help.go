@@ -9,14 +9,21 @@ import (
 // anchor.
 const RulesDocURL = "https://github.com/kube-policy-ls/kube-policy-ls/blob/main/docs/rules.md"
 
-// DocURL is the link to the rule's section of the documentation.
-func (r Rule) DocURL() string { return RulesDocURL + "#" + r.ID }
+// RuleDocURL is the link to rule id's section of the documentation under base (the editor's
+// docsUrl setting), or under RulesDocURL when base is "".
+func RuleDocURL(base, id string) string {
+	if base == "" {
+		base = RulesDocURL
+	}
+	return base + "#" + id
+}
 
 // HelpOptions select how Rule.Help writes a rule's help.
 type HelpOptions struct {
 	Markdown bool     // Markdown, else plain text
 	Severity Severity // the severity to show: the configured one, or the rule's own
 	Link     bool     // end with a link to the rule's documentation
+	DocsBase string   // the documentation the link points into; "" is RulesDocURL
 }
 
 // Help is the rule's explanation, the one text behind hover, SARIF rule help and
@@ -69,9 +76,9 @@ func (r Rule) Help(o HelpOptions) string {
 	}
 	if o.Link {
 		if o.Markdown {
-			fmt.Fprintf(&b, "\n\n[Rule documentation](%s)", r.DocURL())
+			fmt.Fprintf(&b, "\n\n[Rule documentation](%s)", RuleDocURL(o.DocsBase, r.ID))
 		} else {
-			b.WriteString("\n\n" + r.DocURL())
+			b.WriteString("\n\n" + RuleDocURL(o.DocsBase, r.ID))
 		}
 	}
 	return b.String()

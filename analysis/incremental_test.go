@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // sameAnalysis fails unless got (from Reanalyze) describes text exactly as want (from Analyze):
@@ -134,7 +136,7 @@ func TestReanalyzeMatchesAnalyze(t *testing.T) {
 
 func TestReanalyzeCorpusFiles(t *testing.T) {
 	t.Parallel()
-	root := filepath.Join(sharedDir(t), "corpus")
+	root := filepath.Join(shareddata.Path(t, "corpus"), "corpus")
 	e := newTestEngine(t, Config{})
 	for i, name := range []string{
 		"argoproj__argo-cd/manifests__ha__install.yaml",
@@ -276,7 +278,7 @@ func TestCompactForReport(t *testing.T) {
 // BenchmarkReanalyzeKeystroke types one character into a Deployment of the largest
 // multi-document file of the corpus, as the language server does on each keystroke.
 func BenchmarkReanalyzeKeystroke(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(b), "corpus", "argoproj__argo-cd/manifests__ha__install.yaml"))
+	data, err := os.ReadFile(filepath.Join(shareddata.Path(b, "corpus"), "corpus", "argoproj__argo-cd/manifests__ha__install.yaml"))
 	if err != nil {
 		b.Skip(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // policyErrorEngine is the built-in rules plus a custom rule whose helper has two conflicting
@@ -38,9 +40,9 @@ func TestReanalyzeMatchesAnalyzeOnRealFiles(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
-	corpus, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "*", "*.yaml"))
-	if len(corpus) == 0 {
-		t.Log("no corpus in ../shared/corpus: the bundled examples only")
+	var corpus []string
+	if shared := shareddata.Optional(t, "corpus"); shared != "" { // else the examples only
+		corpus, _ = filepath.Glob(filepath.Join(shared, "corpus", "*", "*.yaml"))
 	}
 	for i, p := range corpus {
 		// a spread sample of files small enough to analyse twice per step
@@ -105,10 +107,9 @@ func FuzzReanalyzeMatchesAnalyze(f *testing.F) {
 	} {
 		f.Add(s, []byte{byte(i * 37), 0x80, 0x10, 0xf0, byte(i), 0x40, 0xc0, 0x20})
 	}
-	root := filepath.Join("..", "..", "shared", "corpus")
-	files, err := filepath.Glob(filepath.Join(root, "*", "*.yaml"))
-	if len(files) == 0 {
-		f.Logf("no corpus in %s (%v): inline seeds only", root, err)
+	var files []string
+	if shared := shareddata.Optional(f, "corpus"); shared != "" { // else the inline seeds only
+		files, _ = filepath.Glob(filepath.Join(shared, "corpus", "*", "*.yaml"))
 	}
 	for i, p := range files {
 		if i%25 != 0 { // a spread sample: small files, so each execution stays quick

@@ -18,10 +18,14 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
 )
 
-// Code actions (SPEC.md section 8): for each finding under the cursor, its quick fix and a
+// Code actions (SPEC.md section 8): first, where the cursor has several fixable findings of
+// one container (a container's entry line carries up to eight missing fields), "Fix all N
+// problems in container X"; then for each finding under the cursor, its quick fix and a
 // "Suppress" action, with their edits; "Fix all <rule> problems in this file" when the rule
-// has several fixable findings; and source.fixAll.kube-policy-ls for every fixable finding of
-// the file. The fix-all actions are computed only when chosen: the client resolves their edit
+// has several fixable findings; and "Fix all kube-policy-ls problems in this file" for every
+// fixable finding of the file, as a quick fix (so that it is in VS Code's Ctrl+. menu, which
+// leaves source actions out) and as source.fixAll.kube-policy-ls (for fix on save and the
+// Source Action menu); a client that asks for every kind gets it once, as the quick fix. The fix-all actions are computed only when chosen: the client resolves their edit
 // (codeAction/resolve) or runs their command, which applies the edit with workspace/applyEdit.
 // Both compute the fixes on the document's latest text, and fix-all reaches a fixed point in
 // one pass, so a client that does both (resolves the edit, then runs the command) changes the
@@ -36,12 +40,6 @@ var commands = []string{cmdFixAll, cmdDebugState}
 
 // kindFixAll is the server's source.fixAll action kind.
 var kindFixAll = protocol.CodeActionKind(string(protocol.CodeActionKindSourceFixAll) + "." + Name)
-
-// fixAllArgs identifies a fix-all: in code action data (for resolve) and command arguments.
-type fixAllArgs struct {
-	URI  uri.URI `json:"uri"`
-	Rule string  `json:"rule,omitempty"` // "": every fixable finding
-}
 
 // codeAction answers textDocument/codeAction. The diagnostics in p.Context carry
 // diagnosticData; s.snapshot gives the document's latest analysis.
@@ -90,6 +88,9 @@ func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) (
 
 	var actions []protocol.CodeAction
 	if want(protocol.CodeActionKindQuickFix) {
+		if a, ok := s.containerFixAll(snap, findings, caps); ok {
+			actions = append(actions, a)
+		}
 		fixAllOffered := map[string]bool{}
 		for _, f := range findings {
 			key := findingKey(&f)
@@ -105,7 +106,7 @@ func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) (
 					fixAllOffered[f.Rule] = true
 					if n := countFixable(res, f.Rule); n > 1 {
 						title := fmt.Sprintf("Fix all %s problems in this file (%d)", f.Rule, n)
-						actions = append(actions, s.fixAllAction(snap, title, protocol.CodeActionKindQuickFix, f.Rule, caps))
+						actions = append(actions, s.fixAllAction(snap, title, protocol.CodeActionKindQuickFix, fixAllArgs{URI: snap.URI, Rule: f.Rule}, caps))
 					}
 				}
 			}
@@ -114,11 +115,13 @@ func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) (
 			}
 		}
 	}
-	if want(kindFixAll) {
-		if n := countFixable(res, ""); n > 0 {
-			title := fmt.Sprintf("Fix all %s problems in this file (%d)", Name, n)
-			actions = append(actions, s.fixAllAction(snap, title, kindFixAll, "", caps))
-		}
+	fileTitle := fmt.Sprintf("Fix all %s problems in this file (%d)", Name, countFixable(res, ""))
+	quickFixAll := want(protocol.CodeActionKindQuickFix) && len(findings) > 0 && countFixable(res, "") > 1
+	if quickFixAll {
+		actions = append(actions, s.fixAllAction(snap, fileTitle, protocol.CodeActionKindQuickFix, fixAllArgs{URI: snap.URI}, caps))
+	}
+	if want(kindFixAll) && !(quickFixAll && len(p.Context.Only) == 0) && countFixable(res, "") > 0 {
+		actions = append(actions, s.fixAllAction(snap, fileTitle, kindFixAll, fixAllArgs{URI: snap.URI}, caps))
 	}
 	return actions, nil
 }
@@ -215,8 +218,7 @@ func (s *Server) suppressAction(snap *Snapshot, f analysis.Finding, related []pr
 // fixAllAction is a fix-all whose edit is computed when the action is chosen: resolved
 // lazily by clients that can, applied by its command (workspace/applyEdit) by the others.
 // A client that can do neither gets the edit at once.
-func (s *Server) fixAllAction(snap *Snapshot, title string, kind protocol.CodeActionKind, rule string, caps protocol.ClientCapabilities) protocol.CodeAction {
-	args := fixAllArgs{URI: snap.URI, Rule: rule}
+func (s *Server) fixAllAction(snap *Snapshot, title string, kind protocol.CodeActionKind, args fixAllArgs, caps protocol.ClientCapabilities) protocol.CodeAction {
 	raw, _ := json.Marshal(args)
 	a := protocol.CodeAction{Title: title, Kind: ptr(kind)}
 	lazy := false
@@ -229,7 +231,7 @@ func (s *Server) fixAllAction(snap *Snapshot, title string, kind protocol.CodeAc
 		lazy = true
 	}
 	if !lazy {
-		if edit := s.fixAllEdit(snap, rule, caps); edit != nil {
+		if edit := s.fixAllEdit(snap, args, caps); edit != nil {
 			a.Edit = edit
 		}
 	}
@@ -237,9 +239,10 @@ func (s *Server) fixAllAction(snap *Snapshot, title string, kind protocol.CodeAc
 }
 
 // fixAllEdit computes a fix-all on snap, nil when it changes nothing.
-func (s *Server) fixAllEdit(snap *Snapshot, rule string, caps protocol.ClientCapabilities) *protocol.WorkspaceEdit {
-	m := memoFor(snap.Result).get("fixAll "+rule, func() fixMemoEntry {
-		rep := snap.Result.FixAll(func(f *analysis.Finding) bool { return rule == "" || f.Rule == rule })
+func (s *Server) fixAllEdit(snap *Snapshot, args fixAllArgs, caps protocol.ClientCapabilities) *protocol.WorkspaceEdit {
+	key, _ := json.Marshal(fixAllArgs{Rule: args.Rule, Container: args.Container})
+	m := memoFor(snap.Result).get("fixAll "+string(key), func() fixMemoEntry {
+		rep := snap.Result.FixAll(args.keep(snap.Result))
 		for _, ff := range rep.Failed {
 			s.log.Info("fix skipped", zap.String("uri", string(snap.URI)), zap.String("rule", ff.Finding.Rule), zap.Error(ff.Err))
 		}
@@ -265,7 +268,7 @@ func (s *Server) resolveCodeAction(ctx context.Context, a *protocol.CodeAction) 
 		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s is not open", args.URI)
 	}
 	out := *a
-	out.Edit = s.fixAllEdit(snap, args.Rule, s.capabilities())
+	out.Edit = s.fixAllEdit(snap, args, s.capabilities())
 	if out.Edit == nil {
 		out.Edit = &protocol.WorkspaceEdit{}
 	}
@@ -291,12 +294,15 @@ func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandP
 	if snap == nil || snap.Result == nil {
 		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s is not open", args.URI)
 	}
-	edit := s.fixAllEdit(snap, args.Rule, s.capabilities())
+	edit := s.fixAllEdit(snap, args, s.capabilities())
 	if edit == nil {
 		return nil, nil // already fixed (the client applied the resolved edit, say)
 	}
 	label := "Fix all " + Name + " problems"
-	if args.Rule != "" {
+	switch {
+	case args.Container != nil:
+		label = "Fix all problems in " + args.Container.Label
+	case args.Rule != "":
 		label = "Fix all " + args.Rule + " problems"
 	}
 	applied, err := s.client.ApplyEdit(ctx, &protocol.ApplyWorkspaceEditParams{Label: &label, Edit: *edit})

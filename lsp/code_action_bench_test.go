@@ -12,6 +12,8 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // BenchmarkCodeActionsLargeFile computes the code actions at every diagnostic of the corpus's
@@ -21,7 +23,7 @@ import (
 // of the same text (the edits are then kept). Budget (the issue): p95 under 50 ms. "lazy" is a client that resolves fix-all edits (VS Code, Neovim);
 // "eager" one that gets every edit at once.
 func BenchmarkCodeActionsLargeFile(b *testing.B) {
-	path := filepath.Join(sharedDir(b), "corpus", "argoproj__argo-cd", "manifests__ha__install.yaml")
+	path := filepath.Join(shareddata.Path(b, "corpus"), "corpus", "argoproj__argo-cd", "manifests__ha__install.yaml")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		b.Fatal(err)

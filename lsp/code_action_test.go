@@ -324,6 +324,23 @@ func TestFixAllResolvedLazily(t *testing.T) {
 	}
 }
 
+// runFixAllCommand runs a fix-all's command on text (version 1 of u) and returns the text
+// with the one edit the server sent through workspace/applyEdit.
+func runFixAllCommand(t *testing.T, s *session, client *editClient, cmd protocol.Command, text string, u uri.URI) string {
+	t.Helper()
+	if _, err := s.server.ExecuteCommand(s.ctx(), &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments}); err != nil {
+		t.Fatal(err)
+	}
+	client.mu.Lock()
+	applied := slices.Clone(client.applied)
+	client.mu.Unlock()
+	if len(applied) != 1 {
+		t.Fatalf("%d applyEdit requests, want 1", len(applied))
+	}
+	v := int32(1)
+	return applyWorkspaceEdit(t, text, u, &applied[0], &v)
+}
+
 func TestFixAllCommand(t *testing.T) {
 	t.Parallel()
 	s, client := newEditSession(t, vscodeCaps)
@@ -335,17 +352,7 @@ func TestFixAllCommand(t *testing.T) {
 		t.Fatalf("only source.fixAll: %q", actionTitles(actions))
 	}
 	cmd := actions[0].Command
-	if _, err := s.server.ExecuteCommand(s.ctx(), &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments}); err != nil {
-		t.Fatal(err)
-	}
-	client.mu.Lock()
-	applied := slices.Clone(client.applied)
-	client.mu.Unlock()
-	if len(applied) != 1 {
-		t.Fatalf("%d applyEdit requests, want 1", len(applied))
-	}
-	v := int32(1)
-	got := applyWorkspaceEdit(t, fixDeployment, u, &applied[0], &v)
+	got := runFixAllCommand(t, s, client, cmd, fixDeployment, u)
 	for _, f := range analyzeDirect(t, analysis.Config{}, got).Findings {
 		if f.Fixable() {
 			t.Errorf("fixable finding left: %s %s", f.Rule, f.Message)
@@ -379,10 +386,21 @@ func TestFixAllEagerForSimpleClients(t *testing.T) {
 	if all.Edit == nil || all.Command.Command != "" || len(all.Data) != 0 {
 		t.Fatalf("a client without resolve or applyEdit gets the edit at once: %+v", all)
 	}
+	// asked for every kind, the file's fix-all comes once: as a quick fix, for Ctrl+. menus
 	src := actionNamed(t, actions, "Fix all kube-policy-ls problems")
-	if src.Edit == nil || *src.Kind != kindFixAll {
+	if src.Edit == nil || *src.Kind != protocol.CodeActionKindQuickFix {
+		t.Errorf("file fix-all: %+v", src)
+	}
+	if n := strings.Count(strings.Join(actionTitles(actions), "\n"), "Fix all kube-policy-ls problems"); n != 1 {
+		t.Errorf("the file's fix-all offered %d times: %q", n, actionTitles(actions))
+	}
+	// asked for source actions (fix on save, the Source Action menu), it is source.fixAll
+	src = actionNamed(t, s.codeActions(u, ro.Range, nil, protocol.CodeActionKindSource), "Fix all kube-policy-ls problems")
+	if *src.Kind != kindFixAll {
 		t.Errorf("source fix-all: %+v", src)
 	}
+	// asked for quick fixes only (VS Code's Ctrl+.), it is there too
+	actionNamed(t, s.codeActions(u, ro.Range, nil, protocol.CodeActionKindQuickFix), "Fix all kube-policy-ls problems")
 	// Without a diagnostic in the request, the findings under the range are used.
 	if !slices.Contains(actionTitles(actions), `Set readOnlyRootFilesystem: true in container "web"`) {
 		t.Errorf("actions at the range: %q", actionTitles(actions))

@@ -86,6 +86,7 @@ func (s *Server) startLocked(d *document) *run {
 	j := job{
 		uri: string(d.uri), path: d.path, kind: d.kind, scope: d.scope, outOfSync: d.outOfSync,
 		mapper: d.mapper, prev: d.cache, enc: s.enc, severities: s.settings.editor.severities(),
+		docs: s.settings.editor.docs(), version: d.version, valid: d.valid,
 	}
 	go s.analyze(ctx, d, r, j)
 	return r
@@ -101,6 +102,9 @@ type job struct {
 	prev       *analysis.Result
 	enc        yamldoc.Encoding
 	severities severityMap
+	docs       string // base URL of the rule documentation links
+	version    int32
+	valid      *lastValid // the document's, when the job started
 }
 
 func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
@@ -123,7 +127,7 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 		}
 	}()
 	start := time.Now()
-	res, engine, diags, err := s.check(ctx, j)
+	res, engine, diags, valid, err := s.check(ctx, j)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			s.log.Error("analysis failed", zap.String("uri", j.uri), zap.Error(err))
@@ -141,6 +145,9 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 	}
 	if res != nil && (d.cache == nil || r.gen >= d.cacheGen) {
 		d.cache, d.cacheGen = res, r.gen
+	}
+	if res != nil && r.gen >= d.validGen {
+		d.valid, d.validGen = valid, r.gen
 	}
 	current := d.gen == r.gen && !d.closed
 	if current {
@@ -168,32 +175,34 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 }
 
 // check analyses one generation of a document. The result is nil for a document that is not
-// checked; the error is only a cancellation.
-func (s *Server) check(ctx context.Context, j job) (*analysis.Result, *analysis.Engine, []protocol.Diagnostic, error) {
+// checked; the error is only a cancellation. valid is the document's lastValid after it.
+func (s *Server) check(ctx context.Context, j job) (res *analysis.Result, engine *analysis.Engine, diags []protocol.Diagnostic, valid *lastValid, err error) {
 	none := []protocol.Diagnostic{}
 	switch {
 	case j.kind == kindOther || j.outOfSync:
-		return nil, nil, none, nil
+		return nil, nil, none, nil, nil
 	case j.kind == kindConfig:
-		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil
+		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil, nil
 	}
 	v, err := s.ws.Govern(ctx, j.scope, j.path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if v.Engine == nil || v.Excluded {
-		return nil, v.Engine, none, nil
+		return nil, v.Engine, none, nil, nil
 	}
 	path := j.path
 	if path == "" {
 		path = j.uri
 	}
-	res, err := v.Engine.Reanalyze(ctx, analysis.Input{Path: path, Text: j.mapper.Text(), Helm: j.kind == kindHelm}, j.mapper, j.prev)
+	res, err = v.Engine.Reanalyze(ctx, analysis.Input{Path: path, Text: j.mapper.Text(), Helm: j.kind == kindHelm}, j.mapper, j.prev)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	res.Compact()
-	return res, v.Engine, toDiagnostics(res, v.Engine, j.enc, j.severities), nil
+	diags = toDiagnostics(res, v.Engine, j.enc, j.severities, j.docs)
+	valid, kept := carry(j.valid, res, j.version, j.enc, j.severities, j.docs)
+	return res, v.Engine, mergeByPosition(diags, kept), valid, nil
 }
 
 // publish queues d's diagnostics of generation gen, unless the document has moved on since or

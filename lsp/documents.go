@@ -62,6 +62,9 @@ type document struct {
 	cache    *analysis.Result // the newest analysis completed, of any generation: reused by the next
 	cacheGen uint64
 
+	valid    *lastValid // the findings of the last version that parsed, carried along (stale.go)
+	validGen uint64
+
 	run   *run        // the analysis under way, if any
 	timer *time.Timer // the debounced start of the next analysis, if any
 

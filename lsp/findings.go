@@ -10,6 +10,11 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
+// defaultDocsURL is where each rule's documentation lives unless the docsUrl setting says
+// otherwise: docs/rules.md of the repository, where each rule's section has the rule id as
+// its anchor (TestDocsLinksResolve checks every one).
+const defaultDocsURL = analysis.RulesDocURL
+
 // diagnosticData is the data of every diagnostic: what a code action needs to find the
 // finding again in the document's latest analysis.Result (findFinding).
 type diagnosticData struct {
@@ -17,6 +22,9 @@ type diagnosticData struct {
 	Doc     int    `json:"doc"` // Finding.Doc: the index of the YAML document in the file
 	Key     string `json:"key"` // findingKey
 	Fixable bool   `json:"fixable,omitempty"`
+	// LastValidVersion marks a finding of the document's last version that parsed, kept
+	// while it has a syntax error (stale.go); 0 for a finding of the current text.
+	LastValidVersion int32 `json:"lastValidVersion,omitempty"`
 }
 
 // findingKey identifies a finding across analyses of a file: its rule, its YAML document,
@@ -49,22 +57,28 @@ func decodeDiagnosticData(d protocol.Diagnostic) (diagnosticData, bool) {
 }
 
 // toDiagnostics turns a result's findings into diagnostics, positions in enc.
-func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encoding, sev severityMap) []protocol.Diagnostic {
+func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encoding, sev severityMap, docs string) []protocol.Diagnostic {
 	out := make([]protocol.Diagnostic, 0, len(res.Findings))
 	for i := range res.Findings {
 		f := &res.Findings[i]
-		data, _ := json.Marshal(diagnosticData{Rule: f.Rule, Doc: f.Doc, Key: findingKey(f), Fixable: f.Fixable()})
-		out = append(out, protocol.Diagnostic{
-			Range:           toRange(res.Mapper, f.Range, enc),
-			Severity:        sev.of(f.Severity),
-			Code:            protocol.String(f.Rule),
-			CodeDescription: protocol.CodeDescription{Href: uri.URI(analysis.RulesDocURL + "#" + f.Rule)},
-			Source:          protocol.NewOptional(Name),
-			Message:         protocol.String(f.Message),
-			Data:            protocol.LSPAny(data),
-		})
+		out = append(out, findingDiagnostic(res.Mapper, f, diagnosticData{Fixable: f.Fixable()}, enc, sev, docs))
 	}
 	return out
+}
+
+// findingDiagnostic is the diagnostic of f (ranges in m's text), its data filled in from f.
+func findingDiagnostic(m *yamldoc.Mapper, f *analysis.Finding, data diagnosticData, enc yamldoc.Encoding, sev severityMap, docs string) protocol.Diagnostic {
+	data.Rule, data.Doc, data.Key = f.Rule, f.Doc, findingKey(f)
+	raw, _ := json.Marshal(data)
+	return protocol.Diagnostic{
+		Range:           toRange(m, f.Range, enc),
+		Severity:        sev.of(f.Severity),
+		Code:            protocol.String(f.Rule),
+		CodeDescription: protocol.CodeDescription{Href: uri.URI(analysis.RuleDocURL(docs, f.Rule))},
+		Source:          protocol.NewOptional(Name),
+		Message:         protocol.String(f.Message),
+		Data:            protocol.LSPAny(raw),
+	}
 }
 
 // toRange converts a byte range of m's text to an LSP range.

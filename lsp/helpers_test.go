@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -350,20 +348,6 @@ func partial(startLine, startChar, endLine, endChar uint32, text string) *protoc
 
 func whole(text string) *protocol.TextDocumentContentChangeWholeDocument {
 	return &protocol.TextDocumentContentChangeWholeDocument{Text: text}
-}
-
-// sharedDir is ../shared beside the repository (the corpus): tests that need it skip
-// without it.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared"))
-	if err == nil {
-		if _, err = os.Stat(filepath.Join(dir, "corpus", "INDEX.tsv")); err == nil {
-			return dir
-		}
-	}
-	tb.Skipf("../shared (the corpus) not found beside the repository: %v", err)
-	return ""
 }
 
 // analyzeDirect is what the engine says of text, to compare the server's diagnostics with.

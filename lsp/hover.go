@@ -13,6 +13,7 @@ import (
 
 // hover explains the rules flagged at a position: title, why it matters, what passes, the
 // fix, and the Pod Security Standards and Terrascan ids, as Markdown when the client takes it.
+// Where several rules flag the position, it lists the line's findings instead (crowdedLine).
 func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
 	snap, err := s.snapshot(ctx, p.TextDocument.URI)
 	if err != nil {
@@ -44,10 +45,22 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	if td := s.capabilities().TextDocument; td != nil && td.Hover != nil && len(td.Hover.ContentFormat) > 0 {
 		markdown = slices.Contains(td.Hover.ContentFormat, protocol.MarkupKindMarkdown)
 	}
+	s.mu.Lock()
+	docs := s.settings.editor.docs()
+	s.mu.Unlock()
 	parts := make([]string, 0, len(rules))
+	if len(rules) > 1 {
+		// A crowded line: one line per finding, then the docs of the rule under the cursor.
+		var focus string
+		parts, focus = crowdedLine(snap, off, markdown, docs)
+		rules = rules[:0]
+		if focus != "" {
+			rules = append(rules, focus)
+		}
+	}
 	for _, id := range rules {
 		if r, ok := snap.Engine.Rule(id); ok {
-			parts = append(parts, r.Help(analysis.HelpOptions{Markdown: markdown, Severity: snap.Engine.Severity(id), Link: true}))
+			parts = append(parts, r.Help(analysis.HelpOptions{Markdown: markdown, Severity: snap.Engine.Severity(id), Link: true, DocsBase: docs}))
 		}
 	}
 	kind, sep := protocol.MarkupKindPlainText, "\n\n"

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // BenchmarkKeystroke types into a container's name, in process, and waits for each
@@ -19,7 +21,7 @@ func BenchmarkKeystroke(b *testing.B) {
 		{"35780-lines", "argoproj__argo-cd/manifests__ha__install.yaml", "        name: argocd-repo-server"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			data, err := os.ReadFile(filepath.Join(sharedDir(b), "corpus", bc.file))
+			data, err := os.ReadFile(filepath.Join(shareddata.Path(b, "corpus"), "corpus", bc.file))
 			if err != nil {
 				b.Skip(err)
 			}

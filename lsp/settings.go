@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -31,11 +32,22 @@ type settings struct {
 	// DiagnosticSeverity maps finding severities (critical, high, medium, low, info) to LSP
 	// ones (error, warning, information, hint).
 	DiagnosticSeverity map[string]string `json:"diagnosticSeverity,omitempty"`
+	// DocsURL is the rule documentation (docs/rules.md) that diagnostics and hovers link to,
+	// each rule at its anchor: a mirror, a fork, or a file:// URL of a local copy.
+	DocsURL string `json:"docsUrl,omitempty"`
 
 	sev severityMap
 }
 
 func (s settings) severities() severityMap { return s.sev }
+
+// docs is the base URL of the rule documentation links.
+func (s settings) docs() string {
+	if s.DocsURL != "" {
+		return s.DocsURL
+	}
+	return defaultDocsURL
+}
 
 // parseSettings reads settings sent by an editor: the keys themselves, or an object with the
 // keys under "kubePolicy". Unknown keys are ignored (editors send their own).
@@ -64,6 +76,11 @@ func parseSettings(raw []byte) (settings, error) {
 	}
 	if set.DebounceMs != nil && *set.DebounceMs < 0 {
 		return settings{}, fmt.Errorf("debounceMs: %d is negative", *set.DebounceMs)
+	}
+	if set.DocsURL != "" {
+		if u, err := url.Parse(set.DocsURL); err != nil || !slices.Contains([]string{"http", "https", "file"}, u.Scheme) || u.Fragment != "" {
+			return settings{}, fmt.Errorf("docsUrl: %q is not an http, https or file URL without a #fragment", set.DocsURL)
+		}
 	}
 	set.sev = severityMap{}
 	for name, lspName := range set.DiagnosticSeverity {
@@ -112,7 +129,7 @@ func (s settings) empty() bool {
 	c := s.Config
 	return c.Profile == "" && c.KubernetesVersion == "" && len(c.Rules) == 0 && c.Defaults == (analysis.Defaults{}) &&
 		len(c.Policies) == 0 && len(c.PodSpecPaths) == 0 && len(c.Exclude) == 0 &&
-		s.DebounceMs == nil && len(s.DiagnosticSeverity) == 0
+		s.DebounceMs == nil && len(s.DiagnosticSeverity) == 0 && s.DocsURL == ""
 }
 
 // applySettings puts new editor settings in force, after checking that they build an engine

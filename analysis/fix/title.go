@@ -95,20 +95,12 @@ func describeOp(root *yaml.Node, t target, op Op) string {
 // the object) and the field path within that.
 func opSubject(root *yaml.Node, t target, path []any) (string, []any) {
 	object := fmt.Sprintf("%s %q", t.obj.Kind, t.obj.Name)
-	for i := len(path) - 2; i >= 0; i-- {
-		kind, ok := containerKinds[fmt.Sprint(path[i])]
-		if _, isIndex := path[i+1].(int); !ok || !isIndex {
-			continue
-		}
-		name := yamldoc.ScalarString(yamldoc.MappingValue(t.nodeAt(root, path[:i+2]), "name"))
-		field := path[i+2:]
+	if label, n := t.container(root, path); n > 0 {
+		field := path[n:]
 		if len(field) > 1 && field[0] == "securityContext" {
 			field = field[1:]
 		}
-		if name == "" {
-			return fmt.Sprintf("%s %d of %s", kind, path[i+1], object), field
-		}
-		return fmt.Sprintf("%s %q", kind, name), field
+		return label, field
 	}
 	for i := len(path) - 3; i >= 0; i-- {
 		if path[i] == "metadata" && path[i+1] == "annotations" {
@@ -128,6 +120,29 @@ func opSubject(root *yaml.Node, t target, path []any) (string, []any) {
 		}
 	}
 	return "the pod spec of " + object, path[last+1:]
+}
+
+// Container names the container an object-relative path lies in (`container "web"`,
+// `init container 0 of Deployment "api"` when it has no name), "" when it is in none.
+func Container(root *yaml.Node, obj yamldoc.ObjectRef, item, path []any) string {
+	label, _ := target{obj, item}.container(root, path)
+	return label
+}
+
+// container finds the innermost container entry on path: its label and the length of the
+// path up to and including its index, 0 when there is none.
+func (t target) container(root *yaml.Node, path []any) (string, int) {
+	for i := len(path) - 2; i >= 0; i-- {
+		kind, ok := containerKinds[fmt.Sprint(path[i])]
+		if _, isIndex := path[i+1].(int); !ok || !isIndex {
+			continue
+		}
+		if name := yamldoc.ScalarString(yamldoc.MappingValue(t.nodeAt(root, path[:i+2]), "name")); name != "" {
+			return fmt.Sprintf("%s %q", kind, name), i + 2
+		}
+		return fmt.Sprintf("%s %d of %s %q", kind, path[i+1], t.obj.Kind, t.obj.Name), i + 2
+	}
+	return "", 0
 }
 
 // entryLabel names a list entry: a scalar's value, or a mapping's name.

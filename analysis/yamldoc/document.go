@@ -66,6 +66,7 @@ func (d *Document) MovedTo(at *Document, fileText string) *Document {
 type SyntaxError struct {
 	Msg   string
 	Range Range
+	Limit bool // a protective limit refused the text (nesting), not a mistake being typed
 }
 
 // Error returns the message.
@@ -219,7 +220,7 @@ const MaxDepth = 1000
 // keys, and keys that are not scalars. It also bounds nesting depth.
 func (d *Document) checkStructure(n *yaml.Node, depth int) *SyntaxError {
 	if depth > MaxDepth {
-		return &SyntaxError{Msg: fmt.Sprintf("document is nested deeper than %d levels", MaxDepth), Range: d.NodeStartRange(n)}
+		return &SyntaxError{Msg: fmt.Sprintf("document is nested deeper than %d levels", MaxDepth), Range: d.NodeStartRange(n), Limit: true}
 	}
 	switch n.Kind {
 	case yaml.MappingNode:

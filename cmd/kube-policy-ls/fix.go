@@ -193,7 +193,7 @@ func printFixSummary(stderr io.Writer, sum fixSummary, dryRun bool) {
 	if dryRun {
 		verb = "would fix"
 	}
-	fmt.Fprintf(stderr, "kube-policy-ls check: %s %d finding(s) in %d file(s)\n", verb, sum.fixed, sum.files)
+	fmt.Fprintf(stderr, "kube-policy-ls check: %s %s in %s\n", verb, plural(sum.fixed, "finding"), plural(sum.files, "file"))
 	for _, f := range sum.failed {
 		fmt.Fprintf(stderr, "kube-policy-ls check: not fixed: %s\n", f)
 	}

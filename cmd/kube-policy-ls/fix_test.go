@@ -61,7 +61,7 @@ func TestCheckFixWritesFiles(t *testing.T) {
 	if strings.Contains(out, "privileged-container") || !strings.Contains(out, "host-path-volumes") {
 		t.Errorf("the report should list what remains (host-path-volumes) and not what was fixed:\n%s", out)
 	}
-	if !strings.Contains(errOut, "fixed 1 finding(s) in 1 file(s)") {
+	if !strings.Contains(errOut, "fixed 1 finding in 1 file") {
 		t.Errorf("stderr lacks the summary:\n%s", errOut)
 	}
 	entries, _ := os.ReadDir(dir)
@@ -70,7 +70,7 @@ func TestCheckFixWritesFiles(t *testing.T) {
 	}
 	// A second run has nothing left to fix: the fix reached a fixed point.
 	_, _, errOut = runCLI(t, "", "check", "--fix", "--profile", "pss-baseline", p)
-	if !strings.Contains(errOut, "fixed 0 finding(s) in 0 file(s)") {
+	if !strings.Contains(errOut, "fixed 0 findings in 0 files") {
 		t.Errorf("second --fix changed something:\n%s", errOut)
 	}
 }
@@ -99,7 +99,7 @@ func TestCheckFixDryRun(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != fixablePod {
 		t.Error("--dry-run wrote the file")
 	}
-	if !strings.Contains(errOut, "would fix 1 finding(s) in 1 file(s)") {
+	if !strings.Contains(errOut, "would fix 1 finding in 1 file") {
 		t.Errorf("stderr lacks the summary:\n%s", errOut)
 	}
 }

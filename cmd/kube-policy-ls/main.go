@@ -34,15 +34,22 @@ func main() {
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := "serve" // the bare binary is a language server, as editors expect
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help":
+			// the program's help, not serve's: a user asking has not met the commands yet
+			name, args = "help", args[1:]
+		case "-version", "--version":
+			name, args = "version", args[1:]
+		default:
+			if !strings.HasPrefix(args[0], "-") {
+				name, args = args[0], args[1:]
+			}
+		}
 	}
-	switch name {
-	case "help", "-h", "--help":
+	if name == "help" {
 		usage(stdout)
 		return 0
-	case "--version":
-		name = "version"
 	}
 	cmd, ok := commands[name]
 	if !ok {
@@ -55,6 +62,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: kube-policy-ls <command> [flags]")
+	fmt.Fprintln(w, "\nWithout a command it serves the language server protocol on stdin/stdout, for an editor.")
 	fmt.Fprintln(w, "\nCommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {

@@ -57,11 +57,17 @@ func useColor(mode string, w io.Writer) bool {
 	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false
 	}
-	f, ok := w.(*os.File)
+	return isTerminal(w)
+}
+
+// isTerminal says whether f (stdin, stdout) is a character device, as a terminal is. Anything
+// with Stat qualifies, so that tests can stand in for a terminal.
+func isTerminal(f any) bool {
+	st, ok := f.(interface{ Stat() (os.FileInfo, error) })
 	if !ok {
 		return false
 	}
-	info, err := f.Stat()
+	info, err := st.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
@@ -119,9 +125,9 @@ func (r report) text() error {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
 	}
-	summary := fmt.Sprintf("%d findings in %d files (%d objects checked)", total, files, objects)
+	summary := fmt.Sprintf("%s in %s (%s checked)", plural(total, "finding"), plural(files, "file"), plural(objects, "object"))
 	if len(parts) > 0 {
-		summary = fmt.Sprintf("%d findings (%s) in %d files (%d objects checked)", total, strings.Join(parts, ", "), files, objects)
+		summary = fmt.Sprintf("%s (%s) in %s (%s checked)", plural(total, "finding"), strings.Join(parts, ", "), plural(files, "file"), plural(objects, "object"))
 	}
 	if suppressed > 0 {
 		summary += fmt.Sprintf(", %d suppressed", suppressed)
@@ -144,4 +150,12 @@ func (r report) catalog() ([]analysis.Rule, error) {
 		}
 	}
 	return r.workspace.Catalog(), nil
+}
+
+// plural is "1 finding", "2 findings": every noun the summaries count takes a plain -s.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -136,7 +136,7 @@ func (r report) sarif() error {
 				Text:     rule.Help(analysis.HelpOptions{Severity: rule.Severity}),
 				Markdown: rule.Help(analysis.HelpOptions{Markdown: true, Severity: rule.Severity}),
 			},
-			HelpURI: rule.DocURL(),
+			HelpURI: analysis.RuleDocURL("", rule.ID),
 			Default: sarifLevel{sarifLevelOf(rule.Severity)},
 			Properties: map[string]any{
 				"tags":              append([]string{"security", "kubernetes"}, rule.Profiles...),

@@ -45,6 +45,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kube-policy-ls serve: unexpected argument %q\n", fl.Arg(0))
 		return 2
 	}
+	if isTerminal(stdin) {
+		// Someone typed the command: without this they would face a silent wait for LSP input.
+		fmt.Fprintln(stderr, "kube-policy-ls: serving the language server protocol on stdin/stdout for an editor; `kube-policy-ls check PATH` checks files, `kube-policy-ls --help` lists the commands (Ctrl+D quits)")
+	}
 	level, err := zapcore.ParseLevel(*logLevel)
 	if err != nil {
 		fmt.Fprintf(stderr, "kube-policy-ls serve: --log-level: %v\n", err)

@@ -1,7 +1,8 @@
 -- Neovim end-to-end driver: loads editors/neovim through its public setup(),
 -- opens the fixture and checks, step by step, the diagnostics the real server
 -- publishes (rule, severity, LSP range and the highlighted text), a quick fix,
--- a fix-all, typed edits, and the file written to disk.
+-- a fix-all, typed edits, the file written to disk, the module's defaults
+-- (keymaps, severity_sort) and a new buffer checked before it is saved.
 --
 -- Run by e2e/neovim/run.sh; inputs come from the environment:
 --   KPL_REPO  repository root     KPL_BIN   server binary
@@ -77,21 +78,23 @@ local function main()
     },
   })
 
-  -- 1. A YAML file that is not a manifest gets no client.
-  vim.cmd('edit ' .. vim.fn.fnameescape(work .. '/values.yaml'))
-  if vim.bo.filetype == '' then
-    vim.bo.filetype = 'yaml'
+  -- Opens a file as YAML (filetype detection may not know .yaml here) and returns its buffer.
+  local function edit_yaml(file)
+    vim.cmd('edit ' .. vim.fn.fnameescape(file))
+    if vim.bo.filetype ~= 'yaml' then
+      vim.bo.filetype = 'yaml'
+    end
+    return vim.api.nvim_get_current_buf()
   end
+
+  -- 1. A YAML file that is not a manifest gets no client.
+  edit_yaml(work .. '/values.yaml')
   vim.wait(300)
   check(#kpl.clients(vim.api.nvim_get_current_buf()) == 0, 'no client on a YAML file without apiVersion/kind')
 
   -- 2. The manifest: the client attaches and the expected diagnostics arrive.
   local path = work .. '/deploy.yaml'
-  vim.cmd('edit ' .. vim.fn.fnameescape(path))
-  if vim.bo.filetype ~= 'yaml' then
-    vim.bo.filetype = 'yaml'
-  end
-  local bufnr = vim.api.nvim_get_current_buf()
+  local bufnr = edit_yaml(path)
   local uri = vim.uri_from_bufnr(bufnr)
   vim.wait(TIMEOUT, function()
     return #kpl.clients(bufnr) > 0 or server_exit ~= nil
@@ -351,6 +354,33 @@ local function main()
     f:close()
     out(vim.fn.system({ 'diff', '-u', e2e .. '/neovim/expected/deploy.yaml', work .. '/deploy.got.yaml' }))
   end
+
+  -- 7. The module's defaults: hover on K, code actions on gra (no user mapping
+  --    here), and severity-sorted signs for this server's diagnostics.
+  local k = vim.fn.maparg('K', 'n', false, true)
+  check(k.buffer == 1 and (k.desc or ''):find('kube-policy-ls', 1, true) ~= nil, 'K is hover in the manifest buffer',
+    vim.inspect(k))
+  check(vim.fn.maparg('gra', 'n', false, true).buffer == 1, 'gra is code action in the manifest buffer')
+  local ns_config = vim.diagnostic.config(nil, vim.lsp.diagnostic.get_namespace(client.id))
+  check(ns_config.severity_sort == true, 'severity_sort is on for the server\'s diagnostics', vim.inspect(ns_config))
+
+  -- 8. A new file is checked as soon as its apiVersion:/kind: lines are typed, before any :w.
+  local new_path = work .. '/new.yaml'
+  local new_buf = edit_yaml(new_path)
+  vim.wait(200)
+  check(#kpl.clients(new_buf) == 0, 'no client on the empty new buffer')
+  type_keys('iapiVersion: v1<CR>kind: Pod<CR>metadata:<CR>  name: p<CR><C-u>spec:<CR>  hostPID: true<Esc>')
+  local new_uri = vim.uri_from_bufnr(new_buf)
+  local attached = vim.wait(TIMEOUT, function()
+    for _, d in ipairs(published[new_uri] or {}) do
+      if d.code == 'host-pid' then
+        return true
+      end
+    end
+    return false
+  end, 20)
+  check(attached and vim.fn.filereadable(new_path) == 0, 'a new, unsaved buffer is checked as it is typed',
+    vim.inspect(published[new_uri]))
 end
 
 local ok, err = xpcall(main, debug.traceback)

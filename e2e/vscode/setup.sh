@@ -3,8 +3,9 @@
 # test, from the lockfile in e2e/vscode/host, into a cache directory:
 #   $KPL_E2E_CACHE/code-server-4.100.3   (default ~/.cache/kube-policy-ls-e2e)
 # Idempotent: does nothing when the installed copy matches the lockfile.
-# Needs the npm registry on the first run only; see /work/shared/E2E.md for
-# why each step is there.
+# Needs the npm registry on the first run only (no other network: neither
+# GitHub nor VS Code's download servers); the comment above each step says why
+# it is there.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -27,6 +27,7 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // The soak test runs the built server (with the race detector when the test has it) over its
@@ -49,8 +50,10 @@ import (
 //     after shutdown and exit.
 //
 // It reports the edits made, the latency of diagnostics (a pull after a keystroke) and of
-// code actions during the soak, a budget probe (keystroke then pull, one at a time, in a
-// typical manifest) after warm-up and at the end, and memory and goroutines.
+// code actions during the soak, a latency probe (keystroke then pull, one at a time, in a
+// typical manifest) after warm-up and at the end, and memory and goroutines. The latency
+// figures are informational: nothing here asserts a latency budget (`make bench-lsp` measures
+// those, on the shipped build).
 
 const (
 	hang        = time.Minute // a request unanswered for this long is a hang
@@ -75,14 +78,7 @@ func soakDuration(t *testing.T) time.Duration {
 
 // corpusDir is ../shared/corpus beside the repository.
 func corpusDir(t *testing.T) string {
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus"))
-	if err == nil {
-		_, err = os.Stat(filepath.Join(dir, "INDEX.tsv"))
-	}
-	if err != nil {
-		t.Skipf("the corpus (../shared/corpus beside the repository) is not there: %v", err)
-	}
-	return dir
+	return filepath.Join(shareddata.Path(t, "corpus/INDEX.tsv"), "corpus")
 }
 
 // serverBinary is KPL_SOAK_BIN, or the server built now (with -race when this test has it).
@@ -401,8 +397,12 @@ func TestSoak(t *testing.T) {
 	}
 	t.Logf("code actions: p50 %s, p95 %s, max %s; hovers: p50 %s, p95 %s", lsptest.Ms(lsptest.Pct(k.n.codeActionTimes, 50)), lsptest.Ms(lsptest.Pct(k.n.codeActionTimes, 95)),
 		lsptest.Ms(lsptest.Pct(k.n.codeActionTimes, 100)), lsptest.Ms(lsptest.Pct(k.n.hoverTimes, 50)), lsptest.Ms(lsptest.Pct(k.n.hoverTimes, 95)))
-	t.Logf("budget probe (%d keystrokes, each then a pull, in %s): at the start client p50 %s p95 %s, server p50 %s p95 %s; at the end client p50 %s p95 %s, server p50 %s p95 %s (budget: server p95 under 2 ms)",
-		probeEdits, k.probeEntry().name, lsptest.Ms(lsptest.Pct(probeStart.client, 50)), lsptest.Ms(lsptest.Pct(probeStart.client, 95)),
+	// Not an assertion: the probe compares the server with itself (start and end), under
+	// whatever else the machine runs, with the race detector in `make test`. The 2 ms budget
+	// is `make bench-lsp`'s (BENCHMARKS.md): the shipped build on an idle machine, keystroke
+	// to publication. Printed next to these figures, it read as a budget met or missed here.
+	t.Logf("latency probe, informational (%d keystrokes, each then a pull, in %s; %s): at the start client p50 %s p95 %s, server p50 %s p95 %s; at the end client p50 %s p95 %s, server p50 %s p95 %s. Only the soak's own checks (texts, memory, goroutines, hangs) pass or fail it; the latency budgets are measured by `make bench-lsp`, see BENCHMARKS.md",
+		probeEdits, k.probeEntry().name, map[bool]string{true: "race detector on, not comparable with the budgets", false: "during the soak, not the budgets' conditions"}[raceEnabled], lsptest.Ms(lsptest.Pct(probeStart.client, 50)), lsptest.Ms(lsptest.Pct(probeStart.client, 95)),
 		lsptest.Ms(lsptest.Pct(probeStart.server, 50)), lsptest.Ms(lsptest.Pct(probeStart.server, 95)),
 		lsptest.Ms(lsptest.Pct(probeEnd.client, 50)), lsptest.Ms(lsptest.Pct(probeEnd.client, 95)),
 		lsptest.Ms(lsptest.Pct(probeEnd.server, 50)), lsptest.Ms(lsptest.Pct(probeEnd.server, 95)))
@@ -806,13 +806,27 @@ func (k *soak) checkDiagnostics(when string) {
 		var diff string
 		for _, e := range k.all {
 			var got []string
+			carried := 0
 			for _, d := range k.pullNow(e).Items {
+				// While a text does not parse, the server keeps its last valid version's
+				// findings (marked so) beside the syntax error: they are not this text's.
+				var data struct {
+					LastValidVersion int32 `json:"lastValidVersion"`
+				}
+				if json.Unmarshal(d.Data, &data) == nil && data.LastValidVersion != 0 {
+					carried++
+					continue
+				}
 				code, _ := d.Code.(string)
 				got = append(got, fmt.Sprintf("%s %d:%d-%d:%d %s", code, d.Range.Start.Line, d.Range.Start.Character, d.Range.End.Line, d.Range.End.Character, d.Message))
 			}
 			sort.Strings(got)
 			if !slices.Equal(got, want[e]) {
 				diff = fmt.Sprintf("%s: the server says\n  %s\nthe engine says\n  %s", e.name, strings.Join(got, "\n  "), strings.Join(want[e], "\n  "))
+				break
+			}
+			if carried > 0 && !slices.ContainsFunc(want[e], func(w string) bool { return strings.HasPrefix(w, analysis.RuleYAMLSyntax+" ") }) {
+				diff = fmt.Sprintf("%s: %d findings of the last valid version kept, but the text parses", e.name, carried)
 				break
 			}
 		}

@@ -160,6 +160,17 @@ class Tester {
       new vscode.Position(hoverSpec.quietPosition[0], hoverSpec.quietPosition[1]))) || [];
     const quietText = quiet.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     this.check(quietText === '', 'no hover on a line without a finding', quietText);
+    // 3b. A crowded spot (two rules on one range): one line per finding, each rule linked
+    //     once, and no full rule documentation (neither rule is narrower than the other).
+    const crowd = hoverSpec.crowded;
+    const crowdHovers = (await vscode.commands.executeCommand('vscode.executeHoverProvider', doc.uri,
+      new vscode.Position(crowd.position[0], crowd.position[1]))) || [];
+    const crowdText = crowdHovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    const crowdLines = crowdText.split('\n').filter((l) => l.startsWith('- '));
+    this.check(crowdLines.length === crowd.rules.length &&
+      crowd.rules.every((r) => crowdLines.filter((l) => l.includes('[`' + r + '`](') && l.includes('docs/rules.md#' + r + ')')).length === 1) &&
+      !crowdText.includes('What passes'),
+    'crowded hover: one line per finding with its rule linked, no full docs', crowdText);
 
     // 4. "Restart Server" gives a new client that publishes the same diagnostics.
     const before = api.client;
@@ -194,6 +205,8 @@ class Tester {
     const roActions = await this.codeActions(doc, ro.range, 'quickfix');
     const fixAll = roActions.find((a) => /^Fix all/.test(a.title) && /read-only-root-filesystem/.test(a.title));
     this.require(fixAll, 'a "Fix all read-only-root-filesystem" action is offered', titles(roActions));
+    this.check(roActions.some((a) => a.title.startsWith('Fix all kube-policy-ls problems in this file') && a.kind && a.kind.value === 'quickfix'),
+      'the file\'s fix-all is in the quick fix (Ctrl+.) menu', titles(roActions));
     await this.apply(fixAll);
     await this.expectDiagnostics('diagnostics after fix-all for one rule', doc, 'vscode/expected/after-fixall-rule.json');
 
@@ -234,9 +247,17 @@ class Tester {
     await cfg.update('serverPath', plain, vscode.ConfigurationTarget.Workspace);
     const err2 = await this.waitFor(() => api.lastError && api.lastError.includes(plain) && api.lastError);
     this.check(err2 && err2.includes('is not executable'), 'non-executable serverPath: error names the path', String(err2 || api.lastError));
+    // 10b. A bare name is looked up on PATH only, and the error says so.
+    const bare = 'kube-policy-ls-not-on-path';
+    await cfg.update('serverPath', bare, vscode.ConfigurationTarget.Workspace);
+    const err3 = await this.waitFor(() => api.lastError && api.lastError.includes(bare) && api.lastError);
+    this.check(err3 && err3.includes(`"${bare}"`) && err3.includes('not found on PATH') && !err3.includes(ws.uri.fsPath),
+      'bare serverPath not on PATH: the error names what was written and PATH', String(err3 || api.lastError));
+    this.check(api.errorShown, 'the error notification is open while the server is down');
     await cfg.update('serverPath', undefined, vscode.ConfigurationTarget.Workspace);
     const back = await this.waitFor(() => api.lastError === undefined && api.client && api.client.isRunning());
     this.check(back, 'clearing serverPath starts the bundled server again', String(api.lastError));
+    this.check(!api.errorShown, 'the error notification closes when the server runs again');
   }
 }
 

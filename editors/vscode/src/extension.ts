@@ -18,6 +18,7 @@ import {
   checkExecutable,
   missingServerMessage,
   resolveServerPath,
+  serverProblem,
   serverSettings,
 } from './settings';
 
@@ -29,6 +30,8 @@ export interface KubePolicyApi {
   readonly serverPath: string | undefined;
   /** Why the last start failed, or undefined. */
   readonly lastError: string | undefined;
+  /** Whether the notification of a failed start is still open. */
+  readonly errorShown: boolean;
   /** Resolves when the current start or restart attempt has finished. */
   ready(): Promise<void>;
 }
@@ -37,12 +40,22 @@ let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let lastPath: string | undefined;
 let lastError: string | undefined;
+// Closes the notification of the last failed start. An error message cannot be
+// closed by an extension and would stay after the server recovers; a progress
+// notification can be, so the error is shown as one.
+let dismissError: (() => void) | undefined;
+// The server's state next to the language indicator of YAML files: while the
+// server is down it keeps the error, with a link to the setting.
+let status: vscode.LanguageStatusItem;
 // Starts and stops are chained so that they never overlap.
 let queue: Promise<void> = Promise.resolve();
 
 export function activate(context: vscode.ExtensionContext): KubePolicyApi {
   output = vscode.window.createOutputChannel('Kube Policy', { log: true });
   context.subscriptions.push(output);
+  status = vscode.languages.createLanguageStatusItem('kubePolicy.status', { language: 'yaml' });
+  status.name = 'Kube Policy';
+  context.subscriptions.push(status, { dispose: () => dismissError?.() });
 
   context.subscriptions.push(
     vscode.commands.registerCommand('kubePolicy.restartServer', () => enqueue(() => restart(context))),
@@ -67,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): KubePolicyApi {
     get client() { return client; },
     get serverPath() { return lastPath; },
     get lastError() { return lastError; },
+    get errorShown() { return dismissError !== undefined; },
     ready: () => queue,
   };
 }
@@ -93,7 +107,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   const resolved = resolveServerPath(cfg.get<string>('serverPath'), bundled, folder);
   lastPath = resolved.path;
 
-  let problem = checkExecutable(resolved.path);
+  let problem = serverProblem(resolved);
   if (problem === 'is not executable' && resolved.source === 'bundled') {
     // Some unzip paths drop the mode bits of the packaged binary.
     try {
@@ -149,7 +163,18 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   } catch (err) {
     client = undefined;
     fail(`Kube Policy: the language server ${resolved.path} failed to start: ${errorText(err)}`);
+    return;
   }
+  recovered(resolved.path);
+}
+
+function recovered(serverPath: string): void {
+  dismissError?.();
+  dismissError = undefined;
+  status.severity = vscode.LanguageStatusSeverity.Information;
+  status.text = 'Kube Policy';
+  status.detail = serverPath;
+  status.command = { title: 'Show Output', command: 'kubePolicy.showOutput' };
 }
 
 async function stop(): Promise<void> {
@@ -172,13 +197,22 @@ async function restart(context: vscode.ExtensionContext): Promise<void> {
 function fail(message: string): void {
   lastError = message;
   output.error(message);
-  void vscode.window.showErrorMessage(message, 'Open Settings', 'Show Output').then((choice) => {
-    if (choice === 'Open Settings') {
-      void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.serverPath`);
-    } else if (choice === 'Show Output') {
-      output.show(true);
-    }
-  });
+  status.severity = vscode.LanguageStatusSeverity.Error;
+  status.text = 'Kube Policy: no server';
+  status.detail = message;
+  status.command = { title: 'Open Settings', command: 'workbench.action.openSettings', arguments: [`${SECTION}.serverPath`] };
+  dismissError?.();
+  void vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: message, cancellable: true },
+    (_progress, token) => new Promise<void>((resolve) => {
+      dismissError = resolve;
+      token.onCancellationRequested(() => {
+        // closed by the user: forget it, unless a newer one replaced it meanwhile
+        if (dismissError === resolve) dismissError = undefined;
+        resolve();
+      });
+    }),
+  );
 }
 
 function errorText(err: unknown): string {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-/** The configuration section shared with the server (SPEC.md section 6). */
+/** The configuration section shared with the server (the keys of .kube-policy.yaml, editors/README.md). */
 export const SECTION = 'kubePolicy';
 
 /**
@@ -14,7 +14,7 @@ export const SECTION = 'kubePolicy';
  */
 export const SERVER_KEYS = [
   'profile', 'kubernetesVersion', 'rules', 'defaults', 'policies', 'podSpecPaths', 'exclude',
-  'debounceMs', 'diagnosticSeverity',
+  'debounceMs', 'diagnosticSeverity', 'docsUrl',
 ] as const;
 
 /** What `WorkspaceConfiguration.inspect` returns, reduced to what we read. */
@@ -60,6 +60,10 @@ export type ServerSource = 'setting' | 'bundled';
 export interface ResolvedServer {
   path: string;
   source: ServerSource;
+  /** The setting as the user wrote it (source 'setting'), for messages. */
+  configured?: string;
+  /** A bare command name, looked up on PATH: whether it was found there. */
+  onPath?: boolean;
 }
 
 /** The bundled binary's path inside the extension folder. */
@@ -69,9 +73,9 @@ export function bundledServerPath(extensionPath: string, platform: NodeJS.Platfo
 
 /**
  * Resolves kubePolicy.serverPath (when set) or falls back to the bundled
- * binary. `~` and `${workspaceFolder}` are expanded; a relative path is taken
- * from the first workspace folder, then looked up on PATH when it is a bare
- * command name.
+ * binary. `~` and `${workspaceFolder}` are expanded; a bare command name is
+ * looked up on PATH only, as a shell does (not found: `path` stays the name);
+ * any other relative path is taken from the first workspace folder.
  */
 export function resolveServerPath(
   configured: string | undefined | null,
@@ -87,11 +91,11 @@ export function resolveServerPath(
   if (!path.isAbsolute(p)) {
     if (!p.includes('/') && !p.includes('\\')) {
       const found = lookPath(p, env);
-      if (found) return { path: found, source: 'setting' };
+      return { path: found ?? p, source: 'setting', configured: raw, onPath: found !== undefined };
     }
     p = path.resolve(workspaceFolder ?? process.cwd(), p);
   }
-  return { path: p, source: 'setting' };
+  return { path: p, source: 'setting', configured: raw };
 }
 
 function lookPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -101,6 +105,12 @@ function lookPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
     if (checkExecutable(candidate) === undefined) return candidate;
   }
   return undefined;
+}
+
+/** Why the resolved server cannot be started, or undefined when it can. */
+export function serverProblem(resolved: ResolvedServer): string | undefined {
+  if (resolved.onPath === false) return 'was not found on PATH';
+  return checkExecutable(resolved.path);
 }
 
 /** Returns undefined when `p` is an executable file, else why it is not. */
@@ -121,10 +131,23 @@ export function checkExecutable(p: string): string | undefined {
   return undefined;
 }
 
-/** The message shown when the server cannot be started. */
+/**
+ * The message shown when the server cannot be started: it names what the user
+ * wrote, and where that was looked for.
+ */
 export function missingServerMessage(resolved: ResolvedServer, problem: string): string {
-  const where = resolved.source === 'setting'
-    ? 'set by the kubePolicy.serverPath setting'
-    : 'bundled with the extension; set kubePolicy.serverPath to use another binary';
-  return `Kube Policy: cannot start the language server: ${resolved.path} ${problem} (${where}).`;
+  const prefix = 'Kube Policy: cannot start the language server:';
+  if (resolved.source === 'bundled') {
+    return `${prefix} ${resolved.path} ${problem} (bundled with the extension; set kubePolicy.serverPath to use another binary).`;
+  }
+  const wrote = JSON.stringify(resolved.configured ?? resolved.path);
+  if (resolved.onPath === false) {
+    return `${prefix} kubePolicy.serverPath is ${wrote}, which ${problem} (the PATH VS Code was started with). ` +
+      'Put kube-policy-ls on it (make install), set an absolute path, or clear the setting to use the bundled server.';
+  }
+  if (resolved.onPath) {
+    return `${prefix} kubePolicy.serverPath is ${wrote}, found on PATH as ${resolved.path}, which ${problem}.`;
+  }
+  const shown = resolved.configured === resolved.path ? '' : ` (${resolved.path})`;
+  return `${prefix} kubePolicy.serverPath is ${wrote}${shown}, which ${problem}.`;
 }

@@ -8,6 +8,7 @@ import {
   checkExecutable,
   missingServerMessage,
   resolveServerPath,
+  serverProblem,
   serverSettings,
 } from '../src/settings';
 
@@ -43,19 +44,25 @@ test('resolveServerPath falls back to the bundled binary', () => {
 });
 
 test('resolveServerPath expands ~, ${workspaceFolder} and relative paths', () => {
-  assert.deepEqual(resolveServerPath('~/bin/kpl', 'B', '/ws'), { path: path.join(os.homedir(), 'bin/kpl'), source: 'setting' });
-  assert.deepEqual(resolveServerPath('${workspaceFolder}/bin/kpl', 'B', '/ws'), { path: '/ws/bin/kpl', source: 'setting' });
-  assert.deepEqual(resolveServerPath('bin/kpl', 'B', '/ws'), { path: '/ws/bin/kpl', source: 'setting' });
-  assert.deepEqual(resolveServerPath('/abs/kpl', 'B', '/ws'), { path: '/abs/kpl', source: 'setting' });
+  assert.deepEqual(resolveServerPath('~/bin/kpl', 'B', '/ws'), { path: path.join(os.homedir(), 'bin/kpl'), source: 'setting', configured: '~/bin/kpl' });
+  assert.deepEqual(resolveServerPath('${workspaceFolder}/bin/kpl', 'B', '/ws'), { path: '/ws/bin/kpl', source: 'setting', configured: '${workspaceFolder}/bin/kpl' });
+  assert.deepEqual(resolveServerPath('bin/kpl', 'B', '/ws'), { path: '/ws/bin/kpl', source: 'setting', configured: 'bin/kpl' });
+  assert.deepEqual(resolveServerPath('/abs/kpl', 'B', '/ws'), { path: '/abs/kpl', source: 'setting', configured: '/abs/kpl' });
 });
 
 test('resolveServerPath looks bare names up on PATH', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpl-'));
   const exe = path.join(dir, 'kpl-test-bin');
   fs.writeFileSync(exe, '#!/bin/sh\n', { mode: 0o755 });
-  assert.deepEqual(resolveServerPath('kpl-test-bin', 'B', '/ws', { PATH: `/nonexistent${path.delimiter}${dir}` }), { path: exe, source: 'setting' });
-  // not on PATH: relative to the workspace folder, so the error names a real place
-  assert.deepEqual(resolveServerPath('kpl-missing', 'B', '/ws', { PATH: dir }), { path: '/ws/kpl-missing', source: 'setting' });
+  assert.deepEqual(resolveServerPath('kpl-test-bin', 'B', '/ws', { PATH: `/nonexistent${path.delimiter}${dir}` }),
+    { path: exe, source: 'setting', configured: 'kpl-test-bin', onPath: true });
+  // not on PATH: not taken from the workspace folder either, and the error says PATH
+  const missing = resolveServerPath('kpl-missing', 'B', '/ws', { PATH: dir });
+  assert.deepEqual(missing, { path: 'kpl-missing', source: 'setting', configured: 'kpl-missing', onPath: false });
+  assert.equal(serverProblem(missing), 'was not found on PATH');
+  const m = missingServerMessage(missing, serverProblem(missing) ?? '');
+  assert.match(m, /kubePolicy\.serverPath is "kpl-missing", which was not found on PATH/);
+  assert.doesNotMatch(m, /\/ws/);
   fs.rmSync(dir, { recursive: true });
 });
 
@@ -75,9 +82,10 @@ test('checkExecutable explains what is wrong', () => {
 });
 
 test('missingServerMessage names the path and where it came from', () => {
-  const m = missingServerMessage({ path: '/x/kube-policy-ls', source: 'setting' }, 'does not exist');
-  assert.match(m, /\/x\/kube-policy-ls does not exist/);
-  assert.match(m, /kubePolicy\.serverPath/);
+  const m = missingServerMessage({ path: '/x/kube-policy-ls', source: 'setting', configured: '/x/kube-policy-ls' }, 'does not exist');
+  assert.match(m, /kubePolicy\.serverPath is "\/x\/kube-policy-ls", which does not exist/);
+  const rel = missingServerMessage({ path: '/ws/bin/kpl', source: 'setting', configured: 'bin/kpl' }, 'does not exist');
+  assert.match(rel, /"bin\/kpl" \(\/ws\/bin\/kpl\), which does not exist/);
   const b = missingServerMessage({ path: '/ext/server/kube-policy-ls', source: 'bundled' }, 'is not executable');
   assert.match(b, /\/ext\/server\/kube-policy-ls is not executable \(bundled/);
 });

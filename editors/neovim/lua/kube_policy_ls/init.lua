@@ -6,7 +6,8 @@
 --   })
 --
 -- Attaches to buffers of the configured filetypes (yaml) whose text looks like
--- a Kubernetes manifest: a top-level `apiVersion:` line and a `kind:` line.
+-- a Kubernetes manifest: a top-level `apiVersion:` line and a `kind:` line, on
+-- open or, for a new buffer, as soon as those lines are typed (saved or not).
 -- Neovim 0.8+ starts clients with vim.lsp.start (which reuses one client per
 -- root directory); 0.7 falls back to vim.lsp.start_client + buf_attach_client.
 
@@ -18,11 +19,19 @@ local defaults = {
   filetypes = { 'yaml' },
   -- The nearest directory above the file that holds one of these is the root.
   root_markers = { '.kube-policy.yaml', '.git' },
-  -- The `kubePolicy` settings section (SPEC.md section 6): profile,
-  -- kubernetesVersion, rules, defaults, policies, podSpecPaths, exclude, debounceMs.
+  -- The `kubePolicy` settings section (the keys of .kube-policy.yaml, see
+  -- editors/README.md): profile, kubernetesVersion, rules, defaults, policies,
+  -- podSpecPaths, exclude, debounceMs.
   settings = {},
   -- How many lines are scanned for the apiVersion:/kind: lines.
   detect_lines = 500,
+  -- vim.diagnostic.config for this server's diagnostics only (its namespace).
+  -- severity_sort: on a line with an error and a notice, the sign and virtual
+  -- text show the error (Neovim shows the last one set otherwise). false: none.
+  diagnostics = { severity_sort = true },
+  -- Buffer-local mappings set on attach, each only when the user has no mapping
+  -- for that key already (global or buffer-local); false skips one, or all.
+  keymaps = { hover = 'K', code_action = 'gra' },
   -- Passed through to the client config.
   on_attach = nil,
   capabilities = nil,
@@ -46,6 +55,25 @@ local function call(client, method, ...)
 end
 
 local get_clients = vim.lsp.get_clients or vim.lsp.get_active_clients
+
+local keymap_actions = {
+  hover = function() vim.lsp.buf.hover() end,
+  code_action = function() vim.lsp.buf.code_action() end,
+}
+
+-- Maps each configured key to its action in the buffer, unless the user (or a
+-- plugin) mapped it already: Neovim 0.7 maps K to :Man, not hover.
+local function set_keymaps(bufnr)
+  if not config.keymaps then
+    return
+  end
+  for action, lhs in pairs(config.keymaps) do
+    if lhs and keymap_actions[action] and vim.fn.mapcheck(lhs, 'n') == '' then
+      vim.keymap.set('n', lhs, keymap_actions[action],
+        { buffer = bufnr, desc = 'kube-policy-ls: ' .. action:gsub('_', ' ') })
+    end
+  end
+end
 
 local function notify(msg, level)
   vim.schedule(function()
@@ -120,8 +148,16 @@ local function client_config(root)
     capabilities = config.capabilities,
     handlers = config.handlers,
     flags = config.flags,
-    on_attach = config.on_attach,
+    on_attach = function(client, bufnr)
+      set_keymaps(bufnr)
+      if config.on_attach then
+        config.on_attach(client, bufnr)
+      end
+    end,
     on_init = function(client, result)
+      if config.diagnostics then
+        vim.diagnostic.config(config.diagnostics, vim.lsp.diagnostic.get_namespace(client.id))
+      end
       -- Push model too, for clients (0.7) that do not advertise workspace/configuration.
       call(client, 'notify', 'workspace/didChangeConfiguration', { settings = { kubePolicy = settings } })
       if user_on_init then
@@ -141,8 +177,51 @@ local function client_config(root)
   }
 end
 
+-- Buffers of a configured filetype that are not manifests yet, watched so that
+-- a new file is checked as soon as its apiVersion:/kind: lines are there,
+-- typed, pasted or set by a plugin, saved or not. Lines are watched rather than
+-- TextChanged events, which fire only between keys typed by a person.
+local watching = {}
+
+local function watch(bufnr)
+  if watching[bufnr] then
+    return
+  end
+  watching[bufnr] = true
+  local pending = false
+  vim.api.nvim_buf_attach(bufnr, false, {
+    on_lines = function(_, buf, _, first, _, last_new)
+      if not watching[buf] then
+        return true -- attached meanwhile: stop listening
+      end
+      if pending then
+        return
+      end
+      -- Only a changed line can complete the pair: a values.yaml is not
+      -- rescanned on every keystroke.
+      for _, line in ipairs(vim.api.nvim_buf_get_lines(buf, first, last_new, false)) do
+        if line:find('apiVersion', 1, true) or line:find('kind', 1, true) then
+          pending = true
+          -- Starting a client is not allowed inside on_lines.
+          vim.schedule(function()
+            pending = false
+            if watching[buf] and vim.api.nvim_buf_is_valid(buf) then
+              M.attach(buf)
+            end
+          end)
+          return
+        end
+      end
+    end,
+    on_detach = function(_, buf)
+      watching[buf] = nil
+    end,
+  })
+end
+
 --- Starts (or reuses) the client for the buffer's root and attaches it, when
---- the buffer looks like a Kubernetes manifest. Returns the client id or nil.
+--- the buffer looks like a Kubernetes manifest (else watches it until it does).
+--- Returns the client id or nil.
 function M.attach(bufnr)
   bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
   if not vim.api.nvim_buf_is_valid(bufnr) or vim.bo[bufnr].buftype ~= '' then
@@ -152,8 +231,10 @@ function M.attach(bufnr)
     return nil
   end
   if not M.looks_like_manifest(bufnr) then
+    watch(bufnr)
     return nil
   end
+  watching[bufnr] = nil
   if not executable_or_warn(config.cmd) then
     return nil
   end
@@ -222,15 +303,6 @@ function M.setup(opts)
     pattern = config.filetypes,
     callback = function(args)
       M.attach(args.buf)
-    end,
-  })
-  -- A new file becomes a manifest once it is written with apiVersion/kind.
-  vim.api.nvim_create_autocmd('BufWritePost', {
-    group = group,
-    callback = function(args)
-      if #M.clients(args.buf) == 0 then
-        M.attach(args.buf)
-      end
     end,
   })
   vim.api.nvim_create_user_command('KubePolicyRestart', M.restart, { desc = 'Restart kube-policy-ls' })
