@@ -31,13 +31,12 @@ violations contains v if {
 	names := [entry_name(e) | some e in env]
 	some j, name in names
 	is_string(name)
-	later := [k | some k, n in names; k > j; n == name]
-	count(later) > 0
+	j < last_index(names, name)
 	v := {
 		"path": array.concat(c.path, ["env", j, "name"]),
 		"message": sprintf(
-			"container %q defines env var %s again in env[%d]: this entry (env[%d]) is hidden, Kubernetes uses the last one",
-			[c.name, name, later[0], j],
+			"container %q defines env var %s more than once: a later entry hides this one, as Kubernetes uses the last",
+			[c.name, name],
 		),
 		"fix": fix(c, env, names, j, name),
 	}

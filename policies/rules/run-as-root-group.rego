@@ -46,16 +46,16 @@ violations contains v if {
 	some pod in lib.pods
 	not lib.is_windows(pod)
 	lib.pod_security_context(pod).runAsGroup == 0
+	not every_container_overrides(pod)
 	inheriting := {c.name |
 		some c in lib.containers
 		c.pod.path == pod.path
-		not overrides(c)
+		object.get(c.security_context, "runAsGroup", null) == null
 	}
-	some_container_inherits(pod, inheriting)
 	path := array.concat(pod.path, ["securityContext", "runAsGroup"])
 	v := {
 		"path": path,
-		"message": sprintf("pod runs %s with the root group (securityContext.runAsGroup: 0)", [describe(inheriting)]),
+		"message": pod_group_message(inheriting),
 		"fix": [{"op": "set", "path": path, "value": gid}],
 	}
 }
@@ -68,16 +68,14 @@ overrides(c) if {
 	g != 0
 }
 
-some_container_inherits(_, inheriting) if count(inheriting) > 0
-
-# A pod spec without containers has nothing that overrides its group.
-some_container_inherits(pod, _) if {
-	not has_containers(pod)
-}
-
-has_containers(pod) if {
-	some c in lib.containers
-	c.pod.path == pod.path
+# every_container_overrides: the pod has containers and each sets its own non-zero group (a pod spec
+# without containers has nothing that overrides its group).
+every_container_overrides(pod) if {
+	mine := [c | some c in lib.containers; c.pod.path == pod.path]
+	count(mine) > 0
+	every c in mine {
+		overrides(c)
+	}
 }
 
 violations contains v if {
@@ -100,12 +98,14 @@ violations contains v if {
 	path := array.concat(pod.path, ["securityContext", "supplementalGroups", j])
 	v := {
 		"path": path,
-		"message": sprintf("pod adds the root group to every container's processes (securityContext.supplementalGroups[%d]: 0)", [j]),
+		"message": "pod adds the root group to every container's processes (0 in securityContext.supplementalGroups)",
 		"fix": [{"op": "remove", "path": path}],
 	}
 }
 
-describe(names) := "its containers" if count(names) == 0
+pod_group_message(names) := sprintf("pod runs %s with the root group (securityContext.runAsGroup: 0)", [describe(names)]) if {
+	count(names) > 0
+} else := "pod sets the root group for its containers (securityContext.runAsGroup: 0)"
 
 describe(names) := sprintf("container %q", [n]) if {
 	count(names) == 1

@@ -42,9 +42,25 @@ test_container_zero_under_pod_zero_reports_both if {
 	}))
 	{v.path | some v in vs} == {["spec", "securityContext", "runAsGroup"], ["spec", "containers", 0, "securityContext", "runAsGroup"]}
 	{v.message | some v in vs} == {
-		"pod runs container \"web\" with the root group (securityContext.runAsGroup: 0)",
+		"pod sets the root group for its containers (securityContext.runAsGroup: 0)",
 		"container \"web\" runs with the root group (securityContext.runAsGroup: 0)",
 	}
+}
+
+test_pod_root_group_names_the_containers_that_inherit_it if {
+	vs := rule.violations with input as pod(object.union(sc({"runAsGroup": 0}), {"containers": [
+		object.union({"name": "web"}, sc({"runAsGroup": 0})),
+		{"name": "side"},
+	]}))
+	{v.message | some v in vs} == {
+		"pod runs container \"side\" with the root group (securityContext.runAsGroup: 0)",
+		"container \"web\" runs with the root group (securityContext.runAsGroup: 0)",
+	}
+}
+
+test_pod_root_group_without_containers_fails if {
+	vs := rule.violations with input as pod(sc({"runAsGroup": 0}))
+	[v.path | some v in vs] == [["spec", "securityContext", "runAsGroup"]]
 }
 
 test_fs_group_zero_fails if {
@@ -60,7 +76,7 @@ test_supplemental_group_zero_fails_at_the_entry if {
 	path := ["spec", "securityContext", "supplementalGroups", 1]
 	rule.violations == {{
 		"path": path,
-		"message": "pod adds the root group to every container's processes (securityContext.supplementalGroups[1]: 0)",
+		"message": "pod adds the root group to every container's processes (0 in securityContext.supplementalGroups)",
 		"fix": [{"op": "remove", "path": path}],
 	}} with input as pod(object.union(sc({"supplementalGroups": [1000, 0, 2000]}), {"containers": [{"name": "web"}]}))
 }
