@@ -28,7 +28,7 @@ func (d *Document) PathRange(obj Object, path []any) Range {
 		}
 	}
 	switch {
-	case loc.key != nil && complete && !d.IsBlock(loc.node) && !blockCollection(loc.node):
+	case loc.key != nil && complete && !d.IsBlock(loc.node):
 		return Range{d.NodeOffset(loc.key), max(d.NodeEnd(loc.node), d.NodeEnd(loc.key))}
 	case loc.key != nil:
 		return Range{d.NodeOffset(loc.key), d.NodeEnd(loc.key)}
@@ -41,12 +41,6 @@ func (d *Document) PathRange(obj Object, path []any) Range {
 		return Range{d.NodeOffset(k), d.NodeEnd(v)}
 	}
 	return d.NodeStartRange(d.Root)
-}
-
-// blockCollection reports whether n is a non-empty block mapping or sequence. It starts on the
-// line after its key, so it spans lines even when its content fits on one.
-func blockCollection(n *yaml.Node) bool {
-	return (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && n.Style&yaml.FlowStyle == 0 && len(n.Content) > 0
 }
 
 // location is how far a path reaches into a document.
