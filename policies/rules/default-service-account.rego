@@ -6,8 +6,8 @@
 #   Whatever a RoleBinding grants to that account (often added for one application and then
 #   inherited by every other pod of the namespace) is then available to any process that is
 #   compromised in any of those pods. Give each workload that calls the API its own
-#   ServiceAccount, and set automountServiceAccountToken to false on pods that do not. The rule
-#   reads three objects: a pod spec that runs as default with the token mounted, the default
+#   ServiceAccount, and set automountServiceAccountToken to false on pods that do not. Three
+#   things are reported: a pod spec that runs as default with the token mounted, the default
 #   ServiceAccount itself when it does not disable the mount, and a RoleBinding or
 #   ClusterRoleBinding that grants a role to a ServiceAccount named default.
 # custom:
