@@ -129,6 +129,15 @@ test_cluster_role_binding_to_default_in_any_namespace_fails if {
 	{v.path | some v in vs} == {["subjects", 0, "name"], ["subjects", 1, "name"]}
 }
 
+# Terrascan's AC_K8S_0113 compares roleRef.kind to "role" and never matches: here any role counts.
+test_binding_of_a_role_to_default_fails if {
+	vs := rule.violations with input as object.union(
+		binding("RoleBinding", [{"kind": "ServiceAccount", "name": "default"}]),
+		{"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pods-reader"}},
+	)
+	[v.message | some v in vs] == ["RoleBinding grants Role \"pods-reader\" to the default service account (subjects[0]), and so to every pod of that namespace that names no service account"]
+}
+
 test_bindings_to_other_subjects_pass if {
 	count(rule.violations) == 0 with input as binding("RoleBinding", [
 		{"kind": "ServiceAccount", "name": "web", "namespace": "shop"},
