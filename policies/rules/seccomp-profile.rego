@@ -100,7 +100,7 @@ legacy_annotations if lib.strict
 legacy_annotations if lib.k8s_minor < 19
 
 # A hint for a pod whose legacy annotations are not read.
-ignored_annotations_note(pod) := "; the legacy seccomp.security.alpha.kubernetes.io annotations are not read from Kubernetes 1.19 on" if {
+ignored_annotations_note(pod) := "; Pod Security Admission does not read the legacy seccomp.security.alpha.kubernetes.io annotations from Kubernetes 1.19 on" if {
 	not legacy_annotations
 	some key in object.keys(annotations(pod))
 	legacy_key(key)

@@ -180,7 +180,7 @@ test_legacy_annotations_are_not_read_by_pss_profiles_from_1_19 if {
 	annotated := pod({"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}, {"containers": [{"name": "web"}]})
 	rule.violations == {{
 		"path": pod_path,
-		"message": "no seccomp profile is set for container \"web\" (securityContext.seccompProfile.type at pod level or on the container); the legacy seccomp.security.alpha.kubernetes.io annotations are not read from Kubernetes 1.19 on",
+		"message": "no seccomp profile is set for container \"web\" (securityContext.seccompProfile.type at pod level or on the container); Pod Security Admission does not read the legacy seccomp.security.alpha.kubernetes.io annotations from Kubernetes 1.19 on",
 		"fix": [{"op": "set", "path": pod_path, "value": "RuntimeDefault"}],
 	}} with input as annotated
 		with data.kubepolicy.config as restricted
