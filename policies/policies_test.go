@@ -167,11 +167,17 @@ var catalog = map[string]struct {
 	"windows-host-process":       {"critical", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"host-probes":                {"medium", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"restricted-volume-types":    {"medium", []string{"default", "pss-restricted"}, []string{}},
+	// RULES-NEXT.md section 4: lowest tier only (recommended or all).
+	"default-service-account":         {"low", []string{"recommended"}, []string{"AC_K8S_0113"}},
+	"automount-service-account-token": {"low", []string{"all"}, []string{"AC_K8S_0045"}},
+	"env-duplicate-name":              {"low", []string{"recommended"}, []string{}},
+	"run-as-root-group":               {"medium", []string{"recommended"}, []string{}},
+	"git-repo-volume":                 {"high", []string{"recommended"}, []string{}},
 }
 
 var (
 	severities = []string{"critical", "high", "medium", "low"}
-	profiles   = []string{"default", "pss-baseline", "pss-restricted"}
+	profiles   = []string{"default", "recommended", "all", "pss-baseline", "pss-restricted"}
 	// pssChecks are the Pod Security Admission check ids.
 	pssChecks = []string{
 		"privileged", "hostNamespaces", "hostPathVolumes", "hostPorts", "hostProbesAndHostLifecycle",

@@ -34,10 +34,21 @@ violations contains v if {
 	path := array.concat(c.path, ["securityContext", "capabilities", "drop"])
 	v := {
 		"path": path,
-		"message": sprintf("container %q does not drop ALL capabilities (securityContext.capabilities.drop)", [c.name]),
+		"message": drop_message(c.name, drop),
 		"fix": [add_all(path, drop)],
 	}
 }
+
+# Capability names are case-sensitive, in Pod Security Admission as in the runtimes: a drop list with
+# "all" (or "All") drops nothing, and the message says so.
+drop_message(name, drop) := sprintf(
+	"container %q drops %q, not \"ALL\" (securityContext.capabilities.drop): capability names are case-sensitive, and only the exact \"ALL\" drops every capability",
+	[name, near],
+) if {
+	some near in lib.arr(drop)
+	is_string(near)
+	upper(near) == "ALL"
+} else := sprintf("container %q does not drop ALL capabilities (securityContext.capabilities.drop)", [name])
 
 violations contains v if {
 	lib.is_psp

@@ -48,9 +48,21 @@ test_drop_without_all_fails if {
 	}}
 }
 
+# "all" keeps failing under every profile, the PSS ones included, and the message says why.
 test_lower_case_all_is_not_all if {
-	vs := rule.violations with input as pod({"containers": [{"name": "web", "securityContext": {"capabilities": {"drop": ["all"]}}}]})
-	count(vs) == 1
+	every config in [{}, {"profile": "pss-restricted"}, {"profile": "recommended"}] {
+		rule.violations == {{
+			"path": drop_path(["spec", "containers", 0]),
+			"message": "container \"web\" drops \"all\", not \"ALL\" (securityContext.capabilities.drop): capability names are case-sensitive, and only the exact \"ALL\" drops every capability",
+			"fix": [{"op": "add", "path": drop_path(["spec", "containers", 0]), "value": "ALL"}],
+		}} with input as pod({"containers": [{"name": "web", "securityContext": {"capabilities": {"drop": ["NET_RAW", "all"]}}}]})
+			with data.kubepolicy.config as config
+	}
+}
+
+test_mixed_case_all_is_named if {
+	vs := rule.violations with input as pod({"containers": [{"name": "web", "securityContext": {"capabilities": {"drop": ["All"]}}}]})
+	[v.message | some v in vs] == ["container \"web\" drops \"All\", not \"ALL\" (securityContext.capabilities.drop): capability names are case-sensitive, and only the exact \"ALL\" drops every capability"]
 }
 
 test_drop_that_is_not_a_list_is_replaced if {

@@ -9,7 +9,10 @@
 #   clusters. The baseline Pod Security Standard forbids an explicit Unconfined profile; the
 #   restricted standard and the default profile also require RuntimeDefault or Localhost to be set,
 #   at pod level or on every container. The legacy seccomp.security.alpha.kubernetes.io
-#   annotations count as settings. Windows pods are skipped: seccomp is Linux-only.
+#   annotations count as settings under the default, recommended and all profiles; under
+#   pss-baseline and pss-restricted they count only for Kubernetes before 1.19, as in Pod Security
+#   Admission, which reads the fields alone from 1.19 on. Windows pods are skipped: seccomp is
+#   Linux-only.
 # custom:
 #   id: seccomp-profile
 #   severity: medium
@@ -79,14 +82,33 @@ violations contains v if {
 	v := {
 		"path": path,
 		"message": sprintf(
-			"no seccomp profile is set for %s (securityContext.seccompProfile.type at pod level or on the container)",
-			[describe(unset)],
+			"no seccomp profile is set for %s (securityContext.seccompProfile.type at pod level or on the container)%s",
+			[describe(unset), ignored_annotations_note(pod)],
 		),
 		"fix": [{"op": "set", "path": path, "value": "RuntimeDefault"}],
 	}
 }
 
 strict if lib.profile != "pss-baseline"
+
+# The legacy annotations count under default, recommended and all (lib.strict); under the pss-*
+# profiles only before Kubernetes 1.19, as Pod Security Admission reads them (its 1.19 checks read
+# the fields alone). kubernetesVersion is 1.19 or later in a valid configuration, so from the CLI
+# and the editor the pss-* profiles never read them.
+legacy_annotations if lib.strict
+
+legacy_annotations if lib.k8s_minor < 19
+
+# A hint for a pod whose legacy annotations are not read.
+ignored_annotations_note(pod) := "; Pod Security Admission does not read the legacy seccomp.security.alpha.kubernetes.io annotations from Kubernetes 1.19 on" if {
+	not legacy_annotations
+	some key in object.keys(annotations(pod))
+	legacy_key(key)
+} else := ""
+
+legacy_key(key) if key == pod_annotation
+
+legacy_key(key) if startswith(key, container_annotation_prefix)
 
 reason := "; only RuntimeDefault or Localhost are allowed" if strict
 
@@ -108,6 +130,7 @@ annotations(pod) := lib.obj(object.get(pod.metadata, "annotations", {}))
 pod_source(pod) := "field" if {
 	pod.spec.securityContext.seccompProfile.type != null
 } else := "annotation" if {
+	legacy_annotations
 	value := pod.metadata.annotations[pod_annotation]
 	value != ""
 	value != null
@@ -116,6 +139,7 @@ pod_source(pod) := "field" if {
 container_source(c) := "field" if {
 	c.security_context.seccompProfile.type != null
 } else := "annotation" if {
+	legacy_annotations
 	annotations := c.pod.metadata.annotations
 	value := annotations[concat("", [container_annotation_prefix, c.name])]
 	value != ""

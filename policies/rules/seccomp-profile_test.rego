@@ -6,6 +6,11 @@ baseline := {"profile": "pss-baseline"}
 
 restricted := {"profile": "pss-restricted"}
 
+# Pod Security Admission reads the legacy annotations only before Kubernetes 1.19.
+baseline_1_18 := {"profile": "pss-baseline", "kubernetesVersion": "1.18"}
+
+restricted_1_18 := {"profile": "pss-restricted", "kubernetesMinor": 18}
+
 pod(annotations, spec) := {
 	"apiVersion": "v1",
 	"kind": "Pod",
@@ -144,7 +149,7 @@ test_legacy_container_annotations_count_as_set if {
 		},
 		{"containers": [{"name": "web"}], "initContainers": [{"name": "init"}]},
 	)
-		with data.kubepolicy.config as restricted
+		with data.kubepolicy.config as restricted_1_18
 }
 
 test_legacy_unconfined_pod_annotation_fails_at_baseline if {
@@ -154,7 +159,7 @@ test_legacy_unconfined_pod_annotation_fails_at_baseline if {
 		"message": "pod has the legacy annotation seccomp.security.alpha.kubernetes.io/pod: \"unconfined\", which disables syscall filtering",
 		"fix": [{"op": "set", "path": path, "value": "runtime/default"}],
 	}} with input as pod({"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}, {"containers": [{"name": "web"}]})
-		with data.kubepolicy.config as baseline
+		with data.kubepolicy.config as baseline_1_18
 }
 
 test_legacy_unconfined_container_annotation_fails if {
@@ -163,9 +168,49 @@ test_legacy_unconfined_container_annotation_fails if {
 		{"container.seccomp.security.alpha.kubernetes.io/web": "unconfined"},
 		{"securityContext": profile("RuntimeDefault"), "containers": [{"name": "web"}]},
 	)
-		with data.kubepolicy.config as restricted
+		with data.kubepolicy.config as restricted_1_18
 	[v.path | some v in vs] == [path]
 	[v.fix | some v in vs] == [[{"op": "set", "path": path, "value": "runtime/default"}]]
+}
+
+# From Kubernetes 1.19 Pod Security Admission reads the fields alone: under pss-restricted a pod
+# with only the legacy runtime/default annotation has no profile, and under pss-baseline an
+# unconfined annotation is not a violation. The default profile keeps reading them.
+test_legacy_annotations_are_not_read_by_pss_profiles_from_1_19 if {
+	annotated := pod({"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}, {"containers": [{"name": "web"}]})
+	rule.violations == {{
+		"path": pod_path,
+		"message": "no seccomp profile is set for container \"web\" (securityContext.seccompProfile.type at pod level or on the container); Pod Security Admission does not read the legacy seccomp.security.alpha.kubernetes.io annotations from Kubernetes 1.19 on",
+		"fix": [{"op": "set", "path": pod_path, "value": "RuntimeDefault"}],
+	}} with input as annotated
+		with data.kubepolicy.config as restricted
+	count(rule.violations) == 1 with input as annotated
+		with data.kubepolicy.config as {"profile": "pss-restricted", "kubernetesVersion": "1.19"}
+	count(rule.violations) == 0 with input as annotated
+		with data.kubepolicy.config as restricted_1_18
+	count(rule.violations) == 0 with input as annotated
+}
+
+test_legacy_unconfined_annotations_pass_pss_baseline_from_1_19 if {
+	unconfined := pod(
+		{
+			"seccomp.security.alpha.kubernetes.io/pod": "unconfined",
+			"container.seccomp.security.alpha.kubernetes.io/web": "unconfined",
+		},
+		{"containers": [{"name": "web"}]},
+	)
+	count(rule.violations) == 0 with input as unconfined with data.kubepolicy.config as baseline
+	count(rule.violations) == 2 with input as unconfined with data.kubepolicy.config as baseline_1_18
+	count(rule.violations) == 2 with input as unconfined
+	count(rule.violations) == 2 with input as unconfined with data.kubepolicy.config as {"profile": "recommended"}
+}
+
+test_legacy_container_annotation_is_not_read_by_pss_restricted_from_1_19 if {
+	count(rule.violations) == 0 with input as pod(
+		{"container.seccomp.security.alpha.kubernetes.io/web": "unconfined"},
+		{"securityContext": profile("RuntimeDefault"), "containers": [{"name": "web"}]},
+	)
+		with data.kubepolicy.config as restricted
 }
 
 test_field_takes_precedence_over_annotation if {
