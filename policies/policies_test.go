@@ -167,11 +167,19 @@ var catalog = map[string]struct {
 	"windows-host-process":       {"critical", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"host-probes":                {"medium", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"restricted-volume-types":    {"medium", []string{"default", "pss-restricted"}, []string{}},
+	// RULES-NEXT.md sections 4.5 and 4.6: networking and secrets.
+	"service-external-ips":       {"high", []string{"recommended"}, []string{"AC_K8S_0112"}},
+	"ingress-nginx-snippets":     {"high", []string{"recommended"}, []string{"AC_K8S_0050"}},
+	"service-nodeport":           {"low", []string{"all"}, []string{"AC_K8S_0111"}},
+	"ingress-tls":                {"medium", []string{"all"}, []string{"AC_K8S_0002"}},
+	"env-plaintext-secret":       {"high", []string{"recommended"}, []string{}},
+	"configmap-plaintext-secret": {"high", []string{"recommended"}, []string{}},
+	"env-secret-ref":             {"low", []string{"all"}, []string{"AC_K8S_0051"}},
 }
 
 var (
 	severities = []string{"critical", "high", "medium", "low"}
-	profiles   = []string{"default", "pss-baseline", "pss-restricted"}
+	profiles   = []string{"default", "recommended", "all", "pss-baseline", "pss-restricted"}
 	// pssChecks are the Pod Security Admission check ids.
 	pssChecks = []string{
 		"privileged", "hostNamespaces", "hostPathVolumes", "hostPorts", "hostProbesAndHostLifecycle",
