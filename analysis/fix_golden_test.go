@@ -37,7 +37,11 @@ func fixVariants(t *testing.T) []fixVariant {
 	var vs []fixVariant
 	for _, r := range e.Rules() {
 		if r.Fixable {
-			vs = append(vs, fixVariant{name: r.ID, rules: []string{r.ID}})
+			v := fixVariant{name: r.ID, rules: []string{r.ID}}
+			if !InProfile(r.Profiles, "default") {
+				v.cfg = Config{Profile: "all"} // a rule of the recommended or all profile only
+			}
+			vs = append(vs, v)
 		}
 	}
 	if len(vs) < 18 {
