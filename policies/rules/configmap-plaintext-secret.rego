@@ -85,18 +85,34 @@ plaintext(key, value) := sprintf("holds %s in plain text", [p]) if {
 }
 
 # first_line_hit is the first line of value that sets a sensitive name to a literal value, with its
-# line number (1-based).
-first_line_hit(value) := hits[0] if {
+# line number (1-based). Only the lines that contain a stem are matched (stem_lines).
+first_line_hit(value) := {"line": hit[0] + 1, "name": hit[1][2]} if {
 	count(value) <= value_limit
-	has_stem(lower(value))
-	hits := [{"line": i + 1, "name": m[2]} |
-		some i, line in split(value, "\n")
-		some m in regex.find_all_string_submatch_n(line_regex, line, 1)
+	lowered := lower(value)
+	has_stem(lowered)
+	lines := split(value, "\n")
+	candidates := sort({i | some stem in stems; some i in stem_lines(lowered, stem)})
+	hits := [[i, m] |
+		some i in candidates
+		line := lines[i]
 		count(line) <= line_limit
+		some m in regex.find_all_string_submatch_n(line_regex, line, 1)
 		lib.sensitive_name_extended(m[2], extra_words, extra_suffixes)
 		literal_line_value(line_value(m[3]), m[2])
 	]
-	count(hits) > 0
+	hit := hits[0]
+}
+
+# stem_lines is the set of the (0-based) indexes of the lines of lowered that contain stem: the text
+# is split at the stem in Go, and the line of the k-th occurrence is the number of line ends in the
+# pieces before it. A Rego iteration per occurrence instead of one per line: most lines of a long
+# value (dashboards, injector templates) hold no stem. lower keeps the lines of the value.
+stem_lines(lowered, stem) := {i |
+	pieces := split(lowered, stem)
+	count(pieces) > 1
+	line_ends := [strings.count(p, "\n") | some p in pieces]
+	some k in numbers.range(1, count(pieces) - 1)
+	i := sum(array.slice(line_ends, 0, k))
 }
 
 has_stem(lowered) if {

@@ -94,6 +94,19 @@ test_bounds if {
 	messages({"a": over_limit}) == {}
 }
 
+line_message(key, name, line) := sprintf("ConfigMap \"app\" key %q sets %q to a literal value on line %d: move it to a Secret", [key, name, line])
+
+# Lines are found through the stems they contain: at the start and the end of the value, after
+# non-ASCII text (offsets count characters), with two stems on one line, and after a long line.
+test_line_positions if {
+	messages({"a": "DB_PASSWORD=x1"}) == {"a": line_message("a", "DB_PASSWORD", 1)}
+	messages({"a": "é: ü\r\nnaïve: ∑\r\nSecretToken: 'tök3n'\r\n"}) == {"a": line_message("a", "SecretToken", 3)}
+	messages({"a": "x: 1\ny: 2\nMASTER_KEY: abc"}) == {"a": line_message("a", "MASTER_KEY", 3)}
+	long_line := concat("", ["# secret", concat("", [x | some _ in numbers.range(1, 1100); x := "-"]), "token: abc"])
+	messages({"a": concat("\n", [long_line, "token: t0k"])}) == {"a": line_message("a", "token", 2)}
+	messages({"a": concat("\n", ["token: ${T}", long_line, "password: pw"])}) == {"a": line_message("a", "password", 3)}
+}
+
 test_binary_data_and_other_kinds_pass if {
 	count(rule.violations) == 0 with input as {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}, "binaryData": {"password": "aHVudGVyMg=="}}
 	count(rule.violations) == 0 with input as {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "stringData": {"password": "hunter2"}}
