@@ -65,10 +65,11 @@ func evalStatic(ctx context.Context, compiler *ast.Compiler, store storage.Store
 		for x := r; x != nil && ok; x = x.Else { // else rules are graph nodes of their own
 			ok = ownInputFree(x)
 			for dep := range compiler.Graph.Dependencies(x) {
-				d, isRule := dep.(*ast.Rule)
-				if ok = isRule && inputFree(d); !ok {
+				if !ok {
 					break
 				}
+				d, isRule := dep.(*ast.Rule)
+				ok = isRule && inputFree(d)
 			}
 		}
 		free[r] = ok
@@ -76,7 +77,13 @@ func evalStatic(ctx context.Context, compiler *ast.Compiler, store storage.Store
 	}
 	byPath := map[string][]*ast.Rule{}
 	var paths []ast.Ref
-	for _, m := range mods {
+	for name := range mods {
+		// The compiler works on copies of mods, and its dependency graph knows only those: on the
+		// parsed rules, a rule that reads the input only through another rule looks input-free.
+		m := compiler.Modules[name]
+		if m == nil {
+			return staticValues{}, fmt.Errorf("module %s was not compiled", name)
+		}
 		for _, r := range m.Rules {
 			if len(r.Head.Args) > 0 || r.Head.RuleKind() != ast.SingleValue || !r.Head.Ref().IsGround() {
 				continue

@@ -173,6 +173,14 @@ var catalog = map[string]struct {
 	"env-duplicate-name":              {"low", []string{"recommended"}, []string{}},
 	"run-as-root-group":               {"medium", []string{"recommended"}, []string{}},
 	"git-repo-volume":                 {"high", []string{"recommended"}, []string{}},
+	// RULES-NEXT.md sections 4.5 and 4.6: networking and secrets.
+	"service-external-ips":       {"high", []string{"recommended"}, []string{"AC_K8S_0112"}},
+	"ingress-nginx-snippets":     {"high", []string{"recommended"}, []string{"AC_K8S_0050"}},
+	"service-nodeport":           {"low", []string{"all"}, []string{"AC_K8S_0111"}},
+	"ingress-tls":                {"medium", []string{"all"}, []string{"AC_K8S_0002"}},
+	"env-plaintext-secret":       {"high", []string{"recommended"}, []string{}},
+	"configmap-plaintext-secret": {"high", []string{"recommended"}, []string{}},
+	"env-secret-ref":             {"low", []string{"all"}, []string{"AC_K8S_0051"}},
 }
 
 var (
