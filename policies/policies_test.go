@@ -134,7 +134,7 @@ func location(r *tester.Result) string {
 	return fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
 }
 
-// catalog is the rule table of RULES.md: severity, profiles and Terrascan ids per rule id.
+// catalog is the rule table of RULES.md and RULES-NEXT.md: severity, profiles and Terrascan ids per rule id.
 var catalog = map[string]struct {
 	severity  string
 	profiles  []string
@@ -167,11 +167,19 @@ var catalog = map[string]struct {
 	"windows-host-process":       {"critical", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"host-probes":                {"medium", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"restricted-volume-types":    {"medium", []string{"default", "pss-restricted"}, []string{}},
+	// RULES-NEXT.md sections 4.1, 4.2 and 4.7: images, probes, namespaces.
+	"image-latest-tag":  {"medium", []string{"recommended"}, []string{"AC_K8S_0068"}},
+	"image-registry":    {"medium", []string{"recommended"}, []string{}},
+	"image-digest":      {"low", []string{"all"}, []string{"AC_K8S_0069"}},
+	"image-pull-policy": {"low", []string{"all"}, []string{"AC_K8S_0021"}},
+	"liveness-probe":    {"low", []string{"all"}, []string{"AC_K8S_0070"}},
+	"readiness-probe":   {"low", []string{"all"}, []string{"AC_K8S_0072"}},
+	"default-namespace": {"low", []string{"all"}, []string{"AC_K8S_0086"}},
 }
 
 var (
 	severities = []string{"critical", "high", "medium", "low"}
-	profiles   = []string{"default", "pss-baseline", "pss-restricted"}
+	profiles   = []string{"default", "recommended", "all", "pss-baseline", "pss-restricted"}
 	// pssChecks are the Pod Security Admission check ids.
 	pssChecks = []string{
 		"privileged", "hostNamespaces", "hostPathVolumes", "hostPorts", "hostProbesAndHostLifecycle",
