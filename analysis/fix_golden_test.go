@@ -36,9 +36,14 @@ func fixVariants(t *testing.T) []fixVariant {
 	e := newTestEngine(t, Config{})
 	var vs []fixVariant
 	for _, r := range e.Rules() {
-		if r.Fixable {
-			vs = append(vs, fixVariant{name: r.ID, rules: []string{r.ID}})
+		if !r.Fixable {
+			continue
 		}
+		v := fixVariant{name: r.ID, rules: []string{r.ID}}
+		if !InProfile(r.Profiles, "default") {
+			v.cfg = Config{Profile: "all"} // a rule of recommended or all: fixed where it is enabled
+		}
+		vs = append(vs, v)
 	}
 	if len(vs) < 18 {
 		t.Fatalf("only %d fixable rules in the catalog", len(vs))

@@ -27,12 +27,11 @@ import data.kubepolicy.lib
 violations contains v if {
 	some c in lib.containers
 	c.type != "ephemeralContainers"
-	image := c.container.image
-	ref := lib.image_ref(image)
+	ref := lib.image_ref(c.container.image)
 	not valid_digest(ref.digest)
 	v := {
 		"path": array.concat(c.path, ["image"]),
-		"message": sprintf("container %q uses image %q %s", [c.name, image, problem(ref.digest)]),
+		"message": sprintf("container %q uses an image %s", [c.name, problem(ref.digest)]),
 		"fix": [],
 	}
 }

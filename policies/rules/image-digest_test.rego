@@ -11,7 +11,7 @@ paths(obj) := {v.path | some v in rule.violations with input as obj}
 test_tag_without_digest_fails if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0, "image"],
-		"message": "container \"web\" uses image \"nginx:1.25\" without a digest: pin it with @sha256:...",
+		"message": "container \"web\" uses an image without a digest: pin it with @sha256:...",
 		"fix": [],
 	}} with input as pod([{"name": "web", "image": "nginx:1.25"}])
 }
@@ -27,7 +27,7 @@ test_sha256_and_sha512_digests_pass if {
 test_malformed_digest_fails if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0, "image"],
-		"message": "container \"web\" uses image \"app@sha256:abc\" with the malformed digest \"sha256:abc\": want sha256: and 64 lowercase hex digits, or sha512: and 128",
+		"message": "container \"web\" uses an image with the malformed digest \"sha256:abc\": want sha256: and 64 lowercase hex digits, or sha512: and 128",
 		"fix": [],
 	}} with input as pod([{"name": "web", "image": "app@sha256:abc"}])
 }

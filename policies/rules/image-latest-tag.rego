@@ -39,14 +39,13 @@ ignored := {n | some n in lib.arr(lib.param("image-latest-tag", "ignore", [])); 
 violations contains v if {
 	some c in lib.containers
 	c.type != "ephemeralContainers"
-	image := c.container.image
-	ref := lib.image_ref(image)
+	ref := lib.image_ref(c.container.image)
 	ref.digest == ""
 	not ref.name in ignored
 	problem := floating(ref)
 	v := {
 		"path": array.concat(c.path, ["image"]),
-		"message": sprintf("container %q uses image %q %s: pin a version tag or a digest", [c.name, image, problem]),
+		"message": sprintf("container %q uses an image %s: pin a version tag or a digest", [c.name, problem]),
 		"fix": [],
 	}
 }

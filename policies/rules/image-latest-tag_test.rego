@@ -11,7 +11,7 @@ paths(obj) := {v.path | some v in rule.violations with input as obj}
 test_latest_tag_fails if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0, "image"],
-		"message": "container \"web\" uses image \"nginx:latest\" with the floating tag \"latest\": pin a version tag or a digest",
+		"message": "container \"web\" uses an image with the floating tag \"latest\": pin a version tag or a digest",
 		"fix": [],
 	}} with input as pod([{"name": "web", "image": "nginx:latest"}])
 }
@@ -19,7 +19,7 @@ test_latest_tag_fails if {
 test_untagged_fails if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0, "image"],
-		"message": "container \"web\" uses image \"quay.io/acme/web\" without a tag, which pulls :latest: pin a version tag or a digest",
+		"message": "container \"web\" uses an image without a tag, which pulls :latest: pin a version tag or a digest",
 		"fix": [],
 	}} with input as pod([{"name": "web", "image": "quay.io/acme/web"}])
 }

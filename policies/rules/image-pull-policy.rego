@@ -29,15 +29,14 @@ import data.kubepolicy.lib
 violations contains v if {
 	some c in lib.containers
 	c.type != "ephemeralContainers"
-	image := c.container.image
-	ref := lib.image_ref(image)
+	ref := lib.image_ref(c.container.image)
 	ref.digest == ""
 	policy := effective_policy(c.container, ref)
 	policy != "Always"
 	field := array.concat(c.path, ["imagePullPolicy"])
 	v := {
 		"path": range_path(c, field),
-		"message": sprintf("container %q %s for image %q: a node reuses whatever it cached under that tag", [c.name, reason(c.container, policy), image]),
+		"message": sprintf("container %q %s for the image tag %q: a node reuses whatever it cached under that tag", [c.name, reason(c.container, policy), tag(ref)]),
 		"fix": [{"op": "set", "path": field, "value": "Always"}],
 	}
 }
@@ -65,6 +64,10 @@ effective_policy(container, ref) := "IfNotPresent" if {
 reason(container, policy) := sprintf("has imagePullPolicy %s", [policy]) if explicit(container)
 
 reason(container, policy) := sprintf("has no imagePullPolicy, which defaults to %s", [policy]) if not explicit(container)
+
+tag(ref) := ref.tag if ref.tag != ""
+
+else := "latest"
 
 # The field when it is written, else the container's entry.
 range_path(c, field) := field if "imagePullPolicy" in object.keys(c.container)

@@ -14,7 +14,7 @@ fix(i) := [{"op": "set", "path": ["spec", "containers", i, "imagePullPolicy"], "
 test_versioned_tag_default_fails if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0],
-		"message": "container \"web\" has no imagePullPolicy, which defaults to IfNotPresent for image \"nginx:1.25\": a node reuses whatever it cached under that tag",
+		"message": "container \"web\" has no imagePullPolicy, which defaults to IfNotPresent for the image tag \"1.25\": a node reuses whatever it cached under that tag",
 		"fix": fix(0),
 	}} with input as pod([{"name": "web", "image": "nginx:1.25"}])
 }
@@ -22,7 +22,7 @@ test_versioned_tag_default_fails if {
 test_explicit_if_not_present_fails if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0, "imagePullPolicy"],
-		"message": "container \"web\" has imagePullPolicy IfNotPresent for image \"nginx:latest\": a node reuses whatever it cached under that tag",
+		"message": "container \"web\" has imagePullPolicy IfNotPresent for the image tag \"latest\": a node reuses whatever it cached under that tag",
 		"fix": fix(0),
 	}} with input as pod([{"name": "web", "image": "nginx:latest", "imagePullPolicy": "IfNotPresent"}])
 }
@@ -62,7 +62,7 @@ test_digest_passes if {
 test_empty_policy_is_the_default if {
 	rule.violations == {{
 		"path": ["spec", "containers", 0, "imagePullPolicy"],
-		"message": "container \"web\" has no imagePullPolicy, which defaults to IfNotPresent for image \"app:2\": a node reuses whatever it cached under that tag",
+		"message": "container \"web\" has no imagePullPolicy, which defaults to IfNotPresent for the image tag \"2\": a node reuses whatever it cached under that tag",
 		"fix": fix(0),
 	}} with input as pod([{"name": "web", "image": "app:2", "imagePullPolicy": null}])
 }
