@@ -32,6 +32,10 @@ image_cases := [
 	# A one-segment name with a colon: a tag, not a registry.
 	["reg:5000", "reg", "docker.io", "library/reg", "5000", ""],
 	["nginx:", "nginx", "docker.io", "library/nginx", "", ""],
+	# The tag follows the last ":" of the last segment; the digest the first "@".
+	["reg:5000/app:1:2", "reg:5000/app:1", "reg:5000", "app:1", "2", ""],
+	["app@sha256:a@b", "app", "docker.io", "library/app", "", "sha256:a@b"],
+	["ÄB/app", "ÄB/app", "ÄB", "app", "", ""],
 ]
 
 # failed lists the images parsed differently from the table.
