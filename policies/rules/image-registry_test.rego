@@ -72,6 +72,14 @@ test_allowed_registries if {
 	"container \"d\" uses image \"nginx:1\" from docker.io/library/nginx, which no entry of the allowed list matches (ghcr.io, reg.example.com:5000)" in {v.message | some v in vs}
 }
 
+# The first segment of a Docker Hub name is an organisation, not a registry (TV KSV-0125 reads
+# myorg/app as registry myorg): allowing "myorg" does not allow it, docker.io/myorg/ does.
+test_docker_hub_organisation_is_not_a_registry if {
+	obj := pod([{"name": "a", "image": "myorg/app:1"}])
+	paths(obj) == {["spec", "containers", 0, "image"]} with data.kubepolicy.config as allow(["myorg"])
+	count(rule.violations) == 0 with input as obj with data.kubepolicy.config as allow(["docker.io/myorg/"])
+}
+
 test_allowed_prefixes if {
 	cfg := allow(["ghcr.io/acme/", "docker.io/library/", "quay.io/team"])
 	obj := pod([
