@@ -134,7 +134,7 @@ func location(r *tester.Result) string {
 	return fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
 }
 
-// catalog is the rule table of RULES.md: severity, profiles and Terrascan ids per rule id.
+// catalog is the rule table of RULES.md and RULES-NEXT.md: severity, profiles and Terrascan ids per rule id.
 var catalog = map[string]struct {
 	severity  string
 	profiles  []string
@@ -181,6 +181,14 @@ var catalog = map[string]struct {
 	"env-plaintext-secret":       {"high", []string{"recommended"}, []string{}},
 	"configmap-plaintext-secret": {"high", []string{"recommended"}, []string{}},
 	"env-secret-ref":             {"low", []string{"all"}, []string{"AC_K8S_0051"}},
+	// RULES-NEXT.md sections 4.1, 4.2 and 4.7: images, probes, namespaces.
+	"image-latest-tag":  {"medium", []string{"recommended"}, []string{"AC_K8S_0068"}},
+	"image-registry":    {"medium", []string{"recommended"}, []string{}},
+	"image-digest":      {"low", []string{"all"}, []string{"AC_K8S_0069"}},
+	"image-pull-policy": {"low", []string{"all"}, []string{"AC_K8S_0021"}},
+	"liveness-probe":    {"low", []string{"all"}, []string{"AC_K8S_0070"}},
+	"readiness-probe":   {"low", []string{"all"}, []string{"AC_K8S_0072"}},
+	"default-namespace": {"low", []string{"all"}, []string{"AC_K8S_0086"}},
 }
 
 var (
