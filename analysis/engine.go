@@ -530,8 +530,8 @@ func (c *seededCache) Get(ref ast.Ref) (*ast.Term, bool) {
 func (c *seededCache) Put(ref ast.Ref, v *ast.Term) { c.inner.Put(ref, v) }
 func (c *seededCache) Keys() []ast.Ref              { return c.inner.Keys() }
 
-// evalStatic finds the complete rules of mods whose value cannot depend on the input and
-// evaluates them.
+// evalStatic finds the complete rules of mods (by name, as compiled by compiler) whose value
+// cannot depend on the input and evaluates them.
 func evalStatic(ctx context.Context, compiler *ast.Compiler, store storage.Store, mods map[string]*ast.Module) (staticValues, error) {
 	free := map[*ast.Rule]bool{}
 	var inputFree func(r *ast.Rule) bool
@@ -544,10 +544,11 @@ func evalStatic(ctx context.Context, compiler *ast.Compiler, store storage.Store
 		for x := r; x != nil && ok; x = x.Else { // else rules are graph nodes of their own
 			ok = ownInputFree(x)
 			for dep := range compiler.Graph.Dependencies(x) {
-				d, isRule := dep.(*ast.Rule)
-				if ok = isRule && inputFree(d); !ok {
-					break
+				if !ok {
+					break // a rule that reads the input is not made input-free by its dependencies
 				}
+				d, isRule := dep.(*ast.Rule)
+				ok = isRule && inputFree(d)
 			}
 		}
 		free[r] = ok
@@ -555,7 +556,13 @@ func evalStatic(ctx context.Context, compiler *ast.Compiler, store storage.Store
 	}
 	byPath := map[string][]*ast.Rule{}
 	var paths []ast.Ref
-	for _, m := range mods {
+	for name := range mods {
+		// The compiled module: the compiler copies the modules it is given, and its dependency
+		// graph knows only the copies (for a parsed rule it answers "no dependencies").
+		m := compiler.Modules[name]
+		if m == nil {
+			continue
+		}
 		for _, r := range m.Rules {
 			if len(r.Head.Args) > 0 || r.Head.RuleKind() != ast.SingleValue || !r.Head.Ref().IsGround() {
 				continue

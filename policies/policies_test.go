@@ -134,7 +134,7 @@ func location(r *tester.Result) string {
 	return fmt.Sprintf("%s:%d", r.Location.File, r.Location.Row)
 }
 
-// catalog is the rule table of RULES.md: severity, profiles and Terrascan ids per rule id.
+// catalog is the rule table of RULES.md (and RULES-NEXT.md section 4): severity, profiles and Terrascan ids per rule id.
 var catalog = map[string]struct {
 	severity  string
 	profiles  []string
@@ -167,11 +167,22 @@ var catalog = map[string]struct {
 	"windows-host-process":       {"critical", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"host-probes":                {"medium", []string{"default", "pss-baseline", "pss-restricted"}, []string{}},
 	"restricted-volume-types":    {"medium", []string{"default", "pss-restricted"}, []string{}},
+	// RULES-NEXT.md section 4.4: the RBAC rules.
+	"rbac-full-wildcard":           {"high", []string{"recommended"}, []string{}},
+	"rbac-secrets-access":          {"high", []string{"recommended"}, []string{}},
+	"rbac-escalate-bind":           {"high", []string{"recommended"}, []string{}},
+	"rbac-impersonate":             {"high", []string{"recommended"}, []string{}},
+	"rbac-pod-exec":                {"high", []string{"recommended"}, []string{}},
+	"rbac-node-proxy":              {"high", []string{"recommended"}, []string{}},
+	"rbac-cluster-admin-binding":   {"high", []string{"recommended"}, []string{}},
+	"rbac-unauthenticated-binding": {"critical", []string{"recommended"}, []string{}},
+	"rbac-wildcard":                {"low", []string{"all"}, []string{}},
+	"rbac-admission-control":       {"medium", []string{"all"}, []string{}},
 }
 
 var (
 	severities = []string{"critical", "high", "medium", "low"}
-	profiles   = []string{"default", "pss-baseline", "pss-restricted"}
+	profiles   = []string{"default", "recommended", "all", "pss-baseline", "pss-restricted"}
 	// pssChecks are the Pod Security Admission check ids.
 	pssChecks = []string{
 		"privileged", "hostNamespaces", "hostPathVolumes", "hostPorts", "hostProbesAndHostLifecycle",
