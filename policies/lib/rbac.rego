@@ -67,6 +67,42 @@ rules contains r if {
 	}
 }
 
+# The strings of the resources, verbs and apiGroups lists over all the role's PolicyRules: a rule
+# that needs "secrets" (or "*") in some PolicyRule's resources looks here first, and skips a role
+# that cannot match with one lookup instead of matching every PolicyRule (mentions_resource,
+# mentions_verb, mentions_group). A necessary condition only: the PolicyRule is matched after it.
+resources_mentioned contains x if {
+	some r in rules
+	some x in r.resources
+}
+
+verbs_mentioned contains x if {
+	some r in rules
+	some x in r.verbs
+}
+
+groups_mentioned contains x if {
+	some r in rules
+	some x in r.apiGroups
+}
+
+# mentions_resource(names): some PolicyRule lists "*" or one of names (a set of strings, such as
+# "secrets" or "pods/exec" and "*/exec") in its resources. Likewise for verbs and apiGroups.
+mentions_resource(names) if {
+	some x in resources_mentioned
+	matches_name(x, names)
+}
+
+mentions_verb(names) if {
+	some x in verbs_mentioned
+	matches_name(x, names)
+}
+
+mentions_group(names) if {
+	some x in groups_mentioned
+	matches_name(x, names)
+}
+
 # full_wildcard: "*" in apiGroups, resources and verbs: every permission (rbac-full-wildcard).
 full_wildcard(r) if {
 	"*" in r.apiGroups

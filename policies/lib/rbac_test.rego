@@ -244,3 +244,22 @@ test_words if {
 	rbac.verbs_text(pr([""], ["secrets"], ["get", "*"]), ["get"]) == "all verbs"
 	rbac.verbs_text(pr([""], ["secrets"], ["get", "list"]), ["get", "list"]) == "get and list"
 }
+
+# The role-level prefilters: a necessary condition over every PolicyRule, "*" included.
+test_mentions if {
+	role := cluster_role([
+		{"apiGroups": [""], "resources": ["pods/*", "configmaps"], "verbs": ["get"]},
+		{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["bind"]},
+	])
+	rbac.mentions_resource({"configmaps"}) with input as role
+	not rbac.mentions_resource({"pods/exec", "*/exec"}) with input as role
+	rbac.mentions_verb({"escalate", "bind"}) with input as role
+	not rbac.mentions_verb({"impersonate"}) with input as role
+	rbac.mentions_group({"apps"}) with input as role
+	not rbac.mentions_group({"rbac.authorization.k8s.io"}) with input as role
+	star := cluster_role([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}])
+	rbac.mentions_resource({"pods/exec"}) with input as star
+	rbac.mentions_verb(set()) with input as star
+	rbac.mentions_group({"admissionregistration.k8s.io"}) with input as star
+	not rbac.mentions_verb(set()) with input as role
+}

@@ -38,11 +38,12 @@ policies := [
 
 violations contains v if {
 	rbac.is_cluster_role
+	rbac.mentions_group({"admissionregistration.k8s.io"})
 	some r in rbac.specific_rules
-	rbac.unnamed(r)
 	rbac.group(r, "admissionregistration.k8s.io")
 	resources := [x | some x in array.concat(webhooks, policies); rbac.resource(r, x)]
 	count(resources) > 0
+	rbac.unnamed(r)
 	granted := [x | some x in write_verbs; rbac.verb(r, x)]
 	count(granted) > 0
 	what := [w | some w in ["admission webhooks", "admission policies"]; covers(w, resources)]

@@ -27,6 +27,7 @@ package kubepolicy.rules.rbac_escalate_bind
 import data.kubepolicy.lib.rbac
 
 violations contains v if {
+	rbac.mentions_verb({"escalate", "bind"})
 	some r in rbac.specific_rules
 	rbac.group(r, rbac.api_group)
 	resources := [x | some x in ["roles", "clusterroles"]; rbac.resource(r, x)]

@@ -26,6 +26,7 @@ package kubepolicy.rules.rbac_full_wildcard
 import data.kubepolicy.lib.rbac
 
 violations contains v if {
+	rbac.mentions_verb(set())
 	some r in rbac.rules
 	rbac.full_wildcard(r)
 	v := {

@@ -26,9 +26,10 @@ package kubepolicy.rules.rbac_impersonate
 import data.kubepolicy.lib.rbac
 
 violations contains v if {
+	rbac.mentions_verb({"impersonate"})
 	some r in rbac.specific_rules
-	rbac.unnamed(r)
 	rbac.verb(r, "impersonate")
+	rbac.unnamed(r)
 	identities := [x | some x in ["users", "groups", "serviceaccounts", "uids", "userextras"]; identity(r, x)]
 	count(identities) > 0
 	v := {

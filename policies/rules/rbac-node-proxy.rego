@@ -28,10 +28,11 @@ proxy_verbs := ["get", "create", "update", "patch", "delete"]
 
 violations contains v if {
 	rbac.is_cluster_role
+	rbac.mentions_resource({"nodes/proxy", "*/proxy"})
 	some r in rbac.specific_rules
-	rbac.unnamed(r)
-	rbac.group(r, "")
 	rbac.subresource(r, "nodes", "proxy")
+	rbac.group(r, "")
+	rbac.unnamed(r)
 	granted := [x | some x in proxy_verbs; rbac.verb(r, x)]
 	count(granted) > 0
 	v := {

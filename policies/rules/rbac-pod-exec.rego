@@ -27,11 +27,12 @@ import data.kubepolicy.lib
 import data.kubepolicy.lib.rbac
 
 violations contains v if {
+	rbac.mentions_resource({"pods/exec", "pods/attach", "*/exec", "*/attach"})
 	some r in rbac.specific_rules
-	rbac.unnamed(r)
-	rbac.group(r, "")
 	streams := [x | some x in ["exec", "attach"]; rbac.subresource(r, "pods", x)]
 	count(streams) > 0
+	rbac.group(r, "")
+	rbac.unnamed(r)
 	how := stream_verb(r)
 	v := {
 		"path": array.concat(r.path, ["resources", rbac.subresource_index(r, {["pods", x] | some x in streams})]),

@@ -39,10 +39,11 @@ checked if {
 
 violations contains v if {
 	checked
+	rbac.mentions_resource({"secrets"})
 	some r in rbac.specific_rules
-	rbac.unnamed(r)
-	rbac.group(r, "")
 	rbac.resource(r, "secrets")
+	rbac.group(r, "")
+	rbac.unnamed(r)
 	granted := [x | some x in access_verbs; rbac.verb(r, x)]
 	count(granted) > 0
 	v := {
