@@ -166,3 +166,39 @@ func TestConstantRulesSeeded(t *testing.T) {
 		}
 	}
 }
+
+// TestStaticRulesReadNoInput: a rule that reads the input is never seeded, even when every rule
+// it depends on is input-free (a helper function), and neither is a rule that depends on it.
+// Seeding one would freeze the value it has for no input: rbac-unauthenticated-binding's
+// exemption of the upstream discovery bindings (through lib.rbac.role_ref) never held.
+func TestStaticRulesReadNoInput(t *testing.T) {
+	mod, err := ast.ParseModuleWithOpts("static.rego", `package kubepolicy.static_test
+
+f(x) := x
+
+direct := f(input.a)
+
+indirect if direct == 1
+
+constant := f(1)
+
+from_constant if constant == 1
+`, ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods := map[string]*ast.Module{"static.rego": mod}
+	compiler := ast.NewCompiler()
+	if compiler.Compile(mods); compiler.Failed() {
+		t.Fatal(compiler.Errors)
+	}
+	s, err := evalStatic(context.Background(), compiler, inmem.New(), mods) // parsed, as prepare passes them
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[ast.String]bool{"constant": true, "from_constant": true, "direct": false, "indirect": false} {
+		if s.names[name] != want {
+			t.Errorf("%s seeded: %v, want %v", name, s.names[name], want)
+		}
+	}
+}

@@ -135,6 +135,7 @@ func location(r *tester.Result) string {
 }
 
 // catalog is the rule table of RULES.md and RULES-NEXT.md: severity, profiles and Terrascan ids per rule id.
+// catalog is the rule table of RULES.md (and RULES-NEXT.md section 4): severity, profiles and Terrascan ids per rule id.
 var catalog = map[string]struct {
 	severity  string
 	profiles  []string
@@ -189,6 +190,17 @@ var catalog = map[string]struct {
 	"liveness-probe":    {"low", []string{"all"}, []string{"AC_K8S_0070"}},
 	"readiness-probe":   {"low", []string{"all"}, []string{"AC_K8S_0072"}},
 	"default-namespace": {"low", []string{"all"}, []string{"AC_K8S_0086"}},
+	// RULES-NEXT.md section 4.4: the RBAC rules.
+	"rbac-full-wildcard":           {"high", []string{"recommended"}, []string{}},
+	"rbac-secrets-access":          {"high", []string{"recommended"}, []string{}},
+	"rbac-escalate-bind":           {"high", []string{"recommended"}, []string{}},
+	"rbac-impersonate":             {"high", []string{"recommended"}, []string{}},
+	"rbac-pod-exec":                {"high", []string{"recommended"}, []string{}},
+	"rbac-node-proxy":              {"high", []string{"recommended"}, []string{}},
+	"rbac-cluster-admin-binding":   {"high", []string{"recommended"}, []string{}},
+	"rbac-unauthenticated-binding": {"critical", []string{"recommended"}, []string{}},
+	"rbac-wildcard":                {"low", []string{"all"}, []string{}},
+	"rbac-admission-control":       {"medium", []string{"all"}, []string{}},
 }
 
 var (

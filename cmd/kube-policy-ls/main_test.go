@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -285,10 +286,22 @@ func TestRulesCatalog(t *testing.T) {
 	if want := builtinPolicies(t) + 4; len(rules) != want || want < 31 {
 		t.Errorf("%d rules in the catalog, want %d", len(rules), want)
 	}
+	// 27 policies of RULES.md in default + the four engine rules (no profile); the rule pack of
+	// RULES-NEXT.md names recommended or all.
+	base := 0
 	for _, r := range rules {
 		if r.Title == "" || r.Severity == "" {
 			t.Errorf("rule %s lacks title or severity", r.ID)
 		}
+		switch {
+		case len(r.Profiles) == 0 || slices.Contains(r.Profiles, "default"):
+			base++
+		case !slices.Contains(r.Profiles, "recommended") && !slices.Contains(r.Profiles, "all"):
+			t.Errorf("rule %s has profiles %v: want default, recommended or all as its lowest tier", r.ID, r.Profiles)
+		}
+	}
+	if base != 31 {
+		t.Errorf("%d rules of the default catalog and the engine, want 31", base)
 	}
 }
 
