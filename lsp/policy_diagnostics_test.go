@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -196,5 +197,40 @@ func TestPublishablePolicyFile(t *testing.T) {
 		if got := publishablePolicyFile(file, allowed); got != want {
 			t.Errorf("publishablePolicyFile(%q) = %v, want %v", file, got, want)
 		}
+	}
+}
+
+// A custom rule's runtime error stays on its .rego file while the user types in the manifest
+// (issue 14, bug 1: the incremental analysis dropped the policy errors, and the first
+// didChange published an empty list for the .rego file).
+func TestPolicyRuntimeErrorSurvivesTyping(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, ".kube-policy.yaml"), "policies: [./policy]\n")
+	conflict := filepath.Join(root, "policy", "conflict.rego")
+	writeFile(t, conflict, policySource("conflict-rule", conflictRule))
+	s := newSession(t, sessionOptions{root: root, initOpts: map[string]any{"debounceMs": 0}})
+	u := uri.File(filepath.Join(root, "pod.yaml"))
+	s.open(u, "yaml", podYAML)
+	s.diagnosticsAt(u, 1)
+	s.waitDiagnostics(uri.File(conflict), "the runtime error on conflict.rego", func(d []protocol.Diagnostic) bool { return len(d) == 1 })
+	at := strings.Index(podYAML, "nginx")
+	for v := int32(2); v <= 3; v++ {
+		col := uint32(at - strings.LastIndex(podYAML[:at], "\n") - 1)
+		s.change(u, v, partial(7, col, 7, col, "x"))
+		s.diagnosticsAt(u, v)
+	}
+	s.barrier()
+	// every publication on conflict.rego, not only the last: the bug published an empty list
+	s.client.mu.Lock()
+	defer s.client.mu.Unlock()
+	var counts []int
+	for _, p := range s.client.published {
+		if p.URI == uri.File(conflict) {
+			counts = append(counts, len(p.Diagnostics))
+		}
+	}
+	if slices.Contains(counts, 0) || len(counts) == 0 || counts[len(counts)-1] != 1 {
+		t.Errorf("conflict.rego's publications while typing in the manifest: %v diagnostics each, want its runtime error throughout", counts)
 	}
 }
