@@ -2,7 +2,7 @@
 --
 --   require('kube_policy_ls').setup({
 --     cmd = { '/path/to/kube-policy-ls', 'serve' },   -- default: kube-policy-ls on PATH
---     settings = { profile = 'pss-restricted', rules = { ['cpu-limits'] = { enabled = false } } },
+--     settings = { profile = 'recommended', rules = { ['cpu-limits'] = { enabled = false } } },
 --   })
 --
 -- Attaches to buffers of the configured filetypes (yaml) whose text looks like
