@@ -1,0 +1,88 @@
+package helm
+
+import (
+	"context"
+	"strconv"
+	"path/filepath"
+	"testing"
+)
+
+const sharedCharts = "../../../shared/charts"
+
+// sharedChartDirs returns the application charts of the shared test data, skipping the test
+// with a visible message when the data is absent.
+func sharedChartDirs(t testing.TB) []string {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(sharedCharts, "*", "*", "Chart.yaml"))
+	var out []string
+	for _, d := range dirs {
+		dir, _ := filepath.Abs(filepath.Dir(d))
+		if filepath.Base(dir) == "common" {
+			continue // a library chart: nothing to render
+		}
+		out = append(out, dir)
+	}
+	if len(out) == 0 {
+		t.Skipf("SKIP: no shared charts at %s: the tests on real charts did not run", sharedCharts)
+	}
+	return out
+}
+
+// TestInstrumentedIsByteIdentical: stripping the markers of an instrumented render gives
+// exactly the plain render, template by template, on every shared chart.
+func TestInstrumentedIsByteIdentical(t *testing.T) {
+	for _, dir := range sharedChartDirs(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			plain, err := RenderPlain(context.Background(), dir, Options{})
+			if err != nil {
+				t.Fatalf("plain render: %v", err)
+			}
+			c, err := Render(context.Background(), dir, Options{})
+			if err != nil {
+				t.Fatalf("instrumented render: %v", err)
+			}
+			got := map[string]string{}
+			for _, m := range c.Manifests {
+				got[m.Name] = m.Text
+			}
+			n := 0
+			for name, want := range plain {
+				if filepath.Base(name) == "NOTES.txt" || isBlank(want) {
+					continue
+				}
+				n++
+				if got[name] != want {
+					t.Errorf("%s: instrumented output differs from the plain render:\n%s", name, firstDiff(want, got[name]))
+				}
+			}
+			if n != len(got) || n == 0 {
+				t.Errorf("%d templates rendered plain, %d instrumented", n, len(got))
+			}
+		})
+	}
+}
+
+func isBlank(s string) bool {
+	for _, r := range s {
+		if r != ' ' && r != '\n' && r != '\t' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(0, i-80)
+	return "plain:        " + quoteCut(a[lo:], 160) + "\ninstrumented: " + quoteCut(b[lo:], 160)
+}
+
+func quoteCut(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strconv.Quote(s)
+}
