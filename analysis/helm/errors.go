@@ -43,18 +43,25 @@ func yamlErrorLine(msg string) int {
 	return 0
 }
 
-// templateLocRE finds "name:line:col" or "name:line" after "template: " in text/template's
-// parse and execution errors; names are Helm's template names (chart/templates/x.yaml).
-var templateLocRE = regexp.MustCompile(`template: ([^:\s]+):(\d+)(?::(\d+))?:`)
+// helmLocRE finds the location Helm gives its parse and execution errors, "error at
+// (chart/templates/x.yaml:12:3)"; templateLocRE finds text/template's own, "template:
+// chart/templates/x.yaml:12:3:", for errors Helm leaves as they are.
+var (
+	helmLocRE     = regexp.MustCompile(`error at \(([^:()\s]+):(\d+)(?::(\d+))?\)`)
+	templateLocRE = regexp.MustCompile(`template: ([^:\s]+):(\d+)(?::(\d+))?:`)
+)
 
-// templateLocation returns the innermost template location an error message names: for an
-// error inside an include, the line in the included template.
+// templateLocation returns the template location an error message names: Helm's, or else
+// the innermost text/template names.
 func templateLocation(msg string) (name string, line, col int, ok bool) {
-	all := templateLocRE.FindAllStringSubmatch(msg, -1)
-	if len(all) == 0 {
-		return "", 0, 0, false
+	m := helmLocRE.FindStringSubmatch(msg)
+	if m == nil {
+		all := templateLocRE.FindAllStringSubmatch(msg, -1)
+		if len(all) == 0 {
+			return "", 0, 0, false
+		}
+		m = all[len(all)-1]
 	}
-	m := all[len(all)-1]
 	line, _ = strconv.Atoi(m[2])
 	if m[3] != "" {
 		col, _ = strconv.Atoi(m[3])
@@ -71,6 +78,9 @@ func cleanTemplateMessage(msg string) string {
 		if j := strings.Index(rest, ": "); j >= 0 && !strings.HasPrefix(rest[j+2:], "template: ") {
 			msg = rest[j+2:]
 		}
+	}
+	if m := helmLocRE.FindStringIndex(msg); m != nil {
+		msg = strings.TrimPrefix(msg[m[1]:], ":")
 	}
 	msg = strings.ReplaceAll(msg, "HELM_ERR_START", "")
 	msg = strings.ReplaceAll(msg, "HELM_ERR_END", "")

@@ -294,4 +294,3 @@ func (c *Chart) boundError(b *boundError, root string) error {
 
 // IsBound reports whether err is a render stopped by a bound (time, size, recursion).
 func IsBound(err error) bool { return errors.Is(err, errBound) }
-

@@ -2,8 +2,8 @@ package helm
 
 import (
 	"context"
-	"strconv"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
