@@ -45,7 +45,7 @@ func TestRenderErrorsArePlaced(t *testing.T) {
 			"Chart.yaml": chartYAML, "templates/a.yaml": "kind: A\n\nmetadata:\n  name: {{ required \"image.tag is required\" .Values.tag }}\n",
 		}, nil, "templates/a.yaml", 4, "image.tag is required"},
 		{"fail in a helper", map[string]string{
-			"Chart.yaml":            chartYAML,
+			"Chart.yaml":             chartYAML,
 			"templates/_helpers.tpl": "{{- define \"demo.check\" -}}\n{{- fail \"replicas must be odd\" -}}\n{{- end -}}\n",
 			"templates/a.yaml":       "kind: A\nname: {{ include \"demo.check\" . }}\n",
 		}, nil, "templates/a.yaml", 2, "replicas must be odd"}, // Helm's placement: the call site

@@ -141,7 +141,7 @@ func (c *Chart) ValueSource(m *Manifest, off int, objPath []any, rendered string
 // to be added. Nil when the mapping did not come from values.
 func (c *Chart) MapSource(m *Manifest, off int, objPath []any, keys []string) *ValuesRef {
 	seg, _, ok := m.sm.at(off)
-	if !ok || len(keys) == 0 {
+	if !ok {
 		return nil
 	}
 	for _, p := range c.candidates(m, seg) {
