@@ -79,7 +79,7 @@ func (t *nodeTable) instrument(file string, text []byte) []byte {
 	if _, err := tr.Parse(string(text), "", "", treeSet); err != nil {
 		return text
 	}
-	in := instrumenter{table: t, file: file}
+	in := instrumenter{table: t, file: file, vars: map[string]string{}}
 	var sb strings.Builder
 	for name, tree := range treeSet {
 		if tree.Root == nil {
@@ -99,6 +99,9 @@ func (t *nodeTable) instrument(file string, text []byte) []byte {
 type instrumenter struct {
 	table *nodeTable
 	file  string
+	// vars are the variables bound to values paths ($mount in range $_, $mount :=
+	// .Values.mounts), by name; scoping is approximated by the file.
+	vars map[string]string
 }
 
 // list instruments the nodes of a list; dot is the values path the dot stands for ("" when
@@ -122,7 +125,7 @@ func (in *instrumenter) list(l *parse.ListNode, dot string) {
 				out = append(out, n)
 				continue
 			}
-			paths := valuesPaths(n.Pipe, dot)
+			paths := in.valuesPaths(n.Pipe, dot)
 			if in.pipe(n.Pipe, true) {
 				id := in.table.add(tnode{file: in.file, pos: int(n.Pos), kind: kindCall, values: paths})
 				out = append(out, callAction(id), textNode(marker('A', id)), n, retAction())
@@ -136,7 +139,7 @@ func (in *instrumenter) list(l *parse.ListNode, dot string) {
 			}
 			var paths []string
 			if n.Pipe != nil {
-				paths = valuesPaths(n.Pipe, dot)
+				paths = in.valuesPaths(n.Pipe, dot)
 			}
 			id := in.table.add(tnode{file: in.file, pos: int(n.Pos), kind: kindCall, values: paths})
 			out = append(out, callAction(id), n, retAction())
@@ -148,8 +151,16 @@ func (in *instrumenter) list(l *parse.ListNode, dot string) {
 			out = append(out, n)
 		case *parse.RangeNode:
 			in.pipe(n.Pipe, false)
-			id := in.table.add(tnode{file: in.file, pos: int(n.Pos), kind: kindGuard, values: valuesPaths(n.Pipe, dot), body: staticText(n.List)})
-			in.list(n.List, "")
+			paths := in.valuesPaths(n.Pipe, dot)
+			id := in.table.add(tnode{file: in.file, pos: int(n.Pos), kind: kindGuard, values: paths, body: staticText(n.List)})
+			elem := ""
+			if len(paths) == 1 && isSingleField(&parse.PipeNode{Cmds: n.Pipe.Cmds}) {
+				elem = paths[0] + wildcard
+				if d := n.Pipe.Decl; len(d) > 0 {
+					in.vars[d[len(d)-1].Ident[0]] = elem
+				}
+			}
+			in.list(n.List, elem)
 			n.List.Nodes = append([]parse.Node{tickAction(staticSize(n.List)), textNode(marker('G', id))}, n.List.Nodes...)
 			n.List.Nodes = append(n.List.Nodes, textNode(marker('g', id)))
 			in.list(n.ElseList, dot)
@@ -178,7 +189,7 @@ func separate(nodes []parse.Node) []parse.Node {
 // would have been.
 func (in *instrumenter) branch(b *parse.BranchNode, dot string, with bool) {
 	in.pipe(b.Pipe, false)
-	paths := valuesPaths(b.Pipe, dot)
+	paths := in.valuesPaths(b.Pipe, dot)
 	inner := dot
 	if with {
 		inner = ""

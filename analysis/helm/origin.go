@@ -99,10 +99,12 @@ func (c *Chart) candidates(m *Manifest, seg segment) [][]any {
 			return
 		}
 		for _, p := range c.table.nodes[id].values {
-			full := m.scope + p
-			if !seen[full] {
-				seen[full] = true
-				out = append(out, splitPath(full))
+			for _, path := range c.expand(splitPath(m.scope + p)) {
+				key := joinPath(path)
+				if !seen[key] {
+					seen[key] = true
+					out = append(out, path)
+				}
 			}
 		}
 	}
@@ -114,6 +116,39 @@ func (c *Chart) candidates(m *Manifest, seg segment) [][]any {
 		add(g.node)
 	}
 	return out
+}
+
+// expand turns a values path into the concrete paths it may stand for: "[*]" (an element of a
+// range) becomes each index of the list, and a path to a list is followed by its elements
+// too (a list rendered whole, by toYaml or tpl): the rendered value decides which one.
+func (c *Chart) expand(path []any) [][]any {
+	for i, e := range path {
+		if e != wildcard {
+			continue
+		}
+		list, _ := lookupList(c.values.merged, path[:i])
+		var out [][]any
+		for j := range list {
+			concrete := append(append(append([]any(nil), path[:i]...), j), path[i+1:]...)
+			out = append(out, c.expand(concrete)...)
+		}
+		return out
+	}
+	out := [][]any{path}
+	list, _ := lookupList(c.values.merged, path)
+	for j := range list {
+		out = append(out, append(append([]any(nil), path...), j))
+	}
+	return out
+}
+
+// wildcard stands for any element of a list in a values path.
+const wildcard = "[*]"
+
+func lookupList(v map[string]any, path []any) ([]any, bool) {
+	got, ok := lookup(v, path)
+	list, isList := got.([]any)
+	return list, ok && isList
 }
 
 // ValueSource returns the values key that supplied the scalar rendered at offset off, whose

@@ -10,7 +10,7 @@ import (
 // valuesPaths returns the values paths a pipeline reads (.Values.a.b, $.Values.a.b,
 // $ctx.Values.a.b, index .Values "a" "b", and fields of the dot inside a with on a values
 // path), each once, in order. dot is the values path the dot stands for, "" for none.
-func valuesPaths(p *parse.PipeNode, dot string) []string {
+func (in *instrumenter) valuesPaths(p *parse.PipeNode, dot string) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(path string) {
@@ -31,7 +31,7 @@ func valuesPaths(p *parse.PipeNode, dot string) []string {
 			}
 		case *parse.CommandNode:
 			if identOf(n) == "index" && len(n.Args) >= 3 {
-				if base, ok := nodePath(n.Args[1], dot); ok {
+				if base, ok := in.nodePath(n.Args[1], dot); ok {
 					keys := []string{}
 					for _, a := range n.Args[2:] {
 						s, isStr := a.(*parse.StringNode)
@@ -52,7 +52,7 @@ func valuesPaths(p *parse.PipeNode, dot string) []string {
 		case *parse.ChainNode:
 			walk(n.Node)
 		default:
-			if path, ok := nodePath(n, dot); ok {
+			if path, ok := in.nodePath(n, dot); ok {
 				add(path)
 			}
 		}
@@ -63,7 +63,7 @@ func valuesPaths(p *parse.PipeNode, dot string) []string {
 
 // nodePath returns the values path a field, variable or dot stands for; ok is false when it
 // is not one ("" with ok true is the root of the values).
-func nodePath(n parse.Node, dot string) (string, bool) {
+func (in *instrumenter) nodePath(n parse.Node, dot string) (string, bool) {
 	var idents []string
 	switch n := n.(type) {
 	case *parse.FieldNode:
@@ -72,9 +72,12 @@ func nodePath(n parse.Node, dot string) (string, bool) {
 			if dot == "" {
 				return "", false
 			}
-			return dot + "." + strings.Join(idents, "."), true
+			return strings.Trim(dot+"."+strings.Join(idents, "."), "."), true
 		}
 	case *parse.VariableNode:
+		if base, bound := in.vars[n.Ident[0]]; bound {
+			return strings.Trim(base+"."+strings.Join(n.Ident[1:], "."), "."), true
+		}
 		idents = n.Ident[1:]
 		for i := len(n.Ident) - 1; i >= 1; i-- {
 			if n.Ident[i] == "Values" {
