@@ -164,7 +164,7 @@ func (c *Chart) ValueSource(m *Manifest, off int, objPath []any, rendered string
 		for k := 0; k <= len(objPath); k++ {
 			q := append(append([]any(nil), p...), objPath[len(objPath)-k:]...)
 			if v, ok := lookup(map[string]any(c.values.merged), q); ok && isScalar(v) && scalarText(v) == rendered {
-				return c.values.locate(q)
+				return c.values.anchored(q, p, objPath[:len(objPath)-k])
 			}
 		}
 	}
@@ -187,7 +187,7 @@ func (c *Chart) MapSource(m *Manifest, off int, objPath []any, keys []string) *V
 			if !ok || !isMap || !hasKeys(mv, keys) {
 				continue
 			}
-			return c.values.locate(q)
+			return c.values.anchored(q, p, objPath[:len(objPath)-k])
 		}
 	}
 	return nil

@@ -19,6 +19,7 @@ type valuesFile struct {
 	path   string // absolute
 	prefix string // values path of its chart from the root's ("" or "sub.")
 	root   *yaml.Node
+	chart  bool // a chart's values.yaml (the root's or a subchart's), not a user's file
 }
 
 // valueSources are where a render's values came from, highest precedence first, and the
@@ -27,6 +28,8 @@ type valueSources struct {
 	set    map[string]any // the --set pairs alone
 	files  []valuesFile   // values files (last given first), then the charts' values.yaml
 	merged common.Values  // the root chart's coalesced values
+	// chartValues is the root chart's values.yaml, "" when it has none.
+	chartValues string
 }
 
 // readValues reads the user's values (values files, then --set pairs) into a fresh map, and
@@ -59,7 +62,7 @@ func readValues(l *loaded, opts Options) (*valueSources, map[string]any, error) 
 	chartFiles = func(c *chart.Chart, prefix string) {
 		for _, f := range c.Raw {
 			if f.Name == "values.yaml" {
-				vs.files = append(vs.files, valuesFile{path: l.paths[f], prefix: prefix, root: parseNode(f.Data)})
+				vs.files = append(vs.files, valuesFile{path: l.paths[f], prefix: prefix, root: parseNode(f.Data), chart: true})
 			}
 		}
 		for _, d := range c.Dependencies() {
@@ -67,6 +70,7 @@ func readValues(l *loaded, opts Options) (*valueSources, map[string]any, error) 
 		}
 	}
 	chartFiles(l.chart, "")
+	vs.chartValues = valuesFileOf(vs, l.dirOf(l.chart))
 	return vs, user, nil
 }
 
@@ -196,6 +200,37 @@ type ValuesRef struct {
 	File   string // the values file that sets it; "" when a --set pair does
 	Line   int    // 1-based; 0 with File ""
 	Column int
+
+	// base is the values path the template read (Path or a map above it), and anchor the
+	// object path it was rendered at: an object path under anchor is base's same path.
+	base, anchor []any
+}
+
+// anchored is locate(q) with the template's values path base rendered at object path anchor.
+func (vs *valueSources) anchored(q, base, anchor []any) *ValuesRef {
+	ref := vs.locate(q)
+	if ref != nil {
+		ref.base, ref.anchor = base, append([]any(nil), anchor...)
+	}
+	return ref
+}
+
+// locateFile finds the values file that sets path p (from the root's values) and p's path in
+// it; ok is false when only --set (or no source) sets it.
+func (vs *valueSources) locateFile(p []any) (file string, rel []any, ok bool) {
+	if _, set := lookup(vs.set, p); set {
+		return "", nil, false
+	}
+	for _, f := range vs.files {
+		r, within := trimPrefix(p, splitPath(strings.TrimSuffix(f.prefix, ".")))
+		if !within || f.root == nil {
+			continue
+		}
+		if _, found := nodeAt(f.root, r); found {
+			return f.path, r, true
+		}
+	}
+	return "", nil, false
 }
 
 // locate finds which source sets the values path p (from the root's values): --set, a
