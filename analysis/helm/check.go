@@ -68,7 +68,7 @@ func (c *Chart) place(m *Manifest, res *analysis.Result, f analysis.Finding) Fin
 		case yaml.ScalarNode:
 			pf.Values = c.ValueSource(m, d.Offset+d.NodeOffset(n), f.Path, n.Value)
 		case yaml.MappingNode:
-			pf.Values = c.MapSource(m, d.Offset+d.NodeOffset(n), f.Path, keysOf(n))
+			pf.Values = c.MapSource(m, d.Offset+d.NodeOffset(n), f.Path, keysOf(n), "")
 		}
 		return pf
 	}
@@ -87,7 +87,7 @@ func (c *Chart) place(m *Manifest, res *analysis.Result, f analysis.Finding) Fin
 		}
 	}
 	if owner != nil && owner.Kind == yaml.MappingNode && len(steps) > len(f.Item) {
-		pf.Values = c.MapSource(m, start, full[len(f.Item):len(steps)], keysOf(owner))
+		pf.Values = c.MapSource(m, start, full[len(f.Item):len(steps)], keysOf(owner), missing)
 	}
 	return pf
 }

@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -55,6 +56,41 @@ func (c *Chart) ValuesFixes(f Finding) []ValuesFix {
 		out[i].Ops = append(out[i].Ops, vop)
 	}
 	return out
+}
+
+// FixSet is the values fixes of several findings, by file, each distinct operation once
+// (containers rendered from one values key share its fix).
+type FixSet struct {
+	Files    []string             // sorted
+	Fixes    map[string][]fix.Fix // by file: one per finding, named by its rule
+	Findings map[string][]Finding // by file: the findings fixed there
+}
+
+// ValuesFixSet gathers the values fixes of findings.
+func (c *Chart) ValuesFixSet(fs []Finding) FixSet {
+	set := FixSet{Fixes: map[string][]fix.Fix{}, Findings: map[string][]Finding{}}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		for _, vf := range c.ValuesFixes(f) {
+			var ops []fix.Op
+			for _, op := range vf.Ops {
+				key := fmt.Sprintf("%s %s %v %#v", vf.File, op.Op, op.Path, op.Value)
+				if !seen[key] {
+					seen[key] = true
+					ops = append(ops, op)
+				}
+			}
+			if _, known := set.Fixes[vf.File]; !known {
+				set.Files = append(set.Files, vf.File)
+			}
+			set.Findings[vf.File] = append(set.Findings[vf.File], f)
+			if len(ops) > 0 {
+				set.Fixes[vf.File] = append(set.Fixes[vf.File], fix.Fix{Name: f.Rule, Ops: ops})
+			}
+		}
+	}
+	slices.Sort(set.Files)
+	return set
 }
 
 // target is the values file an operation on values path full is written to, and the path

@@ -29,20 +29,15 @@ func TestValuesFixesRemoveFindings(t *testing.T) {
 					opts.ValuesFiles = []string{overlay}
 				}
 				c, res := checkChart(t, e, dir, opts)
-				byFile := map[string][]fix.Fix{}
+				set := c.ValuesFixSet(res.Findings)
 				var fixed []Finding
 				for _, f := range res.Findings {
-					vfs := c.ValuesFixes(f)
-					if vfs == nil {
-						continue
-					}
-					fixed = append(fixed, f)
-					for _, vf := range vfs {
-						byFile[vf.File] = append(byFile[vf.File], fix.Fix{Name: f.Rule, Ops: vf.Ops})
+					if c.ValuesFixes(f) != nil {
+						fixed = append(fixed, f)
 					}
 				}
 				buffers := map[string][]byte{}
-				for file, fixes := range byFile {
+				for file, fixes := range set.Fixes {
 					text, err := os.ReadFile(file)
 					if err != nil {
 						t.Fatal(err)

@@ -172,9 +172,10 @@ func (c *Chart) ValueSource(m *Manifest, off int, objPath []any, rendered string
 }
 
 // MapSource returns the values key whose map was rendered as the mapping at offset off
-// (path objPath in its object, holding keys): where a field missing from that mapping is
-// to be added. Nil when the mapping did not come from values.
-func (c *Chart) MapSource(m *Manifest, off int, objPath []any, keys []string) *ValuesRef {
+// (path objPath in its object, holding keys): where a field missing from that mapping
+// (missing, "" for none) is to be added. Nil when the mapping did not come from values, or
+// when the values have the missing field and the template left it out.
+func (c *Chart) MapSource(m *Manifest, off int, objPath []any, keys []string, missing string) *ValuesRef {
 	seg, _, ok := m.sm.at(off)
 	if !ok {
 		return nil
@@ -186,6 +187,9 @@ func (c *Chart) MapSource(m *Manifest, off int, objPath []any, keys []string) *V
 			mv, isMap := asMap(v)
 			if !ok || !isMap || !hasKeys(mv, keys) {
 				continue
+			}
+			if _, has := mv[missing]; has && missing != "" {
+				return nil // the values set it, the template left it out: not the values' doing
 			}
 			return c.values.anchored(q, p, objPath[:len(objPath)-k])
 		}

@@ -32,6 +32,10 @@ type chartChecked struct {
 	findings   []chartFinding
 	suppressed []chartFinding
 	objects    int
+	// rendered and placed are the render and its reported findings, for --fix.
+	rendered *helm.Chart
+	placed   []helm.Finding
+	opts     checkOptions
 }
 
 // chartFinding is a finding placed on a chart, with the paths as the user named them.
@@ -96,7 +100,7 @@ func checkChart(ctx context.Context, src source, ws *workspace.Workspace, opts c
 		c.excluded = true
 		return c
 	}
-	cc := &chartChecked{root: src.chart}
+	cc := &chartChecked{root: src.chart, opts: opts}
 	c.chart = cc
 	rendered, err := helm.Render(ctx, src.chart, chartOptions(v.Engine.Config(), opts))
 	var rerr *helm.Error
@@ -113,10 +117,12 @@ func checkChart(ctx context.Context, src source, ws *workspace.Workspace, opts c
 		c.err = err
 		return c
 	}
-	cc.objects = res.Objects
+	cc.objects, cc.rendered = res.Objects, rendered
 	for _, f := range res.Findings {
 		if pf, ok := placeChartFinding(src, rendered, f); ok {
+			pf.fixable = rendered.ValuesFixes(f) != nil
 			cc.findings = append(cc.findings, pf)
+			cc.placed = append(cc.placed, f)
 		}
 	}
 	for _, f := range res.Suppressed {
