@@ -13,8 +13,8 @@ func writeTestChart(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "app")
 	files := map[string]string{
-		"Chart.yaml":  "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-		"values.yaml": "securityContext:\n  privileged: true\nhostNetwork: false\n",
+		"Chart.yaml":             "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+		"values.yaml":            "securityContext:\n  privileged: true\nhostNetwork: false\n",
 		"templates/_helpers.tpl": "{{- define \"app.name\" -}}\n{{ .Release.Name }}-app\n{{- end -}}\n",
 		"templates/pod.yaml": `apiVersion: v1
 kind: Pod
