@@ -69,7 +69,7 @@ func TestRenderErrorsArePlaced(t *testing.T) {
 		}, nil, "templates/_helpers.tpl", 2, "recursion"},
 		{"output too large", map[string]string{
 			"Chart.yaml":       chartYAML,
-			"templates/a.yaml": "{{ range until 1000000 }}{{ range until 1000000 }}xxxxxxxx{{ end }}{{ end }}\n",
+			"templates/a.yaml": "{{ range until 1000000 }}{{ range until 1000000 }}" + strings.Repeat("x", 4096) + "{{ end }}{{ end }}\n",
 		}, nil, "Chart.yaml", 0, "over the limit"},
 	}
 	for _, tt := range tests {

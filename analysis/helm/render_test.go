@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -32,12 +33,31 @@ func sharedChartDirs(t testing.TB) []string {
 // exactly the plain render, template by template, on every shared chart.
 func TestInstrumentedIsByteIdentical(t *testing.T) {
 	for _, dir := range sharedChartDirs(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			plain, err := RenderPlain(context.Background(), dir, Options{})
+		for _, variant := range []string{"default", "insecure"} {
+			t.Run(filepath.Base(dir)+"/"+variant, func(t *testing.T) {
+				opts := Options{}
+				if variant == "insecure" {
+					overlay := filepath.Join(t.TempDir(), "insecure.yaml")
+					if err := os.WriteFile(overlay, []byte(insecureValues[filepath.Base(dir)]), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					opts.ValuesFiles = []string{overlay}
+				}
+				checkByteIdentical(t, dir, opts)
+			})
+		}
+	}
+}
+
+func checkByteIdentical(t *testing.T, dir string, opts Options) {
+	t.Helper()
+	{
+		{
+			plain, err := RenderPlain(context.Background(), dir, opts)
 			if err != nil {
 				t.Fatalf("plain render: %v", err)
 			}
-			c, err := Render(context.Background(), dir, Options{})
+			c, err := Render(context.Background(), dir, opts)
 			if err != nil {
 				t.Fatalf("instrumented render: %v", err)
 			}
@@ -58,7 +78,30 @@ func TestInstrumentedIsByteIdentical(t *testing.T) {
 			if n != len(got) || n == 0 {
 				t.Errorf("%d templates rendered plain, %d instrumented", n, len(got))
 			}
-		})
+		}
+	}
+}
+
+// A chart that renders 10,000 objects is rendered and checked, within bounds.
+func TestTenThousandObjects(t *testing.T) {
+	t.Parallel()
+	dir := writeChart(t, map[string]string{
+		"Chart.yaml":          chartYAML,
+		"templates/many.yaml": "{{- range $i := until 10000 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{{ $i }}\ndata:\n  k: {{ $.Values.v | default \"x\" | quote }}\n{{- end }}\n",
+	})
+	c, err := Render(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Check(context.Background(), defaultEngine(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Objects != 10000 {
+		t.Errorf("%d objects checked, want 10000", res.Objects)
+	}
+	if o, ok := c.Origin(c.Manifests[0], len(c.Manifests[0].Text)-3); !ok || o.Line != 8 {
+		t.Errorf("the last object's value maps to %+v, want line 8", o)
 	}
 }
 
