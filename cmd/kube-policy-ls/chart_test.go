@@ -143,3 +143,30 @@ func TestCheckChartFixValues(t *testing.T) {
 		t.Errorf("privileged-container still reported after --fix:\n%s", out)
 	}
 }
+
+// The configuration's helm: keys apply: values files relative to the configuration file,
+// then --set pairs; --values on the command line comes after them.
+func TestCheckChartConfigHelmKeys(t *testing.T) {
+	t.Parallel()
+	dir := writeTestChart(t)
+	root := filepath.Dir(dir)
+	if err := os.WriteFile(filepath.Join(root, "prod.yaml"), []byte("securityContext:\n  privileged: false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := "helm:\n  values: [prod.yaml]\n  set: [hostNetwork=true]\n  releaseName: prod\n"
+	if err := os.WriteFile(filepath.Join(root, ".kube-policy.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errOut := runCLI(t, "", "check", "--format", "json", dir)
+	if strings.Contains(out, "privileged-container") || !strings.Contains(out, "host-network") || !strings.Contains(out, `"name": "prod-app"`) {
+		t.Errorf("the helm: keys were not applied:\n%s%s", out, errOut)
+	}
+	over := filepath.Join(root, "override.yaml")
+	if err := os.WriteFile(over, []byte("securityContext:\n  privileged: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = runCLI(t, "", "check", "--format", "json", "--values", over, dir)
+	if !strings.Contains(out, "privileged-container") || !strings.Contains(out, over) {
+		t.Errorf("--values did not apply after the configuration's values:\n%s", out)
+	}
+}
