@@ -2,6 +2,7 @@ package helm
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template/parse"
@@ -80,17 +81,29 @@ func (t *nodeTable) instrument(file string, text []byte) []byte {
 		return text
 	}
 	in := instrumenter{table: t, file: file, vars: map[string]string{}}
+	names := make([]string, 0, len(treeSet))
+	for name := range treeSet {
+		names = append(names, name)
+	}
+	slices.Sort(names)
 	var sb strings.Builder
-	for name, tree := range treeSet {
+	for _, name := range names {
+		tree := treeSet[name]
 		if tree.Root == nil {
 			continue
 		}
-		in.list(tree.Root, "")
+		// An empty template stays empty: Helm lets a later empty definition not replace a
+		// template, and markers would make it non-empty.
+		if !parse.IsEmptyTree(tree.Root) {
+			in.list(tree.Root, "")
+			if name != file {
+				tree.Root.Nodes = append([]parse.Node{tickAction(staticSize(tree.Root))}, tree.Root.Nodes...)
+			}
+		}
 		if name == file {
 			sb.WriteString(tree.Root.String())
 			continue
 		}
-		tree.Root.Nodes = append([]parse.Node{tickAction(staticSize(tree.Root))}, tree.Root.Nodes...)
 		fmt.Fprintf(&sb, "{{define %q}}%s{{end}}", name, tree.Root.String())
 	}
 	return []byte(sb.String())

@@ -67,7 +67,13 @@ type Manifest struct {
 // Render renders the chart in root (an absolute directory), instrumented, and returns its
 // manifests with their source maps. A chart that cannot be rendered gives an *Error placed
 // at the file and line at fault.
-func Render(ctx context.Context, root string, opts Options) (*Chart, error) {
+func Render(ctx context.Context, root string, opts Options) (_ *Chart, err error) {
+	defer func() {
+		// Helm's loader and merging are not ours: a panic on a chart is that chart's error.
+		if r := recover(); r != nil {
+			err = &Error{File: filepath.Join(root, "Chart.yaml"), Msg: fmt.Sprintf("rendering the chart failed: %v", r)}
+		}
+	}()
 	timeout := cmp.Or(opts.Timeout, DefaultTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
