@@ -1,10 +1,13 @@
 package helm
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template/parse"
 )
 
@@ -56,31 +59,102 @@ type tnode struct {
 	negated bool // an else branch: the block runs when the guard's values are empty
 }
 
-// nodeTable holds the nodes of every instrumented template of one render.
+// nodeTable holds the nodes of the instrumented templates of one render.
 type nodeTable struct {
-	nodes []tnode
+	files []*instrumented // sorted by base once the chart is loaded
 }
 
-func (t *nodeTable) add(n tnode) int {
-	t.nodes = append(t.nodes, n)
-	return len(t.nodes) - 1
+// instrumented is one template file's instrumented text and nodes, which have the ids
+// base, base+1, ...: ids are unique in the process, so that files instrumented for
+// different renders can meet in one.
+type instrumented struct {
+	base  int
+	nodes []tnode
+	text  []byte
 }
+
+// idBlock is how many node ids each instrumented file may use.
+const idBlock = 1 << 24
+
+// node returns the node with id, nil when the render has none.
+func (t *nodeTable) node(id int) *tnode {
+	i := sort.Search(len(t.files), func(i int) bool { return t.files[i].base > id }) - 1
+	if i < 0 || id < 0 || id-t.files[i].base >= len(t.files[i].nodes) {
+		return nil
+	}
+	return &t.files[i].nodes[id-t.files[i].base]
+}
+
+func (t *nodeTable) sort() {
+	slices.SortFunc(t.files, func(a, b *instrumented) int { return a.base - b.base })
+}
+
+// add records a node of the file being instrumented and returns its id.
+func (f *instrumented) add(n tnode) int {
+	f.nodes = append(f.nodes, n)
+	return f.base + len(f.nodes) - 1
+}
+
+// The instrumentation of a file depends on its text alone: it is kept for the next render,
+// which after a keystroke in one file finds every other file unchanged.
+var cache = struct {
+	sync.Mutex
+	next    int
+	entries map[cacheKey]*instrumented
+	order   []cacheKey // oldest first
+}{entries: map[cacheKey]*instrumented{}}
+
+type cacheKey struct {
+	file string
+	sum  [sha256.Size]byte
+}
+
+const maxCached = 2048
 
 func marker(kind byte, id int) string {
 	return string(markStart) + string(kind) + strconv.Itoa(id) + string(markEnd)
 }
 
-// instrument returns the instrumented text of one template file. A file that does not
-// parse is returned as it is: the render then fails, and the error is taken from a plain
-// render.
+// instrument returns the instrumented text of one template file, and records the file in the
+// render's table. A file that does not parse is returned as it is: the render then fails,
+// and the error is taken from a plain render.
 func (t *nodeTable) instrument(file string, text []byte) []byte {
+	key := cacheKey{file, sha256.Sum256(text)}
+	cache.Lock()
+	f := cache.entries[key]
+	if f == nil {
+		f = &instrumented{base: cache.next}
+		cache.next += idBlock
+	}
+	cache.Unlock()
+	if f.text == nil {
+		f.text = f.build(file, text)
+		cache.Lock()
+		if cache.entries[key] == nil {
+			cache.entries[key] = f
+			cache.order = append(cache.order, key)
+			if len(cache.order) > maxCached {
+				for _, old := range cache.order[:maxCached/4] {
+					delete(cache.entries, old)
+				}
+				cache.order = slices.Delete(cache.order, 0, maxCached/4)
+			}
+		}
+		cache.Unlock()
+	}
+	t.files = append(t.files, f)
+	return f.text
+}
+
+// build instruments one template file.
+func (f *instrumented) build(file string, text []byte) []byte {
 	treeSet := map[string]*parse.Tree{}
 	tr := parse.New(file)
 	tr.Mode = parse.SkipFuncCheck
 	if _, err := tr.Parse(string(text), "", "", treeSet); err != nil {
 		return text
 	}
-	in := instrumenter{table: t, file: file, vars: map[string]string{}}
+	in := instrumenter{table: f, file: file, vars: map[string]string{}}
 	names := make([]string, 0, len(treeSet))
 	for name := range treeSet {
 		names = append(names, name)
@@ -110,7 +184,7 @@ func (t *nodeTable) instrument(file string, text []byte) []byte {
 }
 
 type instrumenter struct {
-	table *nodeTable
+	table *instrumented
 	file  string
 	// vars are the variables bound to values paths ($mount in range $_, $mount :=
 	// .Values.mounts), by name; scoping is approximated by the file.

@@ -50,14 +50,14 @@ type Origin struct {
 // inside a library chart (bitnami's common) is placed at the call site that used it.
 func (c *Chart) Origin(m *Manifest, off int) (Origin, bool) {
 	seg, delta, ok := m.sm.at(off)
-	if !ok || seg.node >= len(c.table.nodes) {
+	node := c.table.node(seg.node)
+	if !ok || node == nil {
 		return Origin{}, false
 	}
 	var chain []int // call sites, outermost first
 	for f := seg.calls; f != nil; f = f.parent {
 		chain = append([]int{f.call}, chain...)
 	}
-	node := c.table.nodes[seg.node]
 	pos, literal := node.pos, node.kind == kindText
 	if literal {
 		pos += delta
@@ -65,13 +65,19 @@ func (c *Chart) Origin(m *Manifest, off int) (Origin, bool) {
 	primary := c.location(node.file, pos)
 	// Move out of library charts: a finding belongs where the chart uses the helper.
 	for len(chain) > 0 && c.inLibrary(primary.File) {
-		last := c.table.nodes[chain[len(chain)-1]]
+		last := c.table.node(chain[len(chain)-1])
+		if last == nil {
+			break
+		}
 		primary, literal = c.location(last.file, last.pos), false
 		chain = chain[:len(chain)-1]
 	}
 	o := Origin{Location: primary, Literal: literal}
 	for _, id := range chain {
-		n := c.table.nodes[id]
+		n := c.table.node(id)
+		if n == nil {
+			continue
+		}
 		if loc := c.location(n.file, n.pos); loc != primary {
 			o.Via = append(o.Via, loc)
 		}
@@ -95,10 +101,11 @@ func (c *Chart) candidates(m *Manifest, seg segment) [][]any {
 	var out [][]any
 	seen := map[string]bool{}
 	add := func(id int) {
-		if id < 0 || id >= len(c.table.nodes) {
+		n := c.table.node(id)
+		if n == nil {
 			return
 		}
-		for _, p := range c.table.nodes[id].values {
+		for _, p := range n.values {
 			for _, path := range c.expand(splitPath(m.scope + p)) {
 				key := joinPath(path)
 				if !seen[key] {
@@ -202,10 +209,10 @@ func (c *Chart) MapSource(m *Manifest, off int, objPath []any, keys []string, mi
 // that, set, adds the missing field. Nil when no such guard.
 func (c *Chart) GuardSource(m *Manifest, start, end int, key string) *ValuesRef {
 	for _, s := range m.sm.skipped {
-		if s.at < start || s.at > end || s.node >= len(c.table.nodes) {
+		n := c.table.node(s.node)
+		if s.at < start || s.at > end || n == nil {
 			continue
 		}
-		n := c.table.nodes[s.node]
 		if len(n.values) == 0 || !writesKey(n.body, key) {
 			continue
 		}

@@ -86,6 +86,7 @@ func Render(ctx context.Context, root string, opts Options) (_ *Chart, err error
 	if err != nil {
 		return nil, err
 	}
+	table.sort()
 	top, vs, err := prepareValues(l, root, opts)
 	if err != nil {
 		return nil, err
@@ -291,8 +292,8 @@ func placeTemplateError(l *loaded, root string, err error) error {
 
 // boundError places a bound the instrumented render hit at the call site or loop that hit it.
 func (c *Chart) boundError(b *boundError, root string) error {
-	if b.node >= 0 && b.node < len(c.table.nodes) {
-		loc := c.location(c.table.nodes[b.node].file, c.table.nodes[b.node].pos)
+	if n := c.table.node(b.node); n != nil {
+		loc := c.location(n.file, n.pos)
 		return &Error{File: loc.File, Line: loc.Line, Column: loc.Column, Msg: b.msg, Err: errBound}
 	}
 	return &Error{File: filepath.Join(root, "Chart.yaml"), Msg: b.msg, Err: errBound}

@@ -2,6 +2,7 @@ package helm
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +73,34 @@ func TestSourceMapSpotChecks(t *testing.T) {
 	guard := c.GuardSource(m, entry, len(m.Text), "ports")
 	if guard == nil || guard.Path != "metrics.enabled" || guard.Line != 4 {
 		t.Errorf("missing ports traced to %+v, want the guard metrics.enabled at values.yaml:4", guard)
+	}
+}
+
+// An edited template (an unsaved buffer) is instrumented afresh while the unchanged files come
+// from the cache: the map follows the edit.
+func TestSourceMapFollowsEdits(t *testing.T) {
+	t.Parallel()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"
+	dir := writeChart(t, map[string]string{"Chart.yaml": chartYAML, "templates/pod.yaml": pod})
+	file := filepath.Join(dir, "templates", "pod.yaml")
+	for i, text := range []string{pod, "# a comment\n" + pod, pod} {
+		c, err := Render(context.Background(), dir, Options{Read: func(p string) ([]byte, error) {
+			if p == file {
+				return []byte(text), nil
+			}
+			return os.ReadFile(p)
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := c.Manifests[0]
+		o, ok := c.Origin(m, strings.Index(m.Text, "kind: Pod"))
+		want := 2
+		if i == 1 {
+			want = 3
+		}
+		if !ok || o.Line != want || o.File != file {
+			t.Errorf("render %d: kind: Pod maps to %+v, want %s:%d", i, o, file, want)
+		}
 	}
 }
