@@ -170,3 +170,24 @@ func TestCheckChartConfigHelmKeys(t *testing.T) {
 		t.Errorf("--values did not apply after the configuration's values:\n%s", out)
 	}
 }
+
+// A file of a chart named on the command line is checked through the rendered chart, and
+// only the findings placed in it (or whose values key is in it) are reported.
+func TestCheckChartNamedFile(t *testing.T) {
+	t.Parallel()
+	dir := writeTestChart(t)
+	pod := filepath.Join(dir, "templates", "pod.yaml")
+	code, out, errOut := runCLI(t, "", "check", pod)
+	if code != 1 || !strings.Contains(out, pod+":11:") || strings.Contains(out, "helm-template") {
+		t.Errorf("exit %d, want the rendered finding at %s:11:\n%s%s", code, pod, out, errOut)
+	}
+	helpers := filepath.Join(dir, "templates", "_helpers.tpl")
+	code, out, _ = runCLI(t, "", "check", helpers)
+	if code != 0 || strings.Contains(out, "privileged") {
+		t.Errorf("exit %d, want no finding in %s:\n%s", code, helpers, out)
+	}
+	code, out, _ = runCLI(t, "", "check", filepath.Join(dir, "values.yaml"))
+	if code != 1 || !strings.Contains(out, "privileged-container") {
+		t.Errorf("exit %d, want the finding whose values key is in values.yaml:\n%s", code, out)
+	}
+}
