@@ -27,12 +27,24 @@ type Config struct {
 	Policies          []string              `yaml:"policies" json:"policies,omitempty"`
 	PodSpecPaths      []PodSpecPath         `yaml:"podSpecPaths" json:"podSpecPaths,omitempty"`
 	Exclude           []string              `yaml:"exclude" json:"exclude,omitempty"`
+	Helm              HelmConfig            `yaml:"helm" json:"helm,omitzero"`
 
 	// BaseDir resolves relative policy directories: the configuration file's directory, or
 	// the workspace root for editor settings.
 	BaseDir string `yaml:"-" json:"-"`
 
 	src *yaml.Node // the YAML it was parsed from, to place errors found later at their key
+}
+
+// HelmConfig says how charts are rendered (helm template's flags). Relative values files are
+// taken from BaseDir.
+type HelmConfig struct {
+	Values      []string `yaml:"values" json:"values,omitempty"`           // values files, applied in order
+	Set         []string `yaml:"set" json:"set,omitempty"`                 // key=value pairs, applied last
+	ReleaseName string   `yaml:"releaseName" json:"releaseName,omitempty"` // default release-name
+	Namespace   string   `yaml:"namespace" json:"namespace,omitempty"`     // default "default"
+	KubeVersion string   `yaml:"kubeVersion" json:"kubeVersion,omitempty"` // .Capabilities.KubeVersion
+	APIVersions []string `yaml:"apiVersions" json:"apiVersions,omitempty"` // added to .Capabilities.APIVersions
 }
 
 // RuleConfig tunes one rule.

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -133,4 +134,24 @@ func (r *Result) session(doc int) (*fix.Session, error) {
 		return nil, fmt.Errorf("document %d did not parse", doc)
 	}
 	return fix.NewSession(d, toValue), nil
+}
+
+// FixText applies fixes to a YAML file that is not a manifest (a Helm chart's values.yaml):
+// each fix's operations are on paths from the root of the file's first document that parses.
+// It returns the edits, in file offsets, and the fixes that could not be applied safely.
+func FixText(text string, fixes []fix.Fix) ([]fix.Edit, []fix.Failure, error) {
+	for _, d := range yamldoc.SplitDocuments(text) {
+		d.Parse()
+		if d.Err != nil {
+			return nil, nil, fmt.Errorf("document %d does not parse: %w", d.Index+1, d.Err)
+		}
+		if d.Root == nil {
+			continue
+		}
+		var failed []fix.Failure
+		s := fix.NewSession(d, toValue)
+		_ = s.Apply(fixes, &failed)
+		return s.Edits(), failed, nil
+	}
+	return nil, nil, errors.New("no YAML document to fix")
 }

@@ -65,6 +65,7 @@ func InProfile(profiles []string, profile string) bool {
 const (
 	RuleYAMLSyntax   = "yaml-syntax"
 	RuleHelmTemplate = "helm-template"
+	RuleHelmRender   = "helm-render"
 )
 
 // engineRules are the catalog entries for what the engine reports itself.
@@ -84,6 +85,14 @@ var engineRules = []Rule{
 		Severity:    Info,
 		Passes:      "Plain manifests, or the output of helm template.",
 		Fix:         "None: check the rendered chart.",
+	},
+	{
+		ID:          RuleHelmRender,
+		Title:       "Helm charts must render",
+		Description: "A chart is checked through its rendered manifests. A chart that does not render (a template syntax error, a required value left empty, fail, values that are not YAML, a broken Chart.yaml, a dependency missing from charts/) cannot be installed and cannot be checked: the error is reported at the file and line Helm names.",
+		Severity:    High,
+		Passes:      "A chart that helm template renders with the configured values.",
+		Fix:         "Correct the template, values or Chart.yaml at the reported line.",
 	},
 	{
 		ID:          RuleInvalidSuppression,

@@ -125,6 +125,27 @@ func mergeConfig(file, overlay analysis.Config) analysis.Config {
 	m.Policies = append(slices.Clone(file.Policies), overlay.Policies...)
 	m.PodSpecPaths = append(slices.Clone(file.PodSpecPaths), overlay.PodSpecPaths...)
 	m.Exclude = append(slices.Clone(file.Exclude), overlay.Exclude...)
+	m.Helm = mergeHelm(file.Helm, overlay.Helm)
+	return m
+}
+
+// mergeHelm applies the overlay's helm keys over the file's: values files and --set pairs
+// add to the file's, the rest replace.
+func mergeHelm(file, overlay analysis.HelmConfig) analysis.HelmConfig {
+	m := file
+	m.Values = append(slices.Clone(file.Values), overlay.Values...)
+	m.Set = append(slices.Clone(file.Set), overlay.Set...)
+	m.APIVersions = append(slices.Clone(file.APIVersions), overlay.APIVersions...)
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{
+		{&m.ReleaseName, overlay.ReleaseName}, {&m.Namespace, overlay.Namespace}, {&m.KubeVersion, overlay.KubeVersion},
+	} {
+		if f.src != "" {
+			*f.dst = f.src
+		}
+	}
 	return m
 }
 

@@ -9,16 +9,52 @@ import (
 )
 
 // Roots are the directories and files that enclose a file and decide how it is analysed.
-// They are found by one upward walk from the file, bounded by its workspace folder; the chart
-// root (the nearest Chart.yaml) and the overlay root (kustomization.yaml) are the next
-// members, found by the same walk, when Helm charts and Kustomize overlays are rendered.
+// They are found by upward walks from the file, bounded by its workspace folder; the overlay
+// root (kustomization.yaml) is the next member, when Kustomize overlays are rendered.
 type Roots struct {
 	Folder string // the innermost workspace folder that holds the file, "" for none
 	Config string // the configuration file that governs it, "" for none
+	// Chart is the directory of the Helm chart the file belongs to (ChartRoot), "" for none:
+	// such a file is checked through the rendered chart.
+	Chart string
 }
 
 // Scope is the part of a file's roots that decides its engine.
-func (r Roots) Scope() Scope { return Scope(r) }
+func (r Roots) Scope() Scope { return Scope{Folder: r.Folder, Config: r.Config} }
+
+// ChartFile is the file that makes a directory a Helm chart.
+const ChartFile = "Chart.yaml"
+
+// ChartRoot returns the chart that the file or directory at path belongs to: the nearest
+// directory at or above it with a Chart.yaml, and, when that chart sits in another chart's
+// charts/ directory, that parent chart (a subchart is rendered as part of its parent, with
+// its parent's values). The walk stops at folder when it is not "". "" for none.
+func ChartRoot(path, folder string) string {
+	root := ""
+	if path == "" {
+		return ""
+	}
+	for d := path; ; d = filepath.Dir(d) {
+		if folder != "" && !Within(folder, d) {
+			break
+		}
+		if IsChart(d) {
+			if root == "" || filepath.Base(filepath.Dir(root)) == "charts" && filepath.Dir(filepath.Dir(root)) == d {
+				root = d
+			}
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return root
+}
+
+// IsChart reports whether dir holds a Chart.yaml.
+func IsChart(dir string) bool {
+	info, err := os.Stat(filepath.Join(dir, ChartFile))
+	return err == nil && info.Mode().IsRegular()
+}
 
 // Scope is what decides the engine of a file: the workspace folder that holds it and the
 // configuration file that governs it. Relative paths of the overlay (policies, exclude) are

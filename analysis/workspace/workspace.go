@@ -157,11 +157,11 @@ func (w *Workspace) ScopeOfDir(dir string) Scope {
 func (w *Workspace) rootsOfDir(dir, folder string) Roots {
 	switch {
 	case w.override != "":
-		return Roots{Folder: folder, Config: w.override}
+		return Roots{Folder: folder, Config: w.override, Chart: ChartRoot(dir, folder)}
 	case dir == "":
 		return Roots{}
 	}
-	return Roots{Folder: folder, Config: findConfig(dir, folder)}
+	return Roots{Folder: folder, Config: findConfig(dir, folder), Chart: ChartRoot(dir, folder)}
 }
 
 // File returns what governs the file at path, building its engine if needed.

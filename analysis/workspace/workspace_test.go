@@ -172,3 +172,35 @@ func TestCatalogUnion(t *testing.T) {
 		t.Errorf("ReloadPolicies rebuilt %v", got)
 	}
 }
+
+// A file belongs to the chart of the nearest Chart.yaml above it, and a subchart under
+// charts/ to its parent; a directory without one above it has no chart.
+func TestChartRoot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, p := range []string{"app/Chart.yaml", "app/charts/db/Chart.yaml", "app/charts/db/charts/lib/Chart.yaml", "app/examples/demo/Chart.yaml", "loose/templates/x.yaml"} {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte("x: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"app/templates/deploy.yaml", "app"},
+		{"app/values.yaml", "app"},
+		{"app/charts/db/templates/sts.yaml", "app"},
+		{"app/charts/db/charts/lib/templates/_h.tpl", "app"},
+		{"app/examples/demo/templates/a.yaml", "app/examples/demo"},
+		{"loose/templates/x.yaml", ""},
+	} {
+		want := ""
+		if tt.want != "" {
+			want = filepath.Join(dir, tt.want)
+		}
+		if got := ChartRoot(filepath.Join(dir, tt.path), dir); got != want {
+			t.Errorf("ChartRoot(%s) = %q, want %q", tt.path, got, want)
+		}
+	}
+}

@@ -25,10 +25,12 @@ type checkOptions struct {
 	failOn        analysis.Severity
 	color         string
 	showSupp      bool
-	baseline      string // --baseline: report only findings not in this file (baseline.go)
-	writeBaseline string // --write-baseline: record the current findings there
-	fix           bool   // --fix: write the fixes (fix.go)
-	dryRun        bool   // --dry-run: with --fix, print them as a diff instead
+	baseline      string   // --baseline: report only findings not in this file (baseline.go)
+	writeBaseline string   // --write-baseline: record the current findings there
+	fix           bool     // --fix: write the fixes (fix.go)
+	dryRun        bool     // --dry-run: with --fix, print them as a diff instead
+	values        listFlag // --values: values files for the charts checked (chart.go)
+	set           listFlag // --set: key=value pairs for the charts checked
 }
 
 // checked is the outcome for one file.
@@ -37,7 +39,8 @@ type checked struct {
 	text     string
 	result   *analysis.Result
 	err      error
-	excluded bool // an exclude pattern names the file: it was not read
+	excluded bool          // an exclude pattern names the file: it was not read
+	chart    *chartChecked // a chart, rendered and checked (chart.go); result is then nil
 }
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -55,8 +58,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.StringVar(&opts.writeBaseline, "write-baseline", "", "record the current findings in this baseline file and exit 0")
 	fl.BoolVar(&opts.fix, "fix", false, "apply the fix of every fixable finding to the files, then report what remains")
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "with --fix: print the fixes as a unified diff instead of writing them")
+	fl.Var(&opts.values, "values", "a values file for the Helm charts checked (repeatable; after the configuration's helm.values)")
+	fl.Var(&opts.set, "set", "a key=value pair for the Helm charts checked, as helm --set (repeatable)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nA directory with a Chart.yaml is a Helm chart: it is rendered and checked as rendered.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -182,6 +187,9 @@ func checkAll(ctx context.Context, sources []source, stdin io.Reader, ws *worksp
 }
 
 func checkOne(ctx context.Context, src source, stdin io.Reader, ws *workspace.Workspace, opts checkOptions) checked {
+	if src.chart != "" {
+		return checkChart(ctx, src, ws, opts)
+	}
 	c := checked{src: src}
 	v, err := govern(ctx, ws, src)
 	switch {
@@ -275,6 +283,13 @@ func policyErrors(ws *workspace.Workspace, results []checked) []analysis.PolicyE
 // failing reports whether any finding reaches the threshold.
 func failing(results []checked, threshold analysis.Severity) bool {
 	for _, r := range results {
+		if r.chart != nil {
+			for _, f := range r.chart.findings {
+				if f.Severity >= threshold {
+					return true
+				}
+			}
+		}
 		if r.result == nil {
 			continue
 		}

@@ -31,6 +31,10 @@ func fixFiles(ctx context.Context, results []checked, ws *workspace.Workspace, d
 	out := make([]checked, len(results))
 	for i, c := range results {
 		out[i] = c
+		if c.chart != nil && c.err == nil && c.chart.rendered != nil {
+			out[i] = fixChart(ctx, c, ws, dryRun, stdout, &sum)
+			continue
+		}
 		if c.err != nil || c.result == nil || c.result.Skipped {
 			continue
 		}

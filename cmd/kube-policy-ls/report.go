@@ -87,7 +87,21 @@ func (r report) text() error {
 	}
 	counts := map[analysis.Severity]int{}
 	files, objects, total, suppressed := 0, 0, 0, 0
+	lines := fileLines{}
 	for _, c := range r.results {
+		if c.chart != nil {
+			files++
+			objects += c.chart.objects
+			suppressed += len(c.chart.suppressed)
+			for _, f := range r.shownChart(c.chart) {
+				if f.Suppressed == nil {
+					total++
+					counts[f.Severity]++
+				}
+				r.textChartFinding(f, lines, paint)
+			}
+			continue
+		}
 		if c.result == nil {
 			continue
 		}

@@ -24,6 +24,20 @@ type jsonFinding struct {
 	Path       []any                 `json:"path,omitempty"`
 	Fixable    bool                  `json:"fixable"`
 	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`
+	Chart      *jsonChart            `json:"chart,omitempty"`  // a finding of a rendered chart
+	Values     *valuesPlace          `json:"values,omitempty"` // the values key behind it
+}
+
+// jsonChart says where in a chart a finding is: file, line and column of the finding are the
+// template's; rendered is the rendered template and the finding's line in it.
+type jsonChart struct {
+	Root     string   `json:"root"`
+	Template string   `json:"template"`
+	Via      []string `json:"via"`
+	Rendered *struct {
+		File string `json:"file"`
+		Line int    `json:"line"`
+	} `json:"rendered,omitempty"`
 }
 
 type jsonSummary struct {
@@ -47,6 +61,12 @@ func (r report) json() error {
 	chunks := make([][]byte, len(r.results))
 	errs := make([]error, len(r.results))
 	for _, c := range r.results {
+		if c.chart != nil {
+			sum.Files++
+			sum.Objects += c.chart.objects
+			sum.Findings += len(c.chart.findings)
+			sum.Suppressed += len(c.chart.suppressed)
+		}
 		if c.result != nil {
 			sum.Files++
 			sum.Objects += c.result.Objects
@@ -87,6 +107,9 @@ func (r report) json() error {
 // jsonFindings encodes one file's findings as elements of the findings array, each on a new
 // line and separated by commas, without a comma after the last.
 func (r report) jsonFindings(c checked) ([]byte, error) {
+	if c.chart != nil {
+		return jsonChartFindings(c)
+	}
 	if c.result == nil {
 		return nil, nil
 	}

@@ -56,6 +56,7 @@ type sarifResult struct {
 	Level        string             `json:"level"`
 	Message      sarifText          `json:"message"`
 	Locations    []sarifLocation    `json:"locations"`
+	Related      []sarifRelated     `json:"relatedLocations,omitempty"`
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
 	Fixes        []sarifFix         `json:"fixes,omitempty"`
 }
@@ -83,6 +84,13 @@ type sarifSuppression struct {
 
 type sarifLocation struct {
 	Physical sarifPhysical `json:"physicalLocation"`
+}
+
+// sarifRelated is a location linked to a result: the values key behind a chart finding.
+type sarifRelated struct {
+	ID       int           `json:"id"`
+	Physical sarifPhysical `json:"physicalLocation"`
+	Message  sarifText     `json:"message"`
 }
 
 type sarifPhysical struct {
@@ -146,6 +154,9 @@ func (r report) sarif() error {
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
 	for _, c := range r.results {
+		if c.chart != nil {
+			run.Results = append(run.Results, sarifChartResults(c.chart, index)...)
+		}
 		if c.result == nil {
 			continue
 		}
