@@ -199,11 +199,11 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 	}
 	res.Objects = d.Objects()
 	for _, obj := range res.Objects {
-		builtin, custom := e.inspects(obj.Ref.Kind), e.customInspects(obj.Ref.Kind)
+		rules, custom := e.rulesFor(obj.Ref.Kind), e.customInspects(obj.Ref.Kind)
 		var value ast.Value
 		var err error
 		switch {
-		case builtin || custom:
+		case rules != nil || custom:
 			value, err = toValue(obj.Node)
 		case d.Aliases:
 			err = checkExpansion(obj.Node)
@@ -227,8 +227,8 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 				})
 			}
 		}
-		if builtin {
-			perRule, err := e.eval(ctx, value)
+		if rules != nil {
+			perRule, err := e.eval(ctx, rules, value)
 			if err != nil {
 				res.Err = fmt.Errorf("evaluating %s: %w", obj.Ref, err)
 				continue
@@ -239,7 +239,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 			}
 			fs = slices.Grow(fs, n)
 			for i, vs := range perRule {
-				found(e.enabled[i], vs)
+				found(e.enabled[rules.rules[i]], vs)
 			}
 		}
 		if custom {

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/kube-policy-ls/kube-policy-ls/policies"
@@ -23,9 +23,14 @@ type Engine struct {
 	byID     map[string]Rule // the same, by id
 	enabled  []Rule          // the rules evaluated, in query order
 	severity map[string]Severity
-	query    rego.PreparedEvalQuery
-	kinds    map[string]bool // the kinds the enabled built-in rules read (custom.kinds); nil: all
-	static   staticValues    // built-in rules that do not depend on the input, evaluated once
+	static   staticValues // built-in rules that do not depend on the input, evaluated once
+
+	// The enabled built-in rules grouped by the kinds they read (dispatch.go), each group's
+	// query prepared on first use with the compiler and store below.
+	byKind     map[string]*ruleSet
+	otherKinds *ruleSet // for the kinds no rule names: the rules that declare no kinds
+	compiler   *ast.Compiler
+	store      storage.Store
 
 	custom       []customRule      // enabled custom rules, each with its own query and deadline
 	customKinds  map[string]bool   // the kinds the enabled custom rules read; nil: all
@@ -144,26 +149,16 @@ func (e *Engine) ruleEnabled(r Rule) bool {
 	return InProfile(r.Profiles, e.cfg.profile())
 }
 
-// prepare compiles the policies once, then prepares the query that collects the violations of
-// every enabled rule, and works out which kinds the rules read.
+// prepare compiles the policies once, evaluates the input-free rules, prepares the custom
+// rules' queries and works out which kinds the rules read. The built-in rules' queries, one per
+// group of rules that read the same kinds, are prepared on first use (dispatch.go).
 func (e *Engine) prepare(ctx context.Context, mods, custom map[string]*ast.Module) error {
 	compiler, err := e.compile(mods, custom)
 	if err != nil {
 		return err
 	}
 	store := inmem.NewFromObject(map[string]any{"kubepolicy": map[string]any{"config": e.cfg.regoData()}})
-	refs := make([]string, len(e.enabled))
-	for i, r := range e.enabled {
-		refs[i] = r.Package + ".violations"
-	}
-	pq, err := rego.New(
-		rego.Query("["+strings.Join(refs, ", ")+"]"),
-		rego.Compiler(compiler), rego.Store(store), rego.SetRegoVersion(ast.RegoV1),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return fmt.Errorf("preparing the policy query: %w", err)
-	}
-	e.query = pq
+	e.compiler, e.store = compiler, store
 	if e.static, err = evalStatic(ctx, compiler, store, mods); err != nil {
 		e.static = staticValues{} // evaluate them per object, as before: slower, same results
 	}

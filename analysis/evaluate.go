@@ -19,16 +19,21 @@ type violation struct {
 	Fix     []fix.Op
 }
 
-// eval runs every enabled rule on one object.
+// eval runs the rules of group (those that read the object's kind) on one object; the result
+// has one list of violations per rule of the set, in the group's order.
 //
 // The query's result is read as OPA values (rawTerm), not converted to Go maps and slices
 // first, and cancellation follows ctx through context.AfterFunc rather than the goroutine
 // that rego starts for every evaluation without an external cancel.
-func (e *Engine) eval(ctx context.Context, input ast.Value) ([][]violation, error) {
+func (e *Engine) eval(ctx context.Context, group *ruleSet, input ast.Value) ([][]violation, error) {
+	query, err := e.prepared(ctx, group)
+	if err != nil {
+		return nil, err
+	}
 	cancel := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	defer stop()
-	rs, err := e.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel), rego.EvalGenerateJSON(rawTerm),
+	rs, err := query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel), rego.EvalGenerateJSON(rawTerm),
 		rego.EvalVirtualCache(e.static.cache()))
 	if err != nil {
 		return nil, err
@@ -50,7 +55,7 @@ func (e *Engine) eval(ctx context.Context, input ast.Value) ([][]violation, erro
 		for _, item := range items {
 			v, err := decodeViolationTerm(item)
 			if err != nil {
-				return nil, fmt.Errorf("rule %s: %w", e.enabled[i].ID, err)
+				return nil, fmt.Errorf("rule %s: %w", e.enabled[group.rules[i]].ID, err)
 			}
 			out[i] = append(out[i], v)
 		}

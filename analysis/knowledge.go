@@ -150,9 +150,9 @@ func (e *Engine) FixPreferred(f Finding) bool {
 	return !ok || r.FixPreferred
 }
 
-// resolveKinds computes, once per engine, which kinds the enabled built-in rules read (one
-// union, so that each object costs a map lookup and a ConfigMap or a CRD costs nothing) and
-// which kinds each enabled custom rule reads.
+// resolveKinds computes, once per engine, which enabled built-in rules read each kind (so that
+// each object costs a map lookup, a CRD no rule reads costs nothing, and an object runs only
+// its kind's rules) and which kinds each enabled custom rule reads.
 func (e *Engine) resolveKinds(ctx context.Context, compiler *ast.Compiler, store storage.Store) error {
 	rs, err := rego.New(
 		rego.Query("data.kubepolicy.lib.workload_kinds"),
@@ -170,7 +170,7 @@ func (e *Engine) resolveKinds(ctx context.Context, compiler *ast.Compiler, store
 			}
 		}
 	}
-	e.kinds = kindSet(e.enabled, workloads)
+	e.byKind, e.otherKinds = groupRules(e.enabled, workloads)
 	custom := make([]Rule, len(e.custom))
 	for i := range e.custom {
 		custom[i] = e.custom[i].rule
@@ -203,7 +203,7 @@ func kindSet(rules []Rule, workloads []string) map[string]bool {
 
 // inspects reports whether an enabled built-in rule reads objects of this kind.
 func (e *Engine) inspects(kind string) bool {
-	return e.kinds == nil || e.kinds[kind]
+	return e.rulesFor(kind) != nil
 }
 
 // customInspects reports whether an enabled custom rule reads objects of this kind.
