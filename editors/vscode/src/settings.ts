@@ -82,6 +82,7 @@ export function resolveServerPath(
   bundled: string,
   workspaceFolder: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
 ): ResolvedServer {
   const raw = (configured ?? '').trim();
   if (raw === '') return { path: bundled, source: 'bundled' };
@@ -90,7 +91,7 @@ export function resolveServerPath(
   if (p === '~' || p.startsWith('~/')) p = path.join(os.homedir(), p.slice(1));
   if (!path.isAbsolute(p)) {
     if (!p.includes('/') && !p.includes('\\')) {
-      const found = lookPath(p, env);
+      const found = lookPath(p, env, platform);
       return { path: found ?? p, source: 'setting', configured: raw, onPath: found !== undefined };
     }
     p = path.resolve(workspaceFolder ?? process.cwd(), p);
@@ -98,11 +99,29 @@ export function resolveServerPath(
   return { path: p, source: 'setting', configured: raw };
 }
 
-function lookPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+/**
+ * Finds a bare command name on PATH. On Windows, as cmd.exe and Go's
+ * exec.LookPath do, a name without one of the PATHEXT extensions is tried with
+ * each of them, so the README's `kube-policy-ls` finds the installed
+ * `kube-policy-ls.exe`. The platform is a parameter so that tests on Linux
+ * cover the Windows rules; the directories are joined with the host's `path`.
+ */
+function lookPath(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined {
+  const win = platform === 'win32';
+  let names = [name];
+  if (win) {
+    // Node's process.env is case-insensitive on Windows; a copied env is not.
+    const pathext = env.PATHEXT ?? env.Pathext ?? '.COM;.EXE;.BAT;.CMD';
+    const exts = pathext.split(';').filter((e) => e !== '').map((e) => e.toLowerCase());
+    if (!exts.includes(path.extname(name).toLowerCase())) names = exts.map((e) => name + e);
+  }
+  const dirs = (env.PATH ?? env.Path ?? '').split(win ? ';' : ':');
+  for (const dir of dirs) {
     if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (checkExecutable(candidate) === undefined) return candidate;
+    for (const n of names) {
+      const candidate = path.join(dir, n);
+      if (checkExecutable(candidate, platform) === undefined) return candidate;
+    }
   }
   return undefined;
 }
@@ -114,7 +133,7 @@ export function serverProblem(resolved: ResolvedServer): string | undefined {
 }
 
 /** Returns undefined when `p` is an executable file, else why it is not. */
-export function checkExecutable(p: string): string | undefined {
+export function checkExecutable(p: string, platform: NodeJS.Platform = process.platform): string | undefined {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
@@ -122,7 +141,8 @@ export function checkExecutable(p: string): string | undefined {
     return 'does not exist';
   }
   if (!st.isFile()) return 'is not a file';
-  if (process.platform === 'win32') return undefined;
+  // Windows has no execute bit: any file may be started (its extension decides how).
+  if (platform === 'win32') return undefined;
   try {
     fs.accessSync(p, fs.constants.X_OK);
   } catch {

@@ -37,6 +37,7 @@ test('serverSettings returns an empty object when nothing is set', () => {
 test('resolveServerPath falls back to the bundled binary', () => {
   const bundled = bundledServerPath('/ext', 'linux');
   assert.equal(bundled, path.join('/ext', 'server', 'kube-policy-ls'));
+  assert.equal(bundledServerPath('/ext', 'darwin'), path.join('/ext', 'server', 'kube-policy-ls'));
   assert.equal(bundledServerPath('/ext', 'win32'), path.join('/ext', 'server', 'kube-policy-ls.exe'));
   for (const v of [undefined, null, '', '   ']) {
     assert.deepEqual(resolveServerPath(v, bundled, '/ws'), { path: bundled, source: 'bundled' });
@@ -63,6 +64,32 @@ test('resolveServerPath looks bare names up on PATH', () => {
   const m = missingServerMessage(missing, serverProblem(missing) ?? '');
   assert.match(m, /kubePolicy\.serverPath is "kpl-missing", which was not found on PATH/);
   assert.doesNotMatch(m, /\/ws/);
+  fs.rmSync(dir, { recursive: true });
+});
+
+// scripts/package-vsix.sh puts the server at server/kube-policy-ls, or server/kube-policy-ls.exe
+// in the win32 packages; .vscodeignore must let exactly the names the extension looks for into
+// every package, or a platform's .vsix ships without a server it can find.
+test('.vscodeignore ships the server under the name bundledServerPath looks for', () => {
+  const ignore = fs.readFileSync(path.join(__dirname, '..', '..', '.vscodeignore'), 'utf8');
+  const included = ignore.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('!server/'));
+  const wanted = (['linux', 'darwin', 'win32'] as const).map((p) => '!server/' + path.basename(bundledServerPath('/ext', p)));
+  assert.deepEqual([...new Set(included)].sort(), [...new Set(wanted)].sort());
+});
+
+test('resolveServerPath finds the .exe of a bare name on Windows (PATHEXT)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpl-'));
+  const exe = path.join(dir, 'kpl-test-bin.exe');
+  fs.writeFileSync(exe, 'MZ', { mode: 0o644 }); // no execute bit: Windows has none
+  const env = { PATH: `C:\\nonexistent;${dir}`, PATHEXT: '.COM;.EXE;.BAT;.CMD' };
+  assert.deepEqual(resolveServerPath('kpl-test-bin', 'B', 'C:\\ws', env, 'win32'),
+    { path: exe, source: 'setting', configured: 'kpl-test-bin', onPath: true });
+  // a name with its extension is taken as it is
+  assert.equal(resolveServerPath('kpl-test-bin.exe', 'B', undefined, env, 'win32').path, exe);
+  // no PATHEXT in the environment: the Windows default, which has .EXE
+  assert.equal(resolveServerPath('kpl-test-bin', 'B', undefined, { PATH: dir }, 'win32').path, exe);
+  // the same directory on Linux: the bare name is not the .exe
+  assert.equal(resolveServerPath('kpl-test-bin', 'B', undefined, { PATH: dir }, 'linux').onPath, false);
   fs.rmSync(dir, { recursive: true });
 });
 
