@@ -20,8 +20,12 @@ func init() {
 
 // serveMemoryLimit is the heap size past which the garbage collector works harder, so that
 // the server stays small with many large files open (unless GOMEMLIMIT says otherwise): with
-// gcPercent's headroom, it is what bounds the heap once a few large files are open.
-const serveMemoryLimit = 96 << 20
+// gcPercent's headroom, it is what bounds the heap once a few large files are open. 80 MiB, not
+// the 96 of before: Helm's packages (and the Kubernetes client they bring) add about 20 MiB of
+// resident memory at start-up, which took the ten largest corpus files from 91-97 to 120-121
+// MiB RSS (budget 120); at 80 MiB the same run is at 109 MiB with no CPU cost seen per
+// keystroke (BENCHMARKS.md, "After Helm").
+const serveMemoryLimit = 80 << 20
 
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
