@@ -6,13 +6,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-30s}
 status=0
+
+# fuzz_once runs one target for FUZZTIME, its output in the file $3.
+fuzz_once() {
+	go test -run '^$' -fuzz "^${2}\$" -fuzztime "$FUZZTIME" "$1" >"$3" 2>&1
+}
+
 for pkg in $(go list ./...); do
 	for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
 		log=$(mktemp)
-		if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >"$log" 2>&1; then
+		ok=0
+		note=""
+		if fuzz_once "$pkg" "$target" "$log"; then
+			ok=1
+		elif grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written' "$log"; then
+			# go test -fuzz can fail with a bare "context deadline exceeded" when fuzztime runs
+			# out while a worker is busy (seen in CI on FuzzSplitAndParse: no input was written, the same
+			# target passes on the next run). It is not a finding: run the target once more, and
+			# fail if it fails again. A real crasher always writes its input and fails both times.
+			note=" (second run: the first ended in the toolchain's bare deadline error)"
+			if fuzz_once "$pkg" "$target" "$log"; then ok=1; fi
+		fi
+		if [ "$ok" = 1 ]; then
 			# a target that stops early prints no progress line: that is not a failure
 			execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | cut -d' ' -f2 || true)
-			echo "fuzz ok   $pkg $target: ${execs:-?} executions in $FUZZTIME"
+			echo "fuzz ok   $pkg $target: ${execs:-?} executions in $FUZZTIME$note"
 		else
 			echo "fuzz FAIL $pkg $target"
 			tail -30 "$log"
