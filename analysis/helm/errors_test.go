@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 const chartYAML = "apiVersion: v2\nname: demo\nversion: 0.1.0\n"
@@ -80,11 +79,9 @@ func TestRenderErrorsArePlaced(t *testing.T) {
 			if tt.opts != nil {
 				opts = tt.opts(dir)
 			}
-			start := time.Now()
+			// No timed assertion (the machines are shared): the bounds are the render's own
+			// deadline and size limit, and the error below says which one stopped it.
 			_, err := Render(context.Background(), dir, opts)
-			if took := time.Since(start); took > 5*time.Second {
-				t.Errorf("the render took %v", took)
-			}
 			var perr *Error
 			if !errors.As(err, &perr) {
 				t.Fatalf("error %v (%T), want an *Error", err, err)
@@ -149,7 +146,6 @@ func TestStandInsAreDeterministic(t *testing.T) {
 			"{{- $ca := genCA \"ca\" 365 }}\n  ca: {{ $ca.Cert | b64enc }}\n  k: {{ genPrivateKey \"rsa\" | b64enc }}\n" +
 			"{{- $c := genSignedCert \"x\" nil nil 365 $ca }}\n  c: {{ $c.Key | sha256sum }}\n  h: {{ htpasswd \"u\" \"p\" }}\n",
 	})
-	start := time.Now()
 	a, err := Render(context.Background(), dir, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -161,9 +157,7 @@ func TestStandInsAreDeterministic(t *testing.T) {
 	if a.Manifests[0].Text != b.Manifests[0].Text {
 		t.Errorf("two renders differ:\n%s\n%s", a.Manifests[0].Text, b.Manifests[0].Text)
 	}
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("two renders with key generation took %v", took)
-	}
+	// identical output is what shows the stand-ins ran: real key generation differs each time
 	if strings.Contains(a.Manifests[0].Text, "<no value>") || !strings.Contains(a.Manifests[0].Text, "u: 00000000-0000-4000-8000-000000000000") {
 		t.Errorf("unexpected output:\n%s", a.Manifests[0].Text)
 	}
