@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,17 +35,15 @@ type chartChecked struct {
 	opts     checkOptions
 }
 
-// chartFinding is a finding placed on a chart, with the paths as the user named them.
+// chartFinding is a finding placed on a chart (helm.Placed), with the paths as the user
+// named them.
 type chartFinding struct {
-	analysis.Finding
+	helm.Placed
 	file     string // the template (or values file, Chart.yaml) the finding is placed in
-	sp       span
-	template string   // chart-relative path of that file
-	via      []string // chart-relative call sites, outermost first
-	rendered string   // chart-relative path of the rendered template; "" for a render error
-	line     int      // the finding's line in the rendered template
+	template string // chart-relative path of that file
+	via      []string
+	rendered string // chart-relative path of the rendered template; "" for a render error
 	values   *valuesPlace
-	fixable  bool // a fix in the values applies (chart_fix.go)
 }
 
 // valuesPlace is the values key behind a finding.
@@ -63,18 +58,11 @@ type valuesPlace struct {
 // chartOptions are the render options of a chart: its configuration's helm: keys, then the
 // command line's --values and --set.
 func chartOptions(cfg analysis.Config, opts checkOptions) helm.Options {
-	h := cfg.Helm
-	o := helm.Options{ReleaseName: h.ReleaseName, Namespace: h.Namespace, KubeVersion: h.KubeVersion, APIVersions: h.APIVersions}
-	for _, v := range h.Values {
-		if !filepath.IsAbs(v) && cfg.BaseDir != "" {
-			v = filepath.Join(cfg.BaseDir, v)
-		}
-		o.ValuesFiles = append(o.ValuesFiles, absPath(v))
-	}
+	o := helm.ConfigOptions(cfg)
 	for _, v := range opts.values {
 		o.ValuesFiles = append(o.ValuesFiles, absPath(v))
 	}
-	o.Set = append(append(o.Set, h.Set...), opts.set...)
+	o.Set = append(o.Set, opts.set...)
 	return o
 }
 
@@ -102,31 +90,22 @@ func checkChart(ctx context.Context, src source, ws *workspace.Workspace, opts c
 	}
 	cc := &chartChecked{root: src.chart, opts: opts}
 	c.chart = cc
-	rendered, err := helm.Render(ctx, src.chart, chartOptions(v.Engine.Config(), opts))
-	var rerr *helm.Error
-	switch {
-	case errors.As(err, &rerr):
-		cc.findings = []chartFinding{renderFinding(src, rerr, v.Engine)}
-		return c
-	case err != nil:
+	rep, err := helm.Analyze(ctx, src.chart, chartOptions(v.Engine.Config(), opts), v.Engine)
+	if err != nil {
 		c.err = fmt.Errorf("rendering chart %s: %w", src.path, err)
 		return c
 	}
-	res, err := rendered.Check(ctx, v.Engine)
-	if err != nil {
-		c.err = err
-		return c
-	}
-	cc.objects, cc.rendered = res.Objects, rendered
-	for _, f := range res.Findings {
-		if pf, ok := placeChartFinding(src, rendered, f); ok {
-			pf.fixable = rendered.ValuesFixes(f) != nil
+	cc.objects, cc.rendered = rep.Objects, rep.Chart
+	for _, p := range rep.Findings {
+		if pf, ok := chartFindingOf(src, p); ok {
 			cc.findings = append(cc.findings, pf)
-			cc.placed = append(cc.placed, f)
+			if p.Manifest != nil {
+				cc.placed = append(cc.placed, p.Finding)
+			}
 		}
 	}
-	for _, f := range res.Suppressed {
-		if pf, ok := placeChartFinding(src, rendered, f); ok {
+	for _, p := range rep.Suppressed {
+		if pf, ok := chartFindingOf(src, p); ok {
 			cc.suppressed = append(cc.suppressed, pf)
 		}
 	}
@@ -154,48 +133,26 @@ func chartRel(root, abs string) string {
 	return abs
 }
 
-// placeChartFinding turns a placed finding into what the reports print; ok is false when
+// chartFindingOf names a placed finding's files as the reports print them; ok is false when
 // the finding is outside the file the user named.
-func placeChartFinding(src source, c *helm.Chart, f helm.Finding) (chartFinding, bool) {
-	at := f.At
-	if at.File == "" { // no source map entry: the rendered template's first line
-		at.Location = helm.Location{File: f.Manifest.Template, Line: 1, Column: 1}
+func chartFindingOf(src source, p helm.Placed) (chartFinding, bool) {
+	pf := chartFinding{Placed: p, file: displayPath(src, p.File), template: chartRel(src.chart, p.File)}
+	if rendered, _ := p.Rendered(); rendered != "" {
+		pf.rendered = chartRel(src.chart, rendered)
 	}
-	pf := chartFinding{
-		Finding: f.Finding, file: displayPath(src, at.File), template: chartRel(src.chart, at.File),
-		rendered: chartRel(src.chart, f.Manifest.Template), line: f.RenderedLine,
-		sp: span{Line: at.Line, Column: at.Column, EndLine: at.Line, EndColumn: at.Column + 1},
-	}
-	if end, ok := c.Origin(f.Manifest, max(f.Range.End-1, f.Range.Start)); ok && end.File == at.File && end.Line == at.Line && end.Column >= at.Column {
-		pf.sp.EndColumn = end.Column + 1
-	}
-	for _, loc := range at.Via {
+	for _, loc := range p.At.Via {
 		pf.via = append(pf.via, fmt.Sprintf("%s:%d", chartRel(src.chart, loc.File), loc.Line))
 	}
-	if f.Values != nil {
-		pf.values = &valuesPlace{Line: f.Values.Line, Column: f.Values.Column, Path: f.Values.Path, Guard: f.Guard}
-		if f.Values.File != "" {
-			pf.values.File = displayPath(src, f.Values.File)
+	if v := p.Values; v != nil {
+		pf.values = &valuesPlace{Line: v.Line, Column: v.Column, Path: v.Path, Guard: p.Guard}
+		if v.File != "" {
+			pf.values.File = displayPath(src, v.File)
 		}
 	}
-	if src.only != "" && at.File != src.only && (f.Values == nil || f.Values.File != src.only) {
+	if src.only != "" && p.File != src.only && (p.Values == nil || p.Values.File != src.only) {
 		return pf, false
 	}
 	return pf, true
-}
-
-// renderFinding reports a chart that does not render at the file and line Helm names.
-func renderFinding(src source, err *helm.Error, e *analysis.Engine) chartFinding {
-	line, col := max(err.Line, 1), max(err.Column, 1)
-	msg := err.Msg
-	if err.Err != nil {
-		msg += ": " + err.Err.Error()
-	}
-	return chartFinding{
-		Finding: analysis.Finding{Rule: analysis.RuleHelmRender, Severity: e.Severity(analysis.RuleHelmRender), Message: "chart does not render: " + msg},
-		file:    displayPath(src, err.File), template: chartRel(src.chart, err.File),
-		sp: span{Line: line, Column: col, EndLine: line, EndColumn: col + 1},
-	}
 }
 
 // valuesNote is the values location a text report prints after a finding's message.
@@ -218,7 +175,7 @@ func (r report) shownChart(c *chartChecked) []chartFinding {
 	}
 	all := append(append([]chartFinding{}, c.findings...), c.suppressed...)
 	slices.SortStableFunc(all, func(a, b chartFinding) int {
-		return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.sp.Line, b.sp.Line), cmp.Compare(a.sp.Column, b.sp.Column))
+		return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.Span.Line, b.Span.Line), cmp.Compare(a.Span.Column, b.Span.Column))
 	})
 	return all
 }
@@ -234,14 +191,14 @@ func (r report) textChartFinding(f chartFinding, lines fileLines, paint func(cod
 		msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
 	}
 	fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
-		paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", f.file, f.sp.Line, f.sp.Column)),
+		paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", f.file, f.Span.Line, f.Span.Column)),
 		paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), msg)
-	line, ok := lines.line(f.file, f.sp.Line)
+	line, ok := lines.line(f.file, f.Span.Line)
 	if !ok || len(line) > 300 {
 		return
 	}
-	fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", max(f.sp.Column-1, 0)),
-		paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(f.sp.EndColumn-f.sp.Column-1, 0))))
+	fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", max(f.Span.Column-1, 0)),
+		paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(f.Span.EndColumn-f.Span.Column-1, 0))))
 }
 
 // fileLines reads the lines of the chart files a text report quotes, each file once.
@@ -261,12 +218,12 @@ func (fl fileLines) line(file string, n int) (string, bool) {
 	return strings.ReplaceAll(strings.TrimRight(ls[n-1], "\r"), "\t", " "), true
 }
 
-// jsonChartFindings encodes a chart's findings (suppressed ones marked) as elements of the
-// findings array, as jsonFindings does a file's.
-func jsonChartFindings(c checked) ([]byte, error) {
-	var buf bytes.Buffer
+// jsonChartFindings are a chart's findings (suppressed ones marked) as the JSON report has
+// them: a file's fields at the template location, and where in the chart they are.
+func jsonChartFindings(c checked) []jsonFinding {
+	var out []jsonFinding
 	all := append(append([]chartFinding{}, c.chart.findings...), c.chart.suppressed...)
-	for i, f := range all {
+	for _, f := range all {
 		jc := &jsonChart{Root: c.src.path, Template: f.template, Via: f.via}
 		if jc.Via == nil {
 			jc.Via = []string{}
@@ -275,24 +232,16 @@ func jsonChartFindings(c checked) ([]byte, error) {
 			jc.Rendered = &struct {
 				File string `json:"file"`
 				Line int    `json:"line"`
-			}{f.rendered, f.line}
+			}{f.rendered, f.RenderedLine}
 		}
-		b, err := json.MarshalIndent(jsonFinding{
+		out = append(out, jsonFinding{
 			Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: f.file,
-			Line: f.sp.Line, Column: f.sp.Column, EndLine: f.sp.EndLine, EndColumn: f.sp.EndColumn,
-			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.fixable,
+			Line: f.Span.Line, Column: f.Span.Column, EndLine: f.Span.EndLine, EndColumn: f.Span.EndColumn,
+			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable,
 			Suppressed: f.Suppressed, Chart: jc, Values: f.values,
-		}, jsonFindingPrefix, jsonIndent)
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.WriteString("\n" + jsonFindingPrefix)
-		buf.Write(b)
+		})
 	}
-	return buf.Bytes(), nil
+	return out
 }
 
 // sarifChartResults are a chart's findings at their template lines, each with its values key
@@ -306,7 +255,7 @@ func sarifChartResults(c *chartChecked, index map[string]int) []sarifResult {
 			Message: sarifText{Text: f.Message},
 			Locations: []sarifLocation{{Physical: sarifPhysical{
 				Artifact: sarifArtifact{URI: filepath.ToSlash(f.file)},
-				Region:   sarifRegion{f.sp.Line, f.sp.Column, f.sp.EndLine, f.sp.EndColumn},
+				Region:   sarifRegion{f.Span.Line, f.Span.Column, f.Span.EndLine, f.Span.EndColumn},
 			}}},
 		}
 		if f.Suppressed != nil {

@@ -104,24 +104,34 @@ func (r report) json() error {
 	return w.Flush()
 }
 
-// jsonFindings encodes one file's findings as elements of the findings array, each on a new
-// line and separated by commas, without a comma after the last.
+// jsonFindings encodes one file's (or chart's) findings as elements of the findings array.
 func (r report) jsonFindings(c checked) ([]byte, error) {
-	if c.chart != nil {
-		return jsonChartFindings(c)
-	}
-	if c.result == nil {
+	switch {
+	case c.chart != nil:
+		return encodeJSONFindings(jsonChartFindings(c))
+	case c.result == nil:
 		return nil, nil
 	}
-	var buf bytes.Buffer
-	for i, f := range r.shown(c.result, true) {
+	shown := r.shown(c.result, true)
+	fs := make([]jsonFinding, 0, len(shown))
+	for _, f := range shown {
 		sp := spanOf(c.result.Mapper, f.Range)
-		b, err := json.MarshalIndent(jsonFinding{
+		fs = append(fs, jsonFinding{
 			Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
 			Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
 			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
 			Suppressed: f.Suppressed,
-		}, jsonFindingPrefix, jsonIndent)
+		})
+	}
+	return encodeJSONFindings(fs)
+}
+
+// encodeJSONFindings encodes findings as elements of the findings array, each on a new line
+// at the third level and separated by commas, without a comma after the last.
+func encodeJSONFindings(fs []jsonFinding) ([]byte, error) {
+	var buf bytes.Buffer
+	for i := range fs {
+		b, err := json.MarshalIndent(&fs[i], jsonFindingPrefix, jsonIndent)
 		if err != nil {
 			return nil, err
 		}
