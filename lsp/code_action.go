@@ -16,6 +16,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Code actions (SPEC.md section 8): first, where the cursor has several fixable findings of
@@ -44,6 +45,12 @@ var kindFixAll = protocol.CodeActionKind(string(protocol.CodeActionKindSourceFix
 // codeAction answers textDocument/codeAction. The diagnostics in p.Context carry
 // diagnosticData; s.snapshot gives the document's latest analysis.
 func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
+	if o, path, err := s.chartAt(ctx, p.TextDocument.URI); err != nil || o != nil {
+		if err != nil {
+			return nil, err
+		}
+		return s.chartCodeActions(o, path, p)
+	}
 	snap, err := s.snapshot(ctx, p.TextDocument.URI)
 	if err != nil || snap == nil || snap.Result == nil {
 		return nil, err
@@ -319,40 +326,59 @@ func (s *Server) executeCommand(ctx context.Context, p *protocol.ExecuteCommandP
 	return nil, nil
 }
 
-// workspaceEdit turns edits of snap's text into a WorkspaceEdit: documentChanges with the
-// document's version when the client supports them (so that a stale edit is refused), changes
-// otherwise. With a placeholder and a client that takes snippet edits, the edit that writes it
-// becomes a snippet with the placeholder selected.
+// workspaceEdit turns edits of snap's text into a WorkspaceEdit (see workspaceEditOf).
 func (s *Server) workspaceEdit(snap *Snapshot, edits []fix.Edit, caps protocol.ClientCapabilities, placeholder string) *protocol.WorkspaceEdit {
-	m := snap.Result.Mapper
+	version := snap.Version
+	return s.workspaceEditOf([]fileEdits{{uri: snap.URI, version: &version, mapper: snap.Result.Mapper, edits: edits}}, caps, placeholder)
+}
+
+// fileEdits are edits of one file's text.
+type fileEdits struct {
+	path    string
+	uri     uri.URI
+	version *int32 // the open document's; nil for a file that is not open
+	mapper  *yamldoc.Mapper
+	edits   []fix.Edit
+}
+
+// workspaceEditOf turns edits of files into a WorkspaceEdit: documentChanges with each open
+// document's version when the client supports them (so that a stale edit is refused),
+// changes otherwise. With a placeholder and a client that takes snippet edits, the edit that
+// writes it becomes a snippet with the placeholder selected.
+func (s *Server) workspaceEditOf(files []fileEdits, caps protocol.ClientCapabilities, placeholder string) *protocol.WorkspaceEdit {
 	enc := s.encoding()
 	var we *protocol.WorkspaceEditClientCapabilities
 	if caps.Workspace != nil {
 		we = caps.Workspace.WorkspaceEdit
 	}
 	if we == nil || !isTrue(we.DocumentChanges) {
-		text := make([]protocol.TextEdit, len(edits))
-		for i, e := range edits {
-			text[i] = protocol.TextEdit{Range: toRange(m, e.Range, enc), NewText: e.NewText}
+		changes := map[uri.URI][]protocol.TextEdit{}
+		for _, f := range files {
+			for _, e := range f.edits {
+				changes[f.uri] = append(changes[f.uri], protocol.TextEdit{Range: toRange(f.mapper, e.Range, enc), NewText: e.NewText})
+			}
 		}
-		return &protocol.WorkspaceEdit{Changes: map[uri.URI][]protocol.TextEdit{snap.URI: text}}
+		return &protocol.WorkspaceEdit{Changes: changes}
 	}
 	snippets := placeholder != "" && isTrue(we.SnippetEditSupport)
-	elems := make([]protocol.TextDocumentEditElement, len(edits))
-	for i, e := range edits {
-		r := toRange(m, e.Range, enc)
-		if snippets && strings.Contains(e.NewText, placeholder) {
-			elems[i] = &protocol.SnippetTextEdit{Range: r, Snippet: protocol.StringValue{Kind: "snippet", Value: snippetWithPlaceholder(e.NewText, placeholder)}}
-			snippets = false
-			continue
+	out := &protocol.WorkspaceEdit{}
+	for _, f := range files {
+		elems := make([]protocol.TextDocumentEditElement, len(f.edits))
+		for i, e := range f.edits {
+			r := toRange(f.mapper, e.Range, enc)
+			if snippets && strings.Contains(e.NewText, placeholder) {
+				elems[i] = &protocol.SnippetTextEdit{Range: r, Snippet: protocol.StringValue{Kind: "snippet", Value: snippetWithPlaceholder(e.NewText, placeholder)}}
+				snippets = false
+				continue
+			}
+			elems[i] = &protocol.TextEdit{Range: r, NewText: e.NewText}
 		}
-		elems[i] = &protocol.TextEdit{Range: r, NewText: e.NewText}
+		out.DocumentChanges = append(out.DocumentChanges, &protocol.TextDocumentEdit{
+			TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: f.uri}, Version: f.version},
+			Edits:        elems,
+		})
 	}
-	version := snap.Version
-	return &protocol.WorkspaceEdit{DocumentChanges: []protocol.DocumentChange{&protocol.TextDocumentEdit{
-		TextDocument: protocol.OptionalVersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: snap.URI}, Version: &version},
-		Edits:        elems,
-	}}}
+	return out
 }
 
 // snippetWithPlaceholder escapes text for snippet syntax and turns the first placeholder into

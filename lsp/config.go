@@ -104,6 +104,7 @@ func (s *Server) reanalyseLocked(scopes []scope) {
 			s.scheduleLocked(d, 0)
 		}
 	}
+	s.reassembleLocked(scopes)
 }
 
 // forgetPolicyProblems clears the policy problems of engines the workspace dropped.
@@ -137,5 +138,6 @@ func (s *Server) rescopeDocuments() {
 			s.scheduleLocked(d, 0)
 		}
 	}
+	s.reassembleLocked(nil)
 	s.mu.Unlock()
 }

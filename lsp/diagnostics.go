@@ -153,7 +153,7 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 	if current {
 		d.done, d.result, d.engine, d.diags = true, res, engine, diags
 	}
-	publish := current && !s.pull && j.kind != kindOther
+	publish := current && !s.pull && j.kind != kindOther && j.kind != kindMember
 	s.mu.Unlock()
 	s.log.Debug("analysed", zap.String("uri", j.uri), zap.Uint64("gen", r.gen), zap.Bool("current", current),
 		zap.Int("diagnostics", len(diags)), zap.Duration("took", time.Since(start)))
@@ -179,7 +179,7 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 func (s *Server) check(ctx context.Context, j job) (res *analysis.Result, engine *analysis.Engine, diags []protocol.Diagnostic, valid *lastValid, err error) {
 	none := []protocol.Diagnostic{}
 	switch {
-	case j.kind == kindOther || j.outOfSync:
+	case j.kind == kindOther || j.kind == kindMember || j.outOfSync:
 		return nil, nil, none, nil, nil
 	case j.kind == kindConfig:
 		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil, nil
@@ -248,13 +248,21 @@ func (s *Server) sendDiagnostics(p publication) {
 // pullDiagnostics answers textDocument/diagnostic with the analysis of the document's latest
 // text.
 func (s *Server) pullDiagnostics(ctx context.Context, p *protocol.DocumentDiagnosticParams) (protocol.DocumentDiagnosticReport, error) {
-	snap, err := s.snapshot(ctx, p.TextDocument.URI)
-	if err != nil {
-		return nil, protocol.ErrRequestCancelled
-	}
 	diags := []protocol.Diagnostic{}
-	if snap != nil && snap.Diags != nil {
-		diags = snap.Diags
+	if o, path, err := s.chartAt(ctx, p.TextDocument.URI); err != nil {
+		return nil, protocol.ErrRequestCancelled
+	} else if o != nil {
+		if ds := o.diagnostics(s.encoding())[path]; ds != nil {
+			diags = ds
+		}
+	} else {
+		snap, err := s.snapshot(ctx, p.TextDocument.URI)
+		if err != nil {
+			return nil, protocol.ErrRequestCancelled
+		}
+		if snap != nil && snap.Diags != nil {
+			diags = snap.Diags
+		}
 	}
 	body, err := protocol.Marshal(diags)
 	if err != nil {

@@ -21,6 +21,7 @@ const (
 	kindHelm                    // a Helm template: one notice that it is not checked
 	kindConfig                  // a .kube-policy.yaml: validated
 	kindOther                   // another language: left alone
+	kindMember                  // a file of an assembly (a Helm chart): checked with it (assembly.go)
 )
 
 // classify decides a document's kind from its language id and path.
@@ -43,7 +44,8 @@ type document struct {
 	path       string // "" for a URI that is not a file
 	languageID string
 	kind       docKind
-	scope      scope // the workspace folder and configuration file that decide its engine
+	scope      scope     // the workspace folder and configuration file that decide its engine
+	assembly   *assembly // the assembly it is a member of (kindMember), else nil
 
 	version   int32
 	mapper    *yamldoc.Mapper // over the client's text

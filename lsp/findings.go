@@ -69,14 +69,19 @@ func toDiagnostics(res *analysis.Result, e *analysis.Engine, enc yamldoc.Encodin
 // findingDiagnostic is the diagnostic of f (ranges in m's text), its data filled in from f.
 func findingDiagnostic(m *yamldoc.Mapper, f *analysis.Finding, data diagnosticData, enc yamldoc.Encoding, sev severityMap, docs string) protocol.Diagnostic {
 	data.Rule, data.Doc, data.Key = f.Rule, f.Doc, findingKey(f)
+	return ruleDiagnostic(toRange(m, f.Range, enc), f, f.Message, data, sev, docs)
+}
+
+// ruleDiagnostic is the diagnostic of a finding at r, saying msg.
+func ruleDiagnostic(r protocol.Range, f *analysis.Finding, msg string, data diagnosticData, sev severityMap, docs string) protocol.Diagnostic {
 	raw, _ := json.Marshal(data)
 	return protocol.Diagnostic{
-		Range:           toRange(m, f.Range, enc),
+		Range:           r,
 		Severity:        sev.of(f.Severity),
 		Code:            protocol.String(f.Rule),
 		CodeDescription: protocol.CodeDescription{Href: uri.URI(analysis.RuleDocURL(docs, f.Rule))},
 		Source:          protocol.NewOptional(Name),
-		Message:         protocol.String(f.Message),
+		Message:         protocol.String(msg),
 		Data:            protocol.LSPAny(raw),
 	}
 }

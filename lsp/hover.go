@@ -15,6 +15,13 @@ import (
 // fix, and the Pod Security Standards and Terrascan ids, as Markdown when the client takes it.
 // Where several rules flag the position, it lists the line's findings instead (crowdedLine).
 func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.Hover, error) {
+	if o, path, err := s.chartAt(ctx, p.TextDocument.URI); err != nil || o != nil {
+		if err != nil {
+			return nil, protocol.ErrRequestCancelled
+		}
+		markdown, docs := s.hoverFormat()
+		return s.chartHover(o, path, p, markdown, docs)
+	}
 	snap, err := s.snapshot(ctx, p.TextDocument.URI)
 	if err != nil {
 		return nil, protocol.ErrRequestCancelled
@@ -41,13 +48,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	if len(rules) == 0 {
 		return nil, nil
 	}
-	markdown := true
-	if td := s.capabilities().TextDocument; td != nil && td.Hover != nil && len(td.Hover.ContentFormat) > 0 {
-		markdown = slices.Contains(td.Hover.ContentFormat, protocol.MarkupKindMarkdown)
-	}
-	s.mu.Lock()
-	docs := s.settings.editor.docs()
-	s.mu.Unlock()
+	markdown, docs := s.hoverFormat()
 	parts := make([]string, 0, len(rules))
 	if len(rules) > 1 {
 		// A crowded line: one line per finding, then the docs of the rule under the cursor.
@@ -72,4 +73,15 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 		Contents: &protocol.MarkupContent{Kind: kind, Value: strings.Join(parts, sep)},
 		Range:    &rng,
 	}, nil
+}
+
+// hoverFormat says whether the client takes Markdown in hovers, and where the rules' docs are.
+func (s *Server) hoverFormat() (markdown bool, docs string) {
+	markdown = true
+	if td := s.capabilities().TextDocument; td != nil && td.Hover != nil && len(td.Hover.ContentFormat) > 0 {
+		markdown = slices.Contains(td.Hover.ContentFormat, protocol.MarkupKindMarkdown)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return markdown, s.settings.editor.docs()
 }

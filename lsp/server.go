@@ -63,6 +63,8 @@ type Server struct {
 	enc      yamldoc.Encoding
 	pull     bool // the client pulls diagnostics: publish none
 	docs     map[uri.URI]*document
+	// assemblies are the charts with a member open, or opened since, by root (assembly.go)
+	assemblies map[string]*assembly
 	settings settingsState
 	cfgFiles configFileState
 	exitOnce sync.Once
@@ -73,6 +75,10 @@ type Server struct {
 	out    *outbox              // publishDiagnostics, in order, off the handlers' goroutines
 	policy *policyProblems      // the custom policies' problems, published on their files
 	watch  watchState           // the file watcher registered with the client, pending policy reloads
+
+	// beforeAssemblyCheck, when set (by tests), is called as each check of an assembly
+	// starts, on its goroutine, with the check's context.
+	beforeAssemblyCheck func(ctx context.Context, root string)
 }
 
 type serverState int
@@ -95,7 +101,8 @@ func NewServer(opts Options) *Server {
 		version:  opts.Version,
 		ctx:      ctx,
 		cancel:   cancel,
-		docs:     map[uri.URI]*document{},
+		docs:       map[uri.URI]*document{},
+		assemblies: map[string]*assembly{},
 		cfgFiles: configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
 		exited:   make(chan struct{}),
 		out:      newOutbox(),
@@ -162,7 +169,8 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 			},
 			HoverProvider:          protocol.Boolean(true),
 			CodeActionProvider:     &protocol.CodeActionOptions{CodeActionKinds: codeActionKinds, ResolveProvider: ptr(true)},
-			DiagnosticProvider:     &protocol.DiagnosticOptions{Identifier: ptr(Name)},
+			// a change of a chart file changes the diagnostics of the chart's other files
+			DiagnosticProvider:     &protocol.DiagnosticOptions{Identifier: ptr(Name), InterFileDependencies: true},
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: slices.Clone(commands)},
 			Workspace: &protocol.WorkspaceOptions{WorkspaceFolders: &protocol.WorkspaceFoldersServerCapabilities{
 				Supported: ptr(true), ChangeNotifications: protocol.Boolean(true),
@@ -243,6 +251,7 @@ func (s *Server) shutdown() error {
 	for _, d := range s.docs {
 		d.stopLocked()
 	}
+	s.stopAssembliesLocked()
 	s.log.Info("shutdown")
 	return nil
 }
@@ -269,6 +278,7 @@ func (s *Server) stop() {
 	for _, d := range s.docs {
 		d.stopLocked()
 	}
+	s.stopAssembliesLocked()
 	s.mu.Unlock()
 }
 

@@ -38,11 +38,21 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 		mapper:     yamldoc.NewMapper(item.Text),
 		changedAt:  time.Now(),
 	}
+	var kind assembler
+	var root string
+	if d.kind != kindConfig && !isPolicyFile(path) {
+		kind, root = memberOf(s.ws, path)
+	}
 	if d.kind == kindManifest || d.kind == kindHelm {
 		d.scope = s.ws.ScopeOf(path)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if root != "" {
+		d.kind, d.assembly = kindMember, s.assemblyLocked(kind, root)
+	} else if a := s.assemblyUnderLocked(path); a != nil && d.kind == kindManifest {
+		d.kind, d.assembly = kindMember, a
+	}
 	if old := s.docs[u]; old != nil {
 		s.log.Info("didOpen of an open document: its text is replaced", zap.String("uri", string(u)))
 		old.closed = true
@@ -50,6 +60,9 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	}
 	s.docs[u] = d
 	s.scheduleLocked(d, 0)
+	if a := d.assembly; a != nil && !a.readAs(path, item.Text) {
+		s.touchAssemblyLocked(a, 0)
+	}
 }
 
 func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
@@ -87,6 +100,9 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 		go s.logToClient(protocol.MessageTypeInfo, fmt.Sprintf("%s version %d: back in step with the editor, diagnostics resume", u, version))
 	}
 	s.scheduleLocked(d, s.debounceLocked())
+	if d.assembly != nil {
+		s.touchAssemblyLocked(d.assembly, s.debounceLocked())
+	}
 }
 
 // applyChanges applies a didChange's changes in order to the text of m. While outOfSync,
@@ -151,6 +167,9 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
 		s.log.Warn("saved text differs from the document: taking the saved text", zap.String("uri", string(u)), zap.Bool("wasOutOfSync", d.outOfSync))
 		d.mapper, d.outOfSync, d.changedAt = yamldoc.NewMapper(*p.Text), false, time.Now()
 		d.changed()
+		if d.assembly != nil {
+			s.touchAssemblyLocked(d.assembly, 0)
+		}
 	}
 	if !d.done {
 		s.scheduleLocked(d, 0) // no debounce after a save
@@ -173,6 +192,10 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
 	d.closed = true
 	d.stopLocked()
 	s.clearLocked(d)
+	if a := d.assembly; a != nil && !a.readFromDisk(d.path) {
+		// the editor's text goes: the file on disk is a member again
+		s.touchAssemblyLocked(a, s.debounceLocked())
+	}
 	s.mu.Unlock()
 	s.documentClosed(d)
 }

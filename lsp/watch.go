@@ -58,6 +58,8 @@ func (s *Server) didChangeWatchedFiles(p *protocol.DidChangeWatchedFilesParams) 
 			s.goSafe("configuration file", func() { s.configFileChanged(path) })
 		case isPolicyFile(path):
 			s.policyFileChanged(path)
+		default:
+			s.memberFileChanged(path)
 		}
 	}
 }
@@ -114,6 +116,11 @@ func (s *Server) watchers() []any {
 	out := []any{
 		map[string]any{"globPattern": "**/" + analysis.ConfigFileName},
 		map[string]any{"globPattern": "**/*.rego"},
+		// the files of Helm charts (assembly.go): a change re-renders a chart being shown
+		map[string]any{"globPattern": "**/" + workspace.ChartFile},
+		map[string]any{"globPattern": "**/values*.yaml"},
+		map[string]any{"globPattern": "**/*.tpl"},
+		map[string]any{"globPattern": "**/templates/**"},
 	}
 	slices.Sort(dirs)
 	for _, dir := range slices.Compact(dirs) {

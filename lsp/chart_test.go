@@ -1,0 +1,386 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
+)
+
+// writeFiles writes files (relative path -> text) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for rel, text := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// smallChart is a chart whose one pod is privileged when values.yaml says so (line 1), its
+// template's line 10 writing the flag.
+func smallChart(name string) map[string]string {
+	return map[string]string{
+		"Chart.yaml":  "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n",
+		"values.yaml": "privileged: true\nimage: nginx:1.27\n",
+		"templates/pod.yaml": `apiVersion: v1
+kind: Pod
+metadata:
+  name: {{ .Release.Name }}-` + name + `
+spec:
+  containers:
+    - name: app
+      image: {{ .Values.image }}
+      securityContext:
+        privileged: {{ .Values.privileged }}
+`,
+	}
+}
+
+// copyTree copies the directory src to dst.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// codesOn returns whether diags have code at 0-based line.
+func hasCodeAt(diags []protocol.Diagnostic, code string, line uint32) bool {
+	for _, d := range diags {
+		if d.Code == protocol.String(code) && d.Range.Start.Line == line {
+			return true
+		}
+	}
+	return false
+}
+
+func findAt(t *testing.T, diags []protocol.Diagnostic, code string, line uint32) protocol.Diagnostic {
+	t.Helper()
+	for _, d := range diags {
+		if d.Code == protocol.String(code) && d.Range.Start.Line == line {
+			return d
+		}
+	}
+	t.Fatalf("no %s at line %d in %v", code, line+1, codes(diags))
+	return protocol.Diagnostic{}
+}
+
+// grafanaInsecure is an insecure values overlay for the shared grafana chart.
+const grafanaInsecure = `securityContext: {runAsUser: 0, runAsNonRoot: false}
+containerSecurityContext: {privileged: true, capabilities: {add: [SYS_ADMIN]}}
+`
+
+// TestChartFindingsOnTemplateAndValues: a template of a real chart, rendered with an insecure
+// values overlay from the configuration, gets the finding on the line that writes the field;
+// the overlay, not open, gets it on the key, the two linked; typing a fix into the overlay
+// (unsaved) clears both; the quick fix offered on the template's diagnostic edits the overlay
+// and, applied, removes the finding.
+func TestChartFindingsOnTemplateAndValues(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join(shareddata.Path(t, "charts/grafana-community/grafana"), "charts", "grafana-community", "grafana")
+	root := t.TempDir()
+	chart := filepath.Join(root, "grafana")
+	copyTree(t, src, chart)
+	writeFiles(t, root, map[string]string{
+		"insecure.yaml":     grafanaInsecure,
+		".kube-policy.yaml": "helm:\n  values: [insecure.yaml]\n",
+	})
+	s := newSession(t, sessionOptions{root: root, caps: vscodeCaps})
+	pod := filepath.Join(chart, "templates", "_pod.tpl")
+	overlay := filepath.Join(root, "insecure.yaml")
+	pu, ou := uri.File(pod), uri.File(overlay)
+	s.open(pu, "helm", readText(t, pod))
+
+	// _pod.tpl:1267 writes the container's securityContext (the CLI's placement).
+	diags := s.waitDiagnostics(pu, "privileged-container on _pod.tpl", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 1266) })
+	d := findAt(t, diags, "privileged-container", 1266)
+	if len(d.RelatedInformation) == 0 || d.RelatedInformation[0].Location.URI != ou || d.RelatedInformation[0].Location.Range.Start.Line != 1 {
+		t.Errorf("template diagnostic's related information %+v, want insecure.yaml line 2", d.RelatedInformation)
+	}
+	vdiags := s.waitDiagnostics(ou, "privileged-container on the overlay", func(d []protocol.Diagnostic) bool { return hasCode(d, "privileged-container") })
+	vd, _ := find(vdiags, "privileged-container")
+	if !strings.Contains(messageOf(vd), "rendered into templates/_pod.tpl:1267") {
+		t.Errorf("values diagnostic says %q", messageOf(vd))
+	}
+	if vd.Range.Start.Line != 1 || vd.Range.Start.Character != 27 {
+		t.Errorf("values diagnostic at %v, want line 2 column 28 (the privileged key)", vd.Range.Start)
+	}
+	if len(vd.RelatedInformation) != 1 || vd.RelatedInformation[0].Location.URI != pu || vd.RelatedInformation[0].Location.Range.Start.Line != 1266 {
+		t.Errorf("values diagnostic's related information %+v, want _pod.tpl:1267", vd.RelatedInformation)
+	}
+
+	// The quick fix on the template's diagnostic edits the overlay.
+	actions := s.codeActions(pu, d.Range, []protocol.Diagnostic{d})
+	var fixEdit *protocol.WorkspaceEdit
+	for _, a := range actions {
+		if strings.HasPrefix(a.Title, "Fix privileged-container in ") {
+			fixEdit = a.Edit
+		}
+	}
+	if fixEdit == nil {
+		t.Fatalf("no values fix among %q", actionTitles(actions))
+	}
+	fixed := applyWorkspaceEdit(t, grafanaInsecure, ou, fixEdit, nil)
+	if fixed == grafanaInsecure {
+		t.Fatal("the values fix changes nothing")
+	}
+
+	// Typed into the overlay, unsaved: both files lose the finding.
+	s.open(ou, "yaml", grafanaInsecure)
+	s.change(ou, 2, whole(fixed))
+	s.waitDiagnostics(pu, "privileged-container gone from _pod.tpl", func(d []protocol.Diagnostic) bool {
+		return !hasCode(d, "privileged-container") && hasCode(d, "cap-sys-admin")
+	})
+	after := s.diagnosticsAt(ou, 2)
+	if hasCode(after, "privileged-container") || !hasCode(after, "cap-sys-admin") {
+		t.Errorf("overlay after the fix: %v", codes(after))
+	}
+}
+
+// TestChartRenderErrorPlaced: a template that does not parse is one helm-render diagnostic
+// at the line Helm names; fixing it clears it and the findings come back.
+func TestChartRenderErrorPlaced(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, smallChart("a"))
+	tpl := filepath.Join(root, "templates", "pod.yaml")
+	u := uri.File(tpl)
+	good := readText(t, tpl)
+	broken := strings.Replace(good, "{{ .Values.image }}", "{{ .Values.image }", 1)
+	s := newSession(t, sessionOptions{root: root})
+	s.open(u, "helm", broken)
+	diags := s.diagnosticsAt(u, 1)
+	d, ok := find(diags, "helm-render")
+	if !ok || len(diags) != 1 {
+		t.Fatalf("broken template: %v, want one helm-render", codes(diags))
+	}
+	if d.Range.Start.Line != 7 {
+		t.Errorf("helm-render at line %d, want 8 (%s)", d.Range.Start.Line+1, messageOf(d))
+	}
+	s.change(u, 2, whole(good))
+	diags = s.diagnosticsAt(u, 2)
+	if hasCode(diags, "helm-render") || !hasCodeAt(diags, "privileged-container", 9) {
+		t.Errorf("fixed template: %v", codes(diags))
+	}
+}
+
+// TestChartEditsStayInTheirChart: a change in chart A renders A only.
+func TestChartEditsStayInTheirChart(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, filepath.Join(root, "a"), smallChart("a"))
+	writeFiles(t, filepath.Join(root, "b"), smallChart("b"))
+	s := newSession(t, sessionOptions{root: root})
+	ua, ub := uri.File(filepath.Join(root, "a", "values.yaml")), uri.File(filepath.Join(root, "b", "values.yaml"))
+	s.open(ua, "yaml", "privileged: true\nimage: nginx:1.27\n")
+	s.open(ub, "yaml", "privileged: true\nimage: nginx:1.27\n")
+	s.diagnosticsAt(ua, 1)
+	s.diagnosticsAt(ub, 1)
+	before := s.assemblyStats(filepath.Join(root, "b"))
+	s.change(ua, 2, whole("privileged: false\nimage: nginx:1.27\n"))
+	if d := s.diagnosticsAt(ua, 2); hasCode(d, "privileged-container") {
+		t.Errorf("chart a after the fix: %v", codes(d))
+	}
+	if after := s.assemblyStats(filepath.Join(root, "b")); after != before {
+		t.Errorf("chart b was checked again: %+v -> %+v", before, after)
+	}
+	if d := s.diagnosticsAt(ub, 1); !hasCode(d, "privileged-container") {
+		t.Errorf("chart b lost its finding: %v", codes(d))
+	}
+}
+
+func (s *session) assemblyStats(root string) assemblyStats {
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	if a := s.srv.assemblies[root]; a != nil {
+		return a.stats
+	}
+	return assemblyStats{}
+}
+
+// TestChartStaleRenderCancelled: an edit while the chart is being checked cancels that
+// check; its findings are never published, the newer text's are.
+func TestChartStaleRenderCancelled(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, smallChart("a"))
+	u := uri.File(filepath.Join(root, "values.yaml"))
+	started, release := make(chan struct{}), make(chan struct{})
+	first := true
+	s := newSession(t, sessionOptions{root: root, configure: func(*testClient) {}})
+	s.srv.mu.Lock()
+	s.srv.beforeAssemblyCheck = func(ctx context.Context, string2 string) {
+		s.srv.mu.Lock()
+		isFirst := first
+		first = false
+		s.srv.mu.Unlock()
+		if isFirst {
+			close(started)
+			<-ctx.Done() // cancelled by the edit below
+			<-release
+		}
+	}
+	s.srv.mu.Unlock()
+	s.open(u, "yaml", "privileged: true\nimage: nginx:1.27\n")
+	<-started
+	s.change(u, 2, whole("privileged: false\nimage: nginx:1.27\n"))
+	s.barrier()
+	close(release)
+	d := s.diagnosticsAt(u, 2)
+	if hasCode(d, "privileged-container") {
+		t.Errorf("version 2: %v", codes(d))
+	}
+	s.client.mu.Lock()
+	for _, p := range s.client.published {
+		if p.URI == u && hasCode(p.Diagnostics, "privileged-container") {
+			t.Errorf("the stale check's findings were published: version %v", p.Version)
+		}
+	}
+	s.client.mu.Unlock()
+	if st := s.assemblyStats(root); st.Cancelled < 1 {
+		t.Errorf("stats %+v: no check cancelled", st)
+	}
+}
+
+// TestChartCloseKeepsDiagnostics: closing an edited values.yaml renders the disk's text again,
+// and its diagnostics stay published while it is closed.
+func TestChartCloseKeepsDiagnostics(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, smallChart("a"))
+	values, tpl := filepath.Join(root, "values.yaml"), filepath.Join(root, "templates", "pod.yaml")
+	vu, tu := uri.File(values), uri.File(tpl)
+	s := newSession(t, sessionOptions{root: root})
+	s.open(tu, "helm", readText(t, tpl))
+	s.open(vu, "yaml", "privileged: false\nimage: nginx:1.27\n") // unsaved fix
+	s.waitDiagnostics(tu, "the fix rendered", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") && len(d) > 0 })
+	if err := s.server.DidClose(s.ctx(), &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: vu}}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitDiagnostics(tu, "the disk's values rendered", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 9) })
+	d := s.waitDiagnostics(vu, "the closed values.yaml's diagnostics", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 0) })
+	if vd, _ := find(d, "privileged-container"); !strings.Contains(messageOf(vd), "rendered into templates/pod.yaml:10") {
+		t.Errorf("values diagnostic says %q", messageOf(vd))
+	}
+}
+
+// TestChartHoverAndSuppress: hover on a flagged template line shows the rule and the rendered
+// YAML; on the values key, where it was rendered into. The suppress action's comment, typed
+// in, silences the finding.
+func TestChartHoverAndSuppress(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	files := smallChart("a")
+	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
+	writeFiles(t, root, files)
+	tpl := filepath.Join(root, "templates", "pod.yaml")
+	tu, vu := uri.File(tpl), uri.File(filepath.Join(root, "values.yaml"))
+	s := newSession(t, sessionOptions{root: root, caps: vscodeCaps})
+	text := readText(t, tpl)
+	s.open(tu, "helm", text)
+	diags := s.diagnosticsAt(tu, 1)
+	d := findAt(t, diags, "privileged-container", 10)
+	h := s.hoverAt(tu, 10, 10)
+	if h == nil {
+		t.Fatal("no hover on the flagged template line")
+	}
+	mc := h.Contents.(*protocol.MarkupContent)
+	for _, want := range []string{"`privileged-container`", "Rendered templates/pod.yaml, line 11:", "```yaml", "privileged: true"} {
+		if !strings.Contains(mc.Value, want) {
+			t.Errorf("hover lacks %q:\n%s", want, mc.Value)
+		}
+	}
+	s.open(vu, "yaml", readText(t, filepath.Join(root, "values.yaml")))
+	if h := s.hoverAt(vu, 0, 2); h == nil || !strings.Contains(h.Contents.(*protocol.MarkupContent).Value, "rendered into templates/pod.yaml:11") {
+		t.Errorf("values hover: %+v", h)
+	}
+
+	// hostPID is literal in the template: suppress only.
+	hd := findAt(t, diags, "host-pid", 5)
+	var sup *protocol.WorkspaceEdit
+	for _, a := range s.codeActions(tu, hd.Range, []protocol.Diagnostic{hd}) {
+		if strings.HasPrefix(a.Title, "Fix host-pid") {
+			t.Errorf("a values fix for a literal field: %q", a.Title)
+		}
+		if strings.HasPrefix(a.Title, "Suppress host-pid") {
+			sup = a.Edit
+		}
+	}
+	v := int32(1)
+	suppressed := applyWorkspaceEdit(t, text, tu, sup, &v)
+	suppressed = strings.Replace(suppressed, "TODO: reason", "debug pod", 1)
+	s.change(tu, 2, whole(suppressed))
+	after := s.diagnosticsAt(tu, 2)
+	if hasCode(after, "host-pid") || !hasCode(after, "privileged-container") {
+		t.Errorf("after the suppression: %v", codes(after))
+	}
+	_ = d
+}
+
+// TestChartFixAll: the chart's fix-all edits values.yaml; applied, no fixable finding is left.
+func TestChartFixAll(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	files := smallChart("a")
+	files["values.yaml"] = "privileged: true\nimage: nginx:1.27\nsc: {runAsUser: 0}\n"
+	files["templates/pod.yaml"] += "        runAsUser: {{ .Values.sc.runAsUser }}\n"
+	writeFiles(t, root, files)
+	vu := uri.File(filepath.Join(root, "values.yaml"))
+	s := newSession(t, sessionOptions{root: root})
+	s.open(vu, "yaml", files["values.yaml"])
+	diags := s.diagnosticsAt(vu, 1)
+	if !hasCodeAt(diags, "privileged-container", 0) || !hasCodeAt(diags, "run-as-non-root", 2) {
+		t.Fatalf("values.yaml: %v", codes(diags))
+	}
+	var all *protocol.WorkspaceEdit
+	for _, a := range s.codeActions(vu, protocol.Range{}, nil, kindFixAll) {
+		if strings.HasPrefix(a.Title, "Fix all kube-policy-ls problems in chart ") {
+			all = a.Edit
+		}
+	}
+	fixed := applyWorkspaceEdit(t, files["values.yaml"], vu, all, nil)
+	s.change(vu, 2, whole(fixed))
+	for _, d := range s.diagnosticsAt(vu, 2) {
+		var data diagnosticData
+		_ = json.Unmarshal(d.Data, &data)
+		if data.Fixable {
+			t.Errorf("a fixable finding is left: %s %s", d.Code, messageOf(d))
+		}
+	}
+}
