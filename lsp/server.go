@@ -57,19 +57,19 @@ type Server struct {
 	conn   jsonrpc2.Conn
 	client protocol.Client
 
-	mu       sync.Mutex // guards everything below, and the documents' fields
-	state    serverState
-	caps     protocol.ClientCapabilities
-	enc      yamldoc.Encoding
-	pull     bool // the client pulls diagnostics: publish none
-	docs     map[uri.URI]*document
+	mu    sync.Mutex // guards everything below, and the documents' fields
+	state serverState
+	caps  protocol.ClientCapabilities
+	enc   yamldoc.Encoding
+	pull  bool // the client pulls diagnostics: publish none
+	docs  map[uri.URI]*document
 	// assemblies are the charts with a member open, or opened since, by root (assembly.go)
 	assemblies map[string]*assembly
-	settings settingsState
-	cfgFiles configFileState
-	exitOnce sync.Once
-	exited   chan struct{}
-	initGate sync.WaitGroup // an initialize in flight: later messages wait (conn.go, asyncCalls)
+	settings   settingsState
+	cfgFiles   configFileState
+	exitOnce   sync.Once
+	exited     chan struct{}
+	initGate   sync.WaitGroup // an initialize in flight: later messages wait (conn.go, asyncCalls)
 
 	ws     *workspace.Workspace // the workspace folders, configuration and engines (config.go)
 	out    *outbox              // publishDiagnostics, in order, off the handlers' goroutines
@@ -97,16 +97,16 @@ func NewServer(opts Options) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		log:      log,
-		version:  opts.Version,
-		ctx:      ctx,
-		cancel:   cancel,
+		log:        log,
+		version:    opts.Version,
+		ctx:        ctx,
+		cancel:     cancel,
 		docs:       map[uri.URI]*document{},
 		assemblies: map[string]*assembly{},
-		cfgFiles: configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
-		exited:   make(chan struct{}),
-		out:      newOutbox(),
-		policy:   newPolicyProblems(),
+		cfgFiles:   configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
+		exited:     make(chan struct{}),
+		out:        newOutbox(),
+		policy:     newPolicyProblems(),
 	}
 	s.ws = s.newWorkspace()
 	return s
@@ -167,8 +167,8 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 				// not fit it (see text_sync.go).
 				Save: &protocol.SaveOptions{IncludeText: ptr(true)},
 			},
-			HoverProvider:          protocol.Boolean(true),
-			CodeActionProvider:     &protocol.CodeActionOptions{CodeActionKinds: codeActionKinds, ResolveProvider: ptr(true)},
+			HoverProvider:      protocol.Boolean(true),
+			CodeActionProvider: &protocol.CodeActionOptions{CodeActionKinds: codeActionKinds, ResolveProvider: ptr(true)},
 			// a change of a chart file changes the diagnostics of the chart's other files
 			DiagnosticProvider:     &protocol.DiagnosticOptions{Identifier: ptr(Name), InterFileDependencies: true},
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: slices.Clone(commands)},
