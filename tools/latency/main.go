@@ -65,6 +65,9 @@ func run() error {
 		return fmt.Errorf("corpus: %w", err)
 	}
 	fmt.Printf("kube-policy-ls language server latency, %s, %d CPUs, %s\n\n", runtime.Version(), runtime.NumCPU(), lsptest.CPUModel())
+	if *chartsOnlyFlag {
+		return chartScenarios()
+	}
 
 	fmt.Println("| scenario | lines | documents | keystrokes | server p50 | server p95 | server max | client p50 | client p95 | client max | server CPU per keystroke |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -96,7 +99,13 @@ func run() error {
 		return err
 	}
 	fmt.Printf("Start-up to the initialize reply (%d starts): p50 %s, max %s\n", len(starts), lsptest.Ms(lsptest.Pct(starts, 50)), lsptest.Ms(lsptest.Pct(starts, 100)))
-	return memory()
+	if err := memory(); err != nil {
+		return err
+	}
+	if *chartsFlag == "" {
+		return nil
+	}
+	return chartScenarios()
 }
 
 type result struct {

@@ -132,6 +132,10 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     documentSelector: [
       { scheme: 'file', language: 'yaml' },
       { scheme: 'untitled', language: 'yaml' },
+      // Helm charts (rendered and checked as a whole by the server): templates that an
+      // extension marks as helm, and helpers, whatever language they are given.
+      { scheme: 'file', language: 'helm' },
+      { scheme: 'file', pattern: '**/templates/**/*.tpl' },
     ],
     outputChannel: output,
     initializationOptions: () => currentSettings(),

@@ -5,9 +5,11 @@
 --     settings = { profile = 'recommended', rules = { ['cpu-limits'] = { enabled = false } } },
 --   })
 --
--- Attaches to buffers of the configured filetypes (yaml) whose text looks like
--- a Kubernetes manifest: a top-level `apiVersion:` line and a `kind:` line, on
--- open or, for a new buffer, as soon as those lines are typed (saved or not).
+-- Attaches to buffers of the configured filetypes (yaml, helm) whose text looks
+-- like a Kubernetes manifest: a top-level `apiVersion:` line and a `kind:` line,
+-- on open or, for a new buffer, as soon as those lines are typed (saved or not);
+-- and to every file of a Helm chart (a Chart.yaml above it: templates, helpers,
+-- values.yaml, Chart.yaml), which the server renders and checks as a whole.
 -- Neovim 0.8+ starts clients with vim.lsp.start (which reuses one client per
 -- root directory); 0.7 falls back to vim.lsp.start_client + buf_attach_client.
 
@@ -16,7 +18,7 @@ local M = {}
 local defaults = {
   name = 'kube_policy_ls',
   cmd = { 'kube-policy-ls', 'serve' },
-  filetypes = { 'yaml' },
+  filetypes = { 'yaml', 'helm' },
   -- The nearest directory above the file that holds one of these is the root.
   root_markers = { '.kube-policy.yaml', '.git' },
   -- The `kubePolicy` settings section (the keys of .kube-policy.yaml, see
@@ -219,6 +221,17 @@ local function watch(bufnr)
   })
 end
 
+--- Whether the buffer's file is in a Helm chart: a Chart.yaml in its directory
+--- or above.
+function M.in_chart(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name == '' then
+    return false
+  end
+  local dir = vim.fn.fnamemodify(name, ':p:h')
+  return vim.fn.findfile('Chart.yaml', vim.fn.fnameescape(dir) .. ';') ~= ''
+end
+
 --- Starts (or reuses) the client for the buffer's root and attaches it, when
 --- the buffer looks like a Kubernetes manifest (else watches it until it does).
 --- Returns the client id or nil.
@@ -230,7 +243,7 @@ function M.attach(bufnr)
   if not vim.tbl_contains(config.filetypes, vim.bo[bufnr].filetype) then
     return nil
   end
-  if not M.looks_like_manifest(bufnr) then
+  if not M.in_chart(bufnr) and not M.looks_like_manifest(bufnr) then
     watch(bufnr)
     return nil
   end
