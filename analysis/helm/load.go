@@ -147,9 +147,23 @@ func (l *loaded) loadDir(dir string, read ReadFunc, rewrite func(string, []byte)
 	if err := walk(dir, ""); err != nil {
 		return nil, err
 	}
+	// values.yaml is parsed through the cache (values_cache.go); one that does not parse is
+	// left to the loader, whose error is placed.
+	var values *archive.BufferedFile
+	var parsed map[string]any
+	if i := slices.IndexFunc(own, func(f *archive.BufferedFile) bool { return f.Name == "values.yaml" }); i >= 0 {
+		if v, ok := chartValues(own[i].Data); ok {
+			values, parsed = own[i], v
+			own = slices.Delete(own, i, i+1)
+		}
+	}
 	c, err := loader.LoadFiles(own)
 	if err != nil {
 		return nil, l.placeLoadError(dir, read, err)
+	}
+	if values != nil {
+		c.Raw = append(c.Raw, &common.File{Name: values.Name, Data: values.Data})
+		c.Values = parsed
 	}
 	l.note(c, dir)
 	for _, sub := range subs {

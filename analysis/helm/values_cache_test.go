@@ -1,0 +1,82 @@
+package helm
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+)
+
+// TestChartValuesAsLoader: the cached parse of every values.yaml of the shared charts (their
+// subcharts' too) is the loader's, and each call returns a copy of its own.
+func TestChartValuesAsLoader(t *testing.T) {
+	n := 0
+	err := filepath.WalkDir(sharedCharts, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.Name() != "values.yaml" {
+			return err
+		}
+		text, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		want, err := loader.LoadValues(bytes.NewReader(text))
+		if err != nil {
+			return err
+		}
+		first, ok := chartValues(text)
+		second, ok2 := chartValues(text)
+		if !ok || !ok2 || !reflect.DeepEqual(first, want) || !reflect.DeepEqual(second, want) {
+			t.Errorf("%s: the cached parse differs from the loader's", p)
+		}
+		first["mutated"] = true
+		if third, _ := chartValues(text); third["mutated"] != nil {
+			t.Errorf("%s: a change to one copy reached the cache", p)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Skipf("SKIP: no values.yaml under %s", sharedCharts)
+	}
+	if _, ok := chartValues([]byte("a: [")); ok {
+		t.Error("a values.yaml that does not parse was accepted")
+	}
+}
+
+// TestRenderAfterOtherValues: a render with other values in between (which Helm merges into
+// its copy of the chart's values) gives the same manifests as the first.
+func TestRenderAfterOtherValues(t *testing.T) {
+	for _, dir := range sharedChartDirs(t) {
+		name := filepath.Base(dir)
+		overlay, ok := insecureValues[name]
+		if !ok {
+			continue
+		}
+		file := filepath.Join(t.TempDir(), "insecure.yaml")
+		if err := os.WriteFile(file, []byte(overlay), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		first, err := RenderPlain(context.Background(), dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Render(context.Background(), dir, Options{ValuesFiles: []string{file}}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := RenderPlain(context.Background(), dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(first, again) {
+			t.Errorf("%s: the render changed after one with other values", name)
+		}
+	}
+}
