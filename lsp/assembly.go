@@ -39,7 +39,8 @@ type assembler interface {
 	rootOf(ws *workspace.Workspace, path string) string
 	// check checks the assembly at root, reading files with read (the editor's text of open
 	// members, else the disk's). The error is only a cancellation.
-	check(ctx context.Context, s *Server, root string, read *memberReads) (assemblyOutcome, error)
+	// prev is the outcome of the assembly's previous check, nil for none.
+	check(ctx context.Context, s *Server, root string, read *memberReads, prev assemblyOutcome) (assemblyOutcome, error)
 }
 
 // assemblyOutcome is what a check of an assembly found.
@@ -276,11 +277,11 @@ func (s *Server) startAssemblyLocked(a *assembly) *run {
 			reads.open[d.path] = openText{text: d.mapper.Text(), version: d.version, uri: d.uri}
 		}
 	}
-	go s.checkAssembly(a, r, reads, s.enc, s.beforeAssemblyCheck)
+	go s.checkAssembly(a, r, reads, a.outcome, s.enc, s.beforeAssemblyCheck)
 	return r
 }
 
-func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, enc yamldoc.Encoding, before func(context.Context, string)) {
+func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, prev assemblyOutcome, enc yamldoc.Encoding, before func(context.Context, string)) {
 	defer close(r.done)
 	defer r.cancel()
 	if before != nil {
@@ -295,7 +296,7 @@ func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, enc yaml
 				err = fmt.Errorf("panic: %v", p)
 			}
 		}()
-		out, err = a.kind.check(r.ctx, s, a.root, reads)
+		out, err = a.kind.check(r.ctx, s, a.root, reads, prev)
 		return err
 	}()
 	s.mu.Lock()

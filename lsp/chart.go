@@ -34,7 +34,7 @@ func (chartAssembler) rootOf(ws *workspace.Workspace, path string) string {
 	return ws.RootsOf(path).Chart
 }
 
-func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *memberReads) (assemblyOutcome, error) {
+func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *memberReads, prev assemblyOutcome) (assemblyOutcome, error) {
 	s.mu.Lock()
 	sev, docs := s.settings.editor.severities(), s.settings.editor.docs()
 	s.mu.Unlock()
@@ -48,7 +48,11 @@ func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *
 	}
 	opts := helm.ConfigOptions(v.Engine.Config())
 	opts.Read = reads.ReadFile
-	rep, err := helm.Analyze(ctx, root, opts, v.Engine)
+	var before *helm.Report
+	if p, ok := prev.(*chartOutcome); ok {
+		before = p.report
+	}
+	rep, err := helm.AnalyzeAgain(ctx, root, opts, v.Engine, before)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +71,11 @@ type chartOutcome struct {
 
 	mu      sync.Mutex
 	mappers map[string]*yamldoc.Mapper // over the texts read, by file
+
+	// the edits of the chart's fix-all, computed when first asked (editors ask for code
+	// actions at every cursor move)
+	fixAllOnce sync.Once
+	fixAll     []fileEdits
 }
 
 // mapper returns a Mapper over a chart file's text as the render read it.

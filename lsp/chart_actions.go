@@ -180,7 +180,7 @@ func (s *Server) chartValuesFix(o *chartOutcome, f *helm.Placed, related []proto
 	}
 	var files []fileEdits
 	for _, vf := range o.report.Chart.ValuesFixes(f.Finding) {
-		fe, ok := o.fileEdits(vf.File, []fix.Fix{{Name: f.Rule, Ops: vf.Ops}})
+		fe, ok := o.fileEdits(vf.File, []fix.Fix{{Name: f.Rule, Ops: vf.Ops}}, true)
 		if !ok {
 			return protocol.CodeAction{}, false
 		}
@@ -198,34 +198,36 @@ func (s *Server) chartValuesFix(o *chartOutcome, f *helm.Placed, related []proto
 
 // chartFixAllEdit is the edit of every values fix of the chart, nil when there is none.
 func (s *Server) chartFixAllEdit(o *chartOutcome, caps protocol.ClientCapabilities) *protocol.WorkspaceEdit {
-	if o.report.Chart == nil {
+	o.fixAllOnce.Do(func() {
+		if o.report.Chart == nil {
+			return
+		}
+		var fs []helm.Finding
+		for i := range o.report.Findings {
+			if o.report.Findings[i].Fixable {
+				fs = append(fs, o.report.Findings[i].Finding)
+			}
+		}
+		set := o.report.Chart.ValuesFixSet(fs)
+		for _, file := range set.Files {
+			if fe, ok := o.fileEdits(file, set.Fixes[file], false); ok {
+				o.fixAll = append(o.fixAll, fe)
+			}
+		}
+	})
+	if len(o.fixAll) == 0 {
 		return nil
 	}
-	var fs []helm.Finding
-	for i := range o.report.Findings {
-		if o.report.Findings[i].Fixable {
-			fs = append(fs, o.report.Findings[i].Finding)
-		}
-	}
-	set := o.report.Chart.ValuesFixSet(fs)
-	var files []fileEdits
-	for _, file := range set.Files {
-		if fe, ok := o.fileEdits(file, set.Fixes[file]); ok {
-			files = append(files, fe)
-		}
-	}
-	if len(files) == 0 {
-		return nil
-	}
-	return s.workspaceEditOf(files, caps, "")
+	return s.workspaceEditOf(o.fixAll, caps, "")
 }
 
-// fileEdits applies fixes to a values file's text as rendered; ok is false when any of them
-// cannot be applied safely or changes nothing.
-func (o *chartOutcome) fileEdits(file string, fixes []fix.Fix) (fileEdits, bool) {
+// fileEdits applies fixes to a values file's text as rendered; ok is false when they change
+// nothing, or when one cannot be applied safely and all must be (a finding's quick fix; a
+// fix-all leaves that one out).
+func (o *chartOutcome) fileEdits(file string, fixes []fix.Fix, all bool) (fileEdits, bool) {
 	m, version := o.mapper(file)
 	edits, failed, err := analysis.FixText(m.Text(), fixes)
-	if err != nil || len(failed) > 0 || len(edits) == 0 {
+	if err != nil || (all && len(failed) > 0) || len(edits) == 0 {
 		return fileEdits{}, false
 	}
 	return fileEdits{path: file, uri: o.uriOf(file), version: version, mapper: m, edits: edits}, true

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -46,6 +47,8 @@ type debugStateArgs struct {
 // debugState is the result of cmdDebugState.
 type debugState struct {
 	Documents  []debugDocument `json:"documents"` // the open documents, by URI
+	// Assemblies are the charts checked as a whole (assembly.go), by root.
+	Assemblies []debugAssembly `json:"assemblies,omitempty"`
 	Goroutines int             `json:"goroutines"`
 	HeapAlloc  uint64          `json:"heapAllocBytes"` // live heap (after a collection with freeMemory)
 	HeapSys    uint64          `json:"heapSysBytes"`
@@ -62,6 +65,15 @@ type debugDocument struct {
 	Bytes     int     `json:"bytes"`
 	SHA256    string  `json:"sha256"` // of the text, hex
 	OutOfSync bool    `json:"outOfSync,omitempty"`
+}
+
+// debugAssembly is the state of one assembly: its checks so far and the files it publishes.
+type debugAssembly struct {
+	Root      string   `json:"root"`
+	Gen       uint64   `json:"gen"`
+	Done      bool     `json:"done"`
+	Published []string `json:"published"` // the files it last published diagnostics on
+	assemblyStats
 }
 
 // debugState answers cmdDebugState. Notifications are handled before the next message is
@@ -85,8 +97,12 @@ func (s *Server) debugState(p *protocol.ExecuteCommandParams) (*debugState, erro
 	for _, d := range s.docs {
 		docs = append(docs, doc{debugDocument{URI: d.uri, Version: d.version, OutOfSync: d.outOfSync}, d.mapper})
 	}
-	s.mu.Unlock()
 	out := &debugState{Documents: make([]debugDocument, len(docs))}
+	for _, root := range slices.Sorted(maps.Keys(s.assemblies)) {
+		a := s.assemblies[root]
+		out.Assemblies = append(out.Assemblies, debugAssembly{Root: root, Gen: a.gen, Done: a.done, Published: slices.Sorted(maps.Keys(a.published)), assemblyStats: a.stats})
+	}
+	s.mu.Unlock()
 	for i, d := range docs {
 		text := d.m.Text()
 		sum := sha256.Sum256([]byte(text))

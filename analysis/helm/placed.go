@@ -30,12 +30,19 @@ type Report struct {
 	Findings   []Placed // a chart that does not render has one, of rule helm-render
 	Suppressed []Placed
 	Objects    int
+	checked    *Checked // for the next render's CheckAgain
 }
 
 // Analyze renders the chart in root, checks the manifests with the engine and places every
 // finding. A chart that does not render is a report with its render error as a finding; the
 // error is for a cancelled context or an engine failure.
 func Analyze(ctx context.Context, root string, opts Options, e *analysis.Engine) (*Report, error) {
+	return AnalyzeAgain(ctx, root, opts, e, nil)
+}
+
+// AnalyzeAgain is Analyze after an earlier report on the chart (prev, nil for none): the
+// rendered documents that did not change are not checked again (CheckAgain).
+func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.Engine, prev *Report) (*Report, error) {
 	c, err := Render(ctx, root, opts)
 	var rerr *Error
 	switch {
@@ -43,15 +50,23 @@ func Analyze(ctx context.Context, root string, opts Options, e *analysis.Engine)
 		if cerr := ctx.Err(); cerr != nil {
 			return nil, cerr
 		}
-		return &Report{Findings: []Placed{PlaceError(rerr, e.Severity(analysis.RuleHelmRender))}}, nil
+		rep := &Report{Findings: []Placed{PlaceError(rerr, e.Severity(analysis.RuleHelmRender))}}
+		if prev != nil {
+			rep.checked = prev.checked // for the render that follows the fix
+		}
+		return rep, nil
 	case err != nil:
 		return nil, err
 	}
-	res, err := c.Check(ctx, e)
+	var before *Checked
+	if prev != nil {
+		before = prev.checked
+	}
+	res, err := c.CheckAgain(ctx, e, before)
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Chart: c, Objects: res.Objects}
+	rep := &Report{Chart: c, Objects: res.Objects, checked: res}
 	for _, f := range res.Findings {
 		p := c.Place(f)
 		p.Fixable = c.ValuesFixes(f) != nil

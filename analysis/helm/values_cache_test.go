@@ -3,6 +3,7 @@ package helm
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -79,4 +80,52 @@ func TestRenderAfterOtherValues(t *testing.T) {
 			t.Errorf("%s: the render changed after one with other values", name)
 		}
 	}
+}
+
+// TestCheckAgainAsCheck: checking a render with the insecure values after one with the
+// defaults (the unchanged documents taken over) finds and places what a fresh check does.
+func TestCheckAgainAsCheck(t *testing.T) {
+	e := defaultEngine(t)
+	for _, dir := range sharedChartDirs(t) {
+		name := filepath.Base(dir)
+		overlay, ok := insecureValues[name]
+		if !ok {
+			continue
+		}
+		file := filepath.Join(t.TempDir(), "insecure.yaml")
+		if err := os.WriteFile(file, []byte(overlay), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		first, err := Analyze(context.Background(), dir, Options{}, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{ValuesFiles: []string{file}}
+		again, err := AnalyzeAgain(context.Background(), dir, opts, e, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := Analyze(context.Background(), dir, opts, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := placedLines(again.Findings), placedLines(fresh.Findings); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: after an earlier check %d findings, fresh %d:\n%v\nwant\n%v", name, len(got), len(want), got, want)
+		}
+		if len(fresh.Findings) <= len(first.Findings) {
+			t.Errorf("%s: the insecure values add no finding (%d, %d)", name, len(first.Findings), len(fresh.Findings))
+		}
+	}
+}
+
+func placedLines(ps []Placed) []string {
+	var out []string
+	for _, p := range ps {
+		line := fmt.Sprintf("%s %s %+v %s fixable=%v", p.Rule, p.File, p.Span, p.Message, p.Fixable)
+		if p.Values != nil {
+			line += fmt.Sprintf(" values=%s:%d:%d %s guard=%v", p.Values.File, p.Values.Line, p.Values.Column, p.Values.Path, p.Guard)
+		}
+		out = append(out, line)
+	}
+	return out
 }
