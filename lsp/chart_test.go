@@ -80,7 +80,7 @@ func readText(t *testing.T, path string) string {
 	return string(data)
 }
 
-// codesOn returns whether diags have code at 0-based line.
+// hasCodeAt reports whether diags have code at 0-based line.
 func hasCodeAt(diags []protocol.Diagnostic, code string, line uint32) bool {
 	for _, d := range diags {
 		if d.Code == protocol.String(code) && d.Range.Start.Line == line {
@@ -243,9 +243,9 @@ func TestChartStaleRenderCancelled(t *testing.T) {
 	u := uri.File(filepath.Join(root, "values.yaml"))
 	started, release := make(chan struct{}), make(chan struct{})
 	first := true
-	s := newSession(t, sessionOptions{root: root, configure: func(*testClient) {}})
+	s := newSession(t, sessionOptions{root: root})
 	s.srv.mu.Lock()
-	s.srv.beforeAssemblyCheck = func(ctx context.Context, string2 string) {
+	s.srv.beforeAssemblyCheck = func(ctx context.Context, _ string) {
 		s.srv.mu.Lock()
 		isFirst := first
 		first = false
@@ -315,7 +315,7 @@ func TestChartHoverAndSuppress(t *testing.T) {
 	text := readText(t, tpl)
 	s.open(tu, "helm", text)
 	diags := s.diagnosticsAt(tu, 1)
-	d := findAt(t, diags, "privileged-container", 10)
+	findAt(t, diags, "privileged-container", 10)
 	h := s.hoverAt(tu, 10, 10)
 	if h == nil {
 		t.Fatal("no hover on the flagged template line")
@@ -350,7 +350,6 @@ func TestChartHoverAndSuppress(t *testing.T) {
 	if hasCode(after, "host-pid") || !hasCode(after, "privileged-container") {
 		t.Errorf("after the suppression: %v", codes(after))
 	}
-	_ = d
 }
 
 // TestChartFixAll: the chart's fix-all edits values.yaml; applied, no fixable finding is left.

@@ -46,7 +46,7 @@ type debugStateArgs struct {
 
 // debugState is the result of cmdDebugState.
 type debugState struct {
-	Documents  []debugDocument `json:"documents"` // the open documents, by URI
+	Documents []debugDocument `json:"documents"` // the open documents, by URI
 	// Assemblies are the charts checked as a whole (assembly.go), by root.
 	Assemblies []debugAssembly `json:"assemblies,omitempty"`
 	Goroutines int             `json:"goroutines"`
