@@ -383,3 +383,56 @@ func TestChartFixAll(t *testing.T) {
 		}
 	}
 }
+
+// TestChartSubchartAndLoneTemplate: a subchart's template belongs to its parent, rendered with
+// the parent's values (the finding also on the parent's values.yaml key); a template with no
+// Chart.yaml above it keeps the one notice.
+func TestChartSubchartAndLoneTemplate(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	parent := smallChart("parent")
+	parent["values.yaml"] = "privileged: false\nimage: nginx:1.27\nsub:\n  privileged: true\n"
+	writeFiles(t, filepath.Join(root, "parent"), parent)
+	writeFiles(t, filepath.Join(root, "parent", "charts", "sub"), smallChart("sub"))
+	writeFiles(t, root, map[string]string{"lone/templates/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"})
+	s := newSession(t, sessionOptions{root: root})
+	sub := uri.File(filepath.Join(root, "parent", "charts", "sub", "templates", "pod.yaml"))
+	s.open(sub, "helm", smallChart("sub")["templates/pod.yaml"])
+	if d := s.diagnosticsAt(sub, 1); !hasCodeAt(d, "privileged-container", 9) {
+		t.Errorf("the subchart's template: %v", codes(d))
+	}
+	pv := uri.File(filepath.Join(root, "parent", "values.yaml"))
+	d := s.waitDiagnostics(pv, "the parent's values key", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 3) })
+	if vd, _ := find(d, "privileged-container"); !strings.Contains(messageOf(vd), "rendered into charts/sub/templates/pod.yaml:10") {
+		t.Errorf("parent values diagnostic says %q", messageOf(vd))
+	}
+	if st := s.assemblyStats(filepath.Join(root, "parent", "charts", "sub")); st.Started != 0 {
+		t.Errorf("the subchart was rendered on its own: %+v", st)
+	}
+	lone := uri.File(filepath.Join(root, "lone", "templates", "pod.yaml"))
+	s.open(lone, "helm", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n")
+	if d := s.diagnosticsAt(lone, 1); len(d) != 1 || d[0].Code != protocol.String("helm-template") {
+		t.Errorf("a lone template: %v", codes(d))
+	}
+}
+
+// TestChartWatchedFileChange: a chart file changed on disk, not open, renders the chart again.
+func TestChartWatchedFileChange(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, smallChart("a"))
+	tpl := filepath.Join(root, "templates", "pod.yaml")
+	tu := uri.File(tpl)
+	s := newSession(t, sessionOptions{root: root})
+	s.open(tu, "helm", readText(t, tpl))
+	if d := s.diagnosticsAt(tu, 1); !hasCodeAt(d, "privileged-container", 9) {
+		t.Fatalf("before: %v", codes(d))
+	}
+	values := filepath.Join(root, "values.yaml")
+	writeFiles(t, root, map[string]string{"values.yaml": "privileged: false\nimage: nginx:1.27\n"})
+	s.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{
+		{URI: uri.File(values), Type: protocol.FileChangeTypeChanged},
+	}})
+	s.waitDiagnostics(tu, "the disk's fix rendered", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
+	s.waitDiagnostics(uri.File(values), "values.yaml cleared", func(d []protocol.Diagnostic) bool { return len(d) == 0 })
+}
