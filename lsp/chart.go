@@ -31,7 +31,12 @@ import (
 type chartAssembler struct{}
 
 func (chartAssembler) rootOf(ws *workspace.Workspace, path string) string {
-	return ws.RootsOf(path).Chart
+	if root := ws.RootsOf(path).Chart; root != "" {
+		return root
+	}
+	// A workspace folder inside the chart (Neovim roots a file with no .git or
+	// .kube-policy.yaml above it in its own directory): the chart still renders as a whole.
+	return workspace.ChartRoot(path, "")
 }
 
 func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *memberReads, prev assemblyOutcome) (assemblyOutcome, error) {

@@ -440,3 +440,18 @@ func TestChartWatchedFileChange(t *testing.T) {
 	s.waitDiagnostics(tu, "the disk's fix rendered", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
 	s.waitDiagnostics(uri.File(values), "values.yaml cleared", func(d []protocol.Diagnostic) bool { return len(d) == 0 })
 }
+
+// TestChartAboveTheWorkspaceFolder: a workspace folder inside a chart (Neovim's root for a
+// file with no .git above it is its directory) still renders the chart as a whole.
+func TestChartAboveTheWorkspaceFolder(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, smallChart("a"))
+	tpl := filepath.Join(root, "templates", "pod.yaml")
+	s := newSession(t, sessionOptions{root: filepath.Dir(tpl)})
+	u := uri.File(tpl)
+	s.open(u, "yaml", readText(t, tpl))
+	if d := s.diagnosticsAt(u, 1); !hasCodeAt(d, "privileged-container", 9) {
+		t.Errorf("a template of a chart above the folder: %v", codes(d))
+	}
+}

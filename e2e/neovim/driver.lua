@@ -381,6 +381,52 @@ local function main()
   end, 20)
   check(attached and vim.fn.filereadable(new_path) == 0, 'a new, unsaved buffer is checked as it is typed',
     vim.inspect(published[new_uri]))
+
+  -- 9. A Helm chart: the template gets the finding on the line that writes the field,
+  -- values.yaml (not open) on the key; the values fix, applied in values.yaml unsaved,
+  -- clears both.
+  local tpl_buf = edit_yaml(work .. '/chart/templates/pod.yaml')
+  local tpl_uri = vim.uri_from_bufnr(tpl_buf)
+  local values_uri = vim.uri_from_fname(work .. '/chart/values.yaml')
+  local function has(u, code, line)
+    for _, d in ipairs(published[u] or {}) do
+      if d.code == code and (line == nil or d.range.start.line == line) then
+        return d
+      end
+    end
+    return nil
+  end
+  local both = vim.wait(TIMEOUT, function()
+    return has(tpl_uri, 'privileged-container', 9) ~= nil and has(values_uri, 'privileged-container', 0) ~= nil
+  end, 20)
+  if not check(both, 'chart: privileged-container on the template line and on the values key',
+    vim.inspect({ template = published[tpl_uri], values = published[values_uri] })) then
+    return
+  end
+  local values_buf = edit_yaml(work .. '/chart/values.yaml')
+  vim.wait(TIMEOUT, function() return #kpl.clients(values_buf) > 0 end, 20)
+  local vd = has(values_uri, 'privileged-container', 0)
+  local resp = vim.lsp.buf_request_sync(values_buf, 'textDocument/codeAction', {
+    textDocument = { uri = values_uri }, range = vd.range, context = { diagnostics = { vd }, only = { 'quickfix' } },
+  }, TIMEOUT)
+  local values_fix
+  for _, r in pairs(resp or {}) do
+    for _, a in ipairs(r.result or {}) do
+      if a.edit and a.title:find('Fix privileged-container in values.yaml', 1, true) then
+        values_fix = values_fix or a
+      end
+    end
+  end
+  if not check(values_fix ~= nil, 'chart: the values quick fix is offered on values.yaml') then
+    return
+  end
+  vim.lsp.util.apply_workspace_edit(values_fix.edit, client.offset_encoding or 'utf-16')
+  local cleared = vim.wait(TIMEOUT, function()
+    return has(tpl_uri, 'privileged-container') == nil and has(values_uri, 'privileged-container') == nil
+  end, 20)
+  check(cleared and vim.api.nvim_buf_get_lines(values_buf, 0, 1, false)[1] == 'privileged: false',
+    'chart: the values fix (unsaved) clears the finding on both files',
+    vim.inspect({ line = vim.api.nvim_buf_get_lines(values_buf, 0, 1, false), template = published[tpl_uri] }))
 end
 
 local ok, err = xpcall(main, debug.traceback)
