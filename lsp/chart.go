@@ -189,13 +189,18 @@ func (o *chartOutcome) diagnostics(enc yamldoc.Encoding) map[string][]protocol.D
 		}
 		add(p.File, d)
 	}
-	for _, ds := range out {
+	for file, ds := range out {
 		slices.SortStableFunc(ds, func(a, b protocol.Diagnostic) int {
 			return cmp.Or(cmp.Compare(a.Range.Start.Line, b.Range.Start.Line), cmp.Compare(a.Range.Start.Character, b.Range.Start.Character))
 		})
+		out[file] = ds[:min(len(ds), maxChartDiagnostics)]
 	}
 	return out
 }
+
+// maxChartDiagnostics bounds the diagnostics of one chart file: a template that renders
+// thousands of objects (a range over a long list) puts all their findings on its few lines.
+const maxChartDiagnostics = 1000
 
 func (o *chartOutcome) diagnostic(p *helm.Placed, r protocol.Range, msg string) protocol.Diagnostic {
 	return ruleDiagnostic(r, &p.Finding.Finding, msg, diagnosticData{Rule: p.Rule, Key: chartKey(p), Fixable: p.Fixable}, o.sev, o.docs)

@@ -455,3 +455,34 @@ func TestChartAboveTheWorkspaceFolder(t *testing.T) {
 		t.Errorf("a template of a chart above the folder: %v", codes(d))
 	}
 }
+
+// TestChartDiagnosticsBounded: a template that renders thousands of flagged objects gets at
+// most maxChartDiagnostics diagnostics (findings that say the same at the same place are one).
+func TestChartDiagnosticsBounded(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"Chart.yaml":  "apiVersion: v2\nname: many\nversion: 0.1.0\n",
+		"values.yaml": "count: 1200\n",
+		"templates/pods.yaml": `{{- range $i := until (int .Values.count) }}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p{{ $i }}
+spec:
+  hostPID: true
+  containers:
+    - name: app{{ $i }}
+      image: nginx:1.27
+{{- end }}
+`,
+	})
+	u := uri.File(filepath.Join(root, "templates", "pods.yaml"))
+	s := newSession(t, sessionOptions{root: root})
+	s.open(u, "helm", readText(t, u.FsPath()))
+	d := s.diagnosticsAt(u, 1)
+	if len(d) != maxChartDiagnostics {
+		t.Errorf("%d diagnostics, want %d", len(d), maxChartDiagnostics)
+	}
+}
