@@ -1,0 +1,256 @@
+package kustomize
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
+
+	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// DefaultTimeout bounds a build when Options.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// Options say how to build an overlay.
+type Options struct {
+	Read    ReadFunc // reads every file of the overlay; nil reads the disk
+	Timeout time.Duration
+}
+
+// Built is an overlay's build output with, for every object, where it came from.
+type Built struct {
+	*Overlay
+	Text    string    // the built objects, one YAML document each, in kustomize's order
+	Objects []*Object // by document of Text
+}
+
+// Object is one built object and the resource it was built from.
+type Object struct {
+	Kind, Name, Namespace string // as built
+	Labels, Annotations   map[string]string
+	// Origin is the resource file it came from (absolute), Doc its document there and
+	// OrigName its name before prefixes and suffixes; "" and nil for a generated object.
+	Origin   string
+	Src      *Source
+	Doc      *yamldoc.Document
+	OrigName string
+	Root     *yaml.Node // the built object's tree, once checked
+}
+
+// Build builds the overlay at root (an absolute directory) in-process with kustomize, reading
+// files through opts.Read and never fetching anything. An entry that stops the build (a
+// patch that does not apply, a resource that is not valid) is found by building without it,
+// one entry at a time: it becomes a Problem at that entry and the rest is still built. The
+// build is bounded by opts.Timeout.
+func Build(ctx context.Context, root string, opts Options) (*Built, error) {
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(opts.Timeout, DefaultTimeout))
+	defer cancel()
+	o := Load(root, opts.Read)
+	b := &Built{Overlay: o}
+	if o.Top == nil {
+		return nil, fmt.Errorf("%s has no kustomization.yaml", root)
+	}
+	if o.Top.ErrMsg != "" || o.Top.Kind == "Component" {
+		return b, nil // a component is built only as part of the overlays that use it
+	}
+	m, err := o.run(ctx, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("building %s: %w", root, ctx.Err())
+		}
+		m = o.isolate(ctx, err)
+	}
+	if m == nil {
+		return b, nil
+	}
+	return b, b.collect(m)
+}
+
+// run builds the overlay with extra entries left out.
+func (o *Overlay) run(ctx context.Context, extra map[string][][]any) (resmap.ResMap, error) {
+	texts, err := o.texts(extra)
+	if err != nil {
+		return nil, err
+	}
+	fs := &overlayFS{FileSystem: filesys.MakeFsOnDisk(), ctx: ctx, read: o.read, texts: texts}
+	type outcome struct {
+		m   resmap.ResMap
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			// kustomize is not ours: a panic on an overlay is that overlay's error
+			if r := recover(); r != nil {
+				done <- outcome{err: fmt.Errorf("kustomize failed: %v", r)}
+			}
+		}()
+		m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, o.Root)
+		done <- outcome{m, err}
+	}()
+	select {
+	case r := <-done:
+		return r.m, r.err
+	case <-ctx.Done():
+		// the build stops at its next read of a file, which fails once ctx is done
+		return nil, ctx.Err()
+	}
+}
+
+// isolate finds the entry that stops the build: the first one without which it succeeds
+// becomes a Problem with kustomize's error. Without such an entry, the error is placed on
+// the top kustomization and nothing is built.
+func (o *Overlay) isolate(ctx context.Context, buildErr error) resmap.ResMap {
+	for _, cand := range o.entries() {
+		if ctx.Err() != nil {
+			break
+		}
+		m, err := o.run(ctx, map[string][][]any{cand.k.File: {cand.at}})
+		if err == nil {
+			o.Problems = append(o.Problems, Problem{cand.k.location(cand.at), cleanError(buildErr, cand.k.Dir)})
+			o.drops[cand.k.File] = append(o.drops[cand.k.File], cand.at)
+			return m
+		}
+	}
+	at := []any{"kind"}
+	if yamldoc.MappingValue(o.Top.Doc.Root, "kind") == nil {
+		at = nil
+	}
+	o.Problems = append(o.Problems, Problem{o.Top.location(at), "the overlay does not build: " + cleanError(buildErr, o.Root)})
+	return nil
+}
+
+type entry struct {
+	k  *Kustomization
+	at []any
+}
+
+// entries are the entries that could stop a build, the patches first (the likelier cause).
+func (o *Overlay) entries() []entry {
+	var patches, refs []entry
+	seen := map[string]bool{}
+	for _, k := range o.nodes {
+		if k.ErrMsg != "" || seen[k.File] {
+			continue
+		}
+		seen[k.File] = true
+		for _, w := range k.Writes {
+			if w.Entry != nil && !slices.ContainsFunc(patches, func(e entry) bool { return e.k == k && pathEqual(e.at, w.Entry) }) {
+				patches = append(patches, entry{k, w.Entry})
+			}
+		}
+		for _, r := range k.Refs {
+			if !slices.ContainsFunc(o.drops[k.File], func(p []any) bool { return pathEqual(p, r.Item) }) {
+				refs = append(refs, entry{k, r.Item})
+			}
+		}
+	}
+	return append(patches, refs...)
+}
+
+// cleanError shortens kustomize's error: its wrapped chain repeats the same message, and
+// absolute paths under the overlay are named relative to it.
+func cleanError(err error, dir string) string {
+	msg := err.Error()
+	var chain []string
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		chain = append(chain, e.Error())
+	}
+	if len(chain) > 0 {
+		msg = chain[0]
+	}
+	msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+	if len(msg) > 400 {
+		msg = msg[:400] + "..."
+	}
+	return msg
+}
+
+// collect turns the build output into Text and Objects, finding each object's resource
+// document from its origin annotation (which is then removed, as kustomize would).
+func (b *Built) collect(m resmap.ResMap) error {
+	var text strings.Builder
+	sources := map[string]*Source{}
+	for _, r := range m.Resources() {
+		obj := &Object{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace(), Labels: r.GetLabels(), Annotations: r.GetAnnotations()}
+		if origin, err := r.GetOrigin(); err == nil && origin != nil && origin.Path != "" && origin.Repo == "" && origin.ConfiguredIn == "" {
+			obj.Origin = filepath.Clean(filepath.Join(b.Root, filepath.FromSlash(origin.Path)))
+			src, ok := sources[obj.Origin]
+			if !ok {
+				if data, err := b.read(obj.Origin); err == nil {
+					src = newSource(obj.Origin, string(data))
+				}
+				sources[obj.Origin] = src
+			}
+			if src != nil {
+				obj.Src, obj.Doc = src, resourceDoc(src, obj)
+				if obj.Doc != nil {
+					obj.OrigName = yamldoc.ScalarString(yamldoc.MappingValue(yamldoc.MappingValue(obj.Doc.Root, "metadata"), "name"))
+				}
+			}
+		}
+		delete(obj.Annotations, "config.kubernetes.io/origin")
+		b.Objects = append(b.Objects, obj)
+	}
+	if err := m.RemoveOriginAnnotations(); err != nil {
+		return err
+	}
+	for i, r := range m.Resources() {
+		y, err := r.AsYAML()
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			text.WriteString("---\n")
+		}
+		text.Write(y)
+	}
+	b.Text = text.String()
+	return nil
+}
+
+// resourceDoc finds the document of src an object was built from: of its kind, with the
+// longest name that the built name contains (prefixes and suffixes only add to it).
+func resourceDoc(src *Source, obj *Object) *yamldoc.Document {
+	var best *yamldoc.Document
+	bestLen := -1
+	for _, d := range src.Docs {
+		if d.Root == nil || yamldoc.ScalarString(yamldoc.MappingValue(d.Root, "kind")) != obj.Kind {
+			continue
+		}
+		name := yamldoc.ScalarString(yamldoc.MappingValue(yamldoc.MappingValue(d.Root, "metadata"), "name"))
+		if strings.Contains(obj.Name, name) && len(name) > bestLen {
+			best, bestLen = d, len(name)
+		}
+	}
+	return best
+}
+
+// overlayFS is the disk as kustomize reads it: the editor's text where it has some, the
+// kustomizations as the build needs them, and nothing once the build's time is up.
+type overlayFS struct {
+	filesys.FileSystem
+	ctx   context.Context
+	read  ReadFunc
+	texts map[string][]byte
+}
+
+func (f *overlayFS) ReadFile(path string) ([]byte, error) {
+	if err := f.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if t, ok := f.texts[path]; ok {
+		return t, nil
+	}
+	return f.read(path)
+}

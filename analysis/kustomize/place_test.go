@@ -1,0 +1,96 @@
+package kustomize
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+)
+
+// TestPlacement checks every finding of the overlay: each must be placed on the line of the
+// patch, transformer entry or base resource that set its field (or owns the missing field).
+func TestPlacement(t *testing.T) {
+	dir := writeTree(t, t.TempDir(), overlayTree)
+	_, c := buildCheck(t, filepath.Join(dir, "prod"), newEngine(t, "all"), nil)
+	if len(c.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	// where each rule's finding must be, for the app container: file and a text of the line
+	want := map[string][2]string{
+		"privileged-container":       {"prod/privileged.yaml", "privileged: true"},
+		"host-network":               {"prod/hostnet.yaml", "value: true"},
+		"allow-privilege-escalation": {"prod/kustomization.yaml", "value: true"},
+		"host-ipc":                   {"prod/kustomization.yaml", "hostIPC: true"},
+		"host-pid":                   {"comp/pid.yaml", "hostPID: true"},
+		"image-latest-tag":           {"prod/kustomization.yaml", "newTag: latest"},
+		"liveness-probe":             {"base/deploy.yaml", "- name: app"},
+		"readiness-probe":            {"base/deploy.yaml", "- name: app"},
+	}
+	seen := map[string]bool{}
+	for _, f := range c.Findings {
+		rel := filepath.ToSlash(strings.TrimPrefix(f.At.File, dir+string(filepath.Separator)))
+		line := lineOf(t, f.At.File, f.At.Line)
+		where := fmt.Sprintf("%s (%v) at %s:%d %q", f.Rule, f.Path, rel, f.At.Line, line)
+		if slices.Contains(f.Path, any(1)) { // the sidecar the strategic-merge patch adds
+			if rel != "prod/privileged.yaml" || !strings.Contains(line, "sidecar") && !strings.Contains(line, "busybox") {
+				t.Errorf("%s: want the sidecar in prod/privileged.yaml", where)
+			}
+			seen["sidecar"] = true
+			continue
+		}
+		w, ok := want[f.Rule]
+		if !ok {
+			t.Errorf("unexpected finding %s", where)
+			continue
+		}
+		if rel != w[0] || !strings.Contains(line, w[1]) {
+			t.Errorf("%s: want %s on the line with %q", where, w[0], w[1])
+		}
+		if f.At.Column < 1 || f.At.EndLine < f.At.Line {
+			t.Errorf("%s: bad range %+v", where, f.At)
+		}
+		seen[f.Rule] = true
+	}
+	for rule := range want {
+		if !seen[rule] {
+			t.Errorf("no %s finding", rule)
+		}
+	}
+	if !seen["sidecar"] {
+		t.Error("no finding on the sidecar the patch adds")
+	}
+}
+
+// TestPlacementTransformers places fields that no rule reports but transformers write:
+// replicas, the name (namePrefix), and, without transformers, the base line.
+func TestPlacementTransformers(t *testing.T) {
+	dir := writeTree(t, t.TempDir(), overlayTree)
+	b, _ := buildCheck(t, filepath.Join(dir, "prod"), newEngine(t, "default"), nil)
+	i := slices.IndexFunc(b.Objects, func(o *Object) bool { return o.Kind == "Deployment" })
+	if i < 0 || b.Objects[i].Name != "prod-web" || b.Objects[i].OrigName != "web" {
+		t.Fatalf("no Deployment prod-web from web: %+v", b.Objects)
+	}
+	for _, c := range []struct {
+		path []any
+		file string
+		text string
+	}{
+		{[]any{"spec", "replicas"}, "prod/kustomization.yaml", "count: 3"},
+		{[]any{"metadata", "name"}, "prod/kustomization.yaml", "namePrefix: prod-"},
+		{[]any{"spec", "selector", "matchLabels", "app"}, "base/deploy.yaml", "matchLabels"},
+		{[]any{"spec", "template", "spec", "containers", 0, "imagePullPolicy"}, "base/deploy.yaml", "imagePullPolicy: Always"},
+		// a missing field: its owner in the base, though a patch wrote into the container
+		{[]any{"spec", "template", "spec", "containers", 0, "securityContext", "seLinuxOptions"}, "base/deploy.yaml", "- name: app"},
+		// a missing field of a container that a patch added: the patch
+		{[]any{"spec", "template", "spec", "containers", 1, "securityContext"}, "prod/privileged.yaml", "- name: sidecar"},
+	} {
+		f := b.place(analysis.Finding{Rule: "test", Doc: i, Path: c.path})
+		rel := filepath.ToSlash(strings.TrimPrefix(f.At.File, dir+string(filepath.Separator)))
+		if line := lineOf(t, f.At.File, f.At.Line); rel != c.file || !strings.Contains(line, c.text) {
+			t.Errorf("%v: placed at %s:%d %q, want %s on the line with %q", c.path, rel, f.At.Line, line, c.file, c.text)
+		}
+	}
+}
