@@ -20,8 +20,8 @@ type Overlay struct {
 	Problems []Problem      // entries that cannot be used, at the entry
 	Writers  []*Writer      // patches and transformer entries, in the order kustomize applies them
 
-	nodes []*Kustomization
-	drops map[string][][]any // by kustomization file: entries left out of the build
+	nodes     []*Kustomization
+	drops     map[string][][]any // by kustomization file: entries left out of the build
 	read      ReadFunc
 	used      map[string]bool
 	fragments map[string]bool // kustomizations and patch files

@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -91,6 +92,37 @@ func TestPlacementTransformers(t *testing.T) {
 		rel := filepath.ToSlash(strings.TrimPrefix(f.At.File, dir+string(filepath.Separator)))
 		if line := lineOf(t, f.At.File, f.At.Line); rel != c.file || !strings.Contains(line, c.text) {
 			t.Errorf("%v: placed at %s:%d %q, want %s on the line with %q", c.path, rel, f.At.Line, line, c.file, c.text)
+		}
+	}
+}
+
+// TestUnsavedText builds with the editor's text in place of the disk's, and knows which
+// files the overlay reads and which of them are fragments (kustomizations, patches).
+func TestUnsavedText(t *testing.T) {
+	dir := writeTree(t, t.TempDir(), overlayTree)
+	patch := filepath.Join(dir, "prod", "privileged.yaml")
+	read := func(path string) ([]byte, error) {
+		if path == patch {
+			return []byte(strings.Replace(overlayTree["prod/privileged.yaml"], "privileged: true", "privileged: false", 1)), nil
+		}
+		return os.ReadFile(path)
+	}
+	b, c := buildCheck(t, filepath.Join(dir, "prod"), newEngine(t, "default"), read)
+	for _, f := range c.Findings {
+		if f.Rule == "privileged-container" {
+			t.Errorf("privileged-container from the disk's text at %s:%d", f.At.File, f.At.Line)
+		}
+	}
+	for _, c := range []struct {
+		file           string
+		uses, fragment bool
+	}{
+		{"prod/privileged.yaml", true, true}, {"prod/hostnet.yaml", true, true}, {"comp/pid.yaml", true, true},
+		{"comp/kustomization.yaml", true, true}, {"base/deploy.yaml", true, false}, {"base/other.yaml", false, false},
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(c.file))
+		if b.Uses(p) != c.uses || b.Fragment(p) != c.fragment {
+			t.Errorf("%s: uses %v fragment %v, want %v %v", c.file, b.Uses(p), b.Fragment(p), c.uses, c.fragment)
 		}
 	}
 }
