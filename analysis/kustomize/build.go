@@ -177,35 +177,44 @@ func cleanError(err error, dir string) string {
 }
 
 // collect turns the build output into Text and Objects, finding each object's resource
-// document from its origin annotation (which is then removed, as kustomize would).
+// document by its kind and name (the built name holds the resource's name: prefixes and
+// suffixes only add to it), among the resource files of the kustomizations it was built by.
 func (b *Built) collect(m resmap.ResMap) error {
 	var text strings.Builder
-	sources := map[string]*Source{}
-	for _, r := range m.Resources() {
-		obj := &Object{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace(), Labels: r.GetLabels(), Annotations: r.GetAnnotations()}
-		if origin, err := r.GetOrigin(); err == nil && origin != nil && origin.Path != "" && origin.Repo == "" && origin.ConfiguredIn == "" {
-			obj.Origin = filepath.Clean(filepath.Join(b.Root, filepath.FromSlash(origin.Path)))
-			src, ok := sources[obj.Origin]
-			if !ok {
-				if data, err := b.read(obj.Origin); err == nil {
-					src = newSource(obj.Origin, string(data))
-				}
-				sources[obj.Origin] = src
+	var docs []resourceDoc
+	seen := map[string]bool{}
+	for _, k := range b.nodes {
+		for _, file := range k.files {
+			if seen[file] {
+				continue
 			}
-			if src != nil {
-				obj.Src, obj.Doc = src, resourceDoc(src, obj)
-				if obj.Doc != nil {
-					obj.OrigName = yamldoc.ScalarString(yamldoc.MappingValue(yamldoc.MappingValue(obj.Doc.Root, "metadata"), "name"))
+			seen[file] = true
+			data, err := b.read(file)
+			if err != nil {
+				continue
+			}
+			src := newSource(file, string(data))
+			for _, d := range src.Docs {
+				if d.Root != nil {
+					docs = append(docs, resourceDoc{src, d, yamldoc.ScalarString(yamldoc.MappingValue(d.Root, "kind")),
+						yamldoc.ScalarString(yamldoc.MappingValue(yamldoc.MappingValue(d.Root, "metadata"), "name"))})
 				}
 			}
 		}
-		delete(obj.Annotations, "config.kubernetes.io/origin")
-		b.Objects = append(b.Objects, obj)
-	}
-	if err := m.RemoveOriginAnnotations(); err != nil {
-		return err
 	}
 	for i, r := range m.Resources() {
+		obj := &Object{Kind: r.GetKind(), Name: r.GetName(), Namespace: r.GetNamespace(), Labels: r.GetLabels(), Annotations: r.GetAnnotations()}
+		best := -1
+		for j, d := range docs {
+			if d.kind == obj.Kind && strings.Contains(obj.Name, d.name) && (best < 0 || len(d.name) > len(docs[best].name)) {
+				best = j
+			}
+		}
+		if best >= 0 {
+			d := docs[best]
+			obj.Origin, obj.Src, obj.Doc, obj.OrigName = d.src.File, d.src, d.doc, d.name
+		}
+		b.Objects = append(b.Objects, obj)
 		y, err := r.AsYAML()
 		if err != nil {
 			return err
@@ -219,21 +228,11 @@ func (b *Built) collect(m resmap.ResMap) error {
 	return nil
 }
 
-// resourceDoc finds the document of src an object was built from: of its kind, with the
-// longest name that the built name contains (prefixes and suffixes only add to it).
-func resourceDoc(src *Source, obj *Object) *yamldoc.Document {
-	var best *yamldoc.Document
-	bestLen := -1
-	for _, d := range src.Docs {
-		if d.Root == nil || yamldoc.ScalarString(yamldoc.MappingValue(d.Root, "kind")) != obj.Kind {
-			continue
-		}
-		name := yamldoc.ScalarString(yamldoc.MappingValue(yamldoc.MappingValue(d.Root, "metadata"), "name"))
-		if strings.Contains(obj.Name, name) && len(name) > bestLen {
-			best, bestLen = d, len(name)
-		}
-	}
-	return best
+// resourceDoc is a document of a resource file, with its kind and name.
+type resourceDoc struct {
+	src        *Source
+	doc        *yamldoc.Document
+	kind, name string
 }
 
 // overlayFS is the disk as kustomize reads it: the editor's text where it has some, the

@@ -233,13 +233,13 @@ func reach(k *Kustomization) map[string]bool {
 }
 
 // texts are the kustomizations as the build reads them: without the entries that cannot be
-// used, and the top one asking for origin annotations, which say what file each built object
-// came from.
+// used. (Kustomize's own origin annotations would say what file each object came from, but
+// they make every transformer re-annotate every object: more than half of a build's time.)
 func (o *Overlay) texts(extra map[string][][]any) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, k := range o.nodes {
 		drops := append(slices.Clone(o.drops[k.File]), extra[k.File]...)
-		if k != o.Top && len(drops) == 0 || k.ErrMsg != "" {
+		if len(drops) == 0 || k.ErrMsg != "" {
 			continue
 		}
 		if _, done := out[k.File]; done {
@@ -251,9 +251,6 @@ func (o *Overlay) texts(extra map[string][][]any) (map[string][]byte, error) {
 		}
 		doc := root.Content[0]
 		removeAll(doc, drops)
-		if k == o.Top {
-			addOriginAnnotations(doc)
-		}
 		b, err := yaml.Marshal(doc)
 		if err != nil {
 			return nil, err
@@ -288,22 +285,6 @@ func removeAll(doc *yaml.Node, paths [][]any) {
 			}
 		}
 	}
-}
-
-func addOriginAnnotations(doc *yaml.Node) {
-	const opt = "originAnnotations"
-	if bm := yamldoc.MappingValue(doc, "buildMetadata"); bm != nil && bm.Kind == yaml.SequenceNode {
-		for _, c := range bm.Content {
-			if c.Value == opt {
-				return
-			}
-		}
-		bm.Content = append(bm.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: opt})
-		return
-	}
-	doc.Content = append(doc.Content,
-		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "buildMetadata"},
-		&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: opt}}})
 }
 
 // relTo names path relative to dir, with slashes, for messages.
