@@ -215,14 +215,16 @@ func (b *Built) collect(m resmap.ResMap) error {
 			obj.Origin, obj.Src, obj.Doc, obj.OrigName = d.src.File, d.src, d.doc, d.name
 		}
 		b.Objects = append(b.Objects, obj)
-		y, err := r.AsYAML()
+		// encoded from the node, not through JSON (kustomize build's way): keys stay in the
+		// order of the files, comments (suppressions) stay, and it takes a third of the time
+		y, err := r.RNode.String()
 		if err != nil {
 			return err
 		}
 		if i > 0 {
 			text.WriteString("---\n")
 		}
-		text.Write(y)
+		text.WriteString(y)
 	}
 	b.Text = text.String()
 	return nil

@@ -38,8 +38,10 @@ type Checked struct {
 }
 
 // Check analyses the built objects with the engine and places each finding; the overlay's
-// problems are findings of rule kustomize-build at their entries.
-func (b *Built) Check(ctx context.Context, e *analysis.Engine) (*Checked, error) {
+// problems are findings of rule kustomize-build at their entries. prev, an earlier check's
+// Result (of this overlay's last build, or of another overlay's: many build the same
+// objects), lets the objects built identically be reused without evaluating them again.
+func (b *Built) Check(ctx context.Context, e *analysis.Engine, prev *analysis.Result) (*Checked, error) {
 	out := &Checked{}
 	for _, p := range b.Problems {
 		out.Findings = append(out.Findings, Finding{
@@ -50,7 +52,7 @@ func (b *Built) Check(ctx context.Context, e *analysis.Engine) (*Checked, error)
 	if b.Text == "" {
 		return out, nil
 	}
-	res, err := e.Analyze(ctx, analysis.Input{Path: b.Top.File, Text: b.Text}, nil)
+	res, err := e.Analyze(ctx, analysis.Input{Path: b.Top.File, Text: b.Text}, prev)
 	if err != nil {
 		return nil, fmt.Errorf("analysing the build of %s: %w", b.Root, err)
 	}

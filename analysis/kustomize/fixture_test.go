@@ -147,7 +147,7 @@ func buildCheck(t testing.TB, root string, e *analysis.Engine, read ReadFunc) (*
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := b.Check(context.Background(), e)
+	c, err := b.Check(context.Background(), e, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func TestProblems(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch, err := b.Check(ctx, e)
+			ch, err := b.Check(ctx, e, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
