@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
@@ -26,6 +27,9 @@ type source struct {
 	// only is, for a file of a chart named on the command line, that file (absolute): only
 	// the findings placed in it are reported.
 	only string
+	// overlay is the absolute directory of the Kustomize overlay the source is
+	// (kustomize.go); path is then the directory as walked.
+	overlay string
 }
 
 // collect expands the command line's paths: files as given, directories walked for *.yaml and
@@ -79,6 +83,9 @@ func collect(paths []string) ([]source, error) {
 						addChart(path, root)
 					}
 					return filepath.SkipDir
+				}
+				if root, err := filepath.Abs(path); err == nil && kustomize.IsRoot(root, nil) {
+					out = append(out, source{path: path, overlay: root})
 				}
 				return nil
 			}
