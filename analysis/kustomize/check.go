@@ -105,7 +105,7 @@ func (b *Built) place(f analysis.Finding) Finding {
 		return pf
 	}
 	for i := len(writers) - 1; i >= 0; i-- {
-		if loc, ok := writers[i].removed(full); ok {
+		if loc, ok := writers[i].removed(full, len(steps)); ok {
 			pf.At, pf.By = loc, writers[i].Field
 			return pf
 		}

@@ -129,6 +129,8 @@ spec:
 	"prod/hostnet.yaml": `- op: add
   path: /spec/template/spec/hostNetwork
   value: true
+- op: remove
+  path: /spec/template/spec/containers/0/securityContext/capabilities
 `,
 }
 

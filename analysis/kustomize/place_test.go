@@ -27,8 +27,10 @@ func TestPlacement(t *testing.T) {
 		"host-ipc":                   {"prod/kustomization.yaml", "hostIPC: true"},
 		"host-pid":                   {"comp/pid.yaml", "hostPID: true"},
 		"image-latest-tag":           {"prod/kustomization.yaml", "newTag: latest"},
-		"liveness-probe":             {"base/deploy.yaml", "- name: app"},
-		"readiness-probe":            {"base/deploy.yaml", "- name: app"},
+		// a missing field that a JSON 6902 operation removed: the operation
+		"capabilities-drop-all": {"prod/hostnet.yaml", "- op: remove"},
+		"liveness-probe":        {"base/deploy.yaml", "- name: app"},
+		"readiness-probe":       {"base/deploy.yaml", "- name: app"},
 	}
 	seen := map[string]bool{}
 	for _, f := range c.Findings {

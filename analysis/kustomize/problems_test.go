@@ -99,3 +99,11 @@ func TestProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestDeadline: a build past its deadline is an error, not a hang.
+func TestDeadline(t *testing.T) {
+	dir := writeTree(t, t.TempDir(), overlayTree)
+	if _, err := Build(context.Background(), filepath.Join(dir, "prod"), Options{Timeout: time.Nanosecond}); err == nil {
+		t.Error("a build with a deadline of 1 ns succeeded")
+	}
+}

@@ -224,10 +224,11 @@ func (w *Writer) wrote(o *Object, path []any) (loc Location, local []any, ok boo
 	return Location{}, nil, false
 }
 
-// removed returns the JSON 6902 operation that removed the field at path, if any.
-func (w *Writer) removed(path []any) (Location, bool) {
+// removed returns the JSON 6902 operation that removed the field at path, or the missing
+// part of it (path exists in the built object up to its first `existing` elements), if any.
+func (w *Writer) removed(path []any, existing int) (Location, bool) {
 	for i := len(w.Ops) - 1; i >= 0; i-- {
-		if op := w.Ops[i]; op.op == "remove" && len(op.path) == len(path) && pointerPrefix(op.path, path) {
+		if op := w.Ops[i]; op.op == "remove" && len(op.path) > existing && pointerPrefix(op.path, path) {
 			return w.Src.location(w.Doc, w.Doc.PathRange(yamldoc.Object{}, []any{op.item})), true
 		}
 	}
