@@ -28,7 +28,8 @@ type source struct {
 	// the findings placed in it are reported.
 	only string
 	// overlay is the absolute directory of the Kustomize overlay the source is
-	// (kustomize.go); path is then the directory as walked.
+	// (kustomize.go); path is then the directory as walked, or, for a kustomization or patch
+	// file named on the command line (only), that file.
 	overlay string
 }
 
@@ -66,6 +67,10 @@ func collect(paths []string) ([]source, error) {
 			continue
 		}
 		if !info.IsDir() {
+			if root := overlayOfFragment(abs); root != "" {
+				out = append(out, source{path: p, overlay: root, only: abs, named: true})
+				continue
+			}
 			out = append(out, source{path: p, helm: analysis.InChartTemplates(p), named: true})
 			continue
 		}

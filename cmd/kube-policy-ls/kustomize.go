@@ -76,10 +76,10 @@ func selectOverlays(ctx context.Context, sources []source, ws *workspace.Workspa
 			out = append(out, s)
 			continue
 		}
-		if !opts.kustomize {
-			continue
-		}
-		if v, err := ws.File(ctx, kustomize.FileIn(s.overlay)); err == nil && v.Engine != nil && !v.Engine.Config().KustomizeEnabled() {
+		if v, err := ws.File(ctx, kustomize.FileIn(s.overlay)); !opts.kustomize || err == nil && v.Engine != nil && !v.Engine.Config().KustomizeEnabled() {
+			if s.only != "" { // a fragment named on the command line: a file like any other
+				out = append(out, source{path: s.path, named: true})
+			}
 			continue
 		}
 		o := kustomize.Load(s.overlay, nil)
@@ -126,7 +126,38 @@ func checkOverlay(ctx context.Context, src source, ws *workspace.Workspace) chec
 		return c
 	}
 	c.overlay = &overlayChecked{root: src.overlay, objects: res.Objects, placed: res.Findings, supp: res.Suppressed}
+	if src.only != "" {
+		in := func(f kustomize.Finding) bool { return f.At.File != src.only }
+		c.overlay.placed = slices.DeleteFunc(c.overlay.placed, in)
+		c.overlay.supp = slices.DeleteFunc(c.overlay.supp, in)
+	}
 	return c
+}
+
+// overlayOfFragment returns the overlay root at or above file's directory that reads file as
+// a kustomization or patch, "" for none: such a file named on the command line is checked
+// through that overlay's build.
+func overlayOfFragment(file string) string {
+	for dir := filepath.Dir(file); ; dir = filepath.Dir(dir) {
+		if kustomize.IsRoot(dir, nil) && kustomize.Load(dir, nil).Fragment(file) {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			return ""
+		}
+	}
+}
+
+// overlayName is the overlay of a source as the user would name it: the directory as walked,
+// or, for a file named in it, the overlay's directory relative to that file's.
+func overlayName(src source) string {
+	if src.only == "" {
+		return src.path
+	}
+	if rel, err := filepath.Rel(filepath.Dir(src.only), src.overlay); err == nil {
+		return filepath.Clean(filepath.Join(filepath.Dir(src.path), rel))
+	}
+	return src.overlay
 }
 
 // mergeOverlays reports each overlay finding once: a finding that a file checked on its own
@@ -140,7 +171,7 @@ func mergeOverlays(results []checked) {
 	for i, c := range results {
 		switch {
 		case c.overlay != nil:
-			names[c.overlay.root], owner[c.overlay.root] = c.src.path, i
+			names[c.overlay.root], owner[c.overlay.root] = overlayName(c.src), i
 			placed = append(placed, c.overlay.placed...)
 			supp = append(supp, c.overlay.supp...)
 			c.overlay.findings, c.overlay.suppressed = nil, nil

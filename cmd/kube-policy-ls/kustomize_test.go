@@ -213,3 +213,22 @@ func TestCheckSharedKustomize(t *testing.T) {
 		t.Fatal("no findings")
 	}
 }
+
+// TestCheckOverlayFragmentNamed: a patch file named on the command line is checked through
+// the overlay that uses it (only the findings placed in it), not as a manifest of its own;
+// with --kustomize=false it is a file like any other.
+func TestCheckOverlayFragmentNamed(t *testing.T) {
+	t.Parallel()
+	dir := writeOverlays(t)
+	patch := filepath.Join(dir, "prod", "privileged.yaml")
+	rep := checkJSON(t, patch)
+	if len(rep.Findings) != 1 || rep.Findings[0].Rule != "privileged-container" || rep.Findings[0].File != patch || rep.Findings[0].Overlay != filepath.Join(dir, "prod") {
+		t.Errorf("findings of the named patch: %+v, want privileged-container in it, overlay prod", rep.Findings)
+	}
+	rep = checkJSON(t, "--kustomize=false", patch)
+	for _, f := range rep.Findings {
+		if f.File != patch || f.Overlay != "" {
+			t.Errorf("--kustomize=false: %+v", f)
+		}
+	}
+}
