@@ -122,11 +122,41 @@ func (o *Overlay) isolate(ctx context.Context, buildErr error) resmap.ResMap {
 			return m
 		}
 	}
-	at := []any{"kind"}
-	if yamldoc.MappingValue(o.Top.Doc.Root, "kind") == nil {
-		at = nil
+	msg := cleanError(buildErr, o.Root)
+	o.Problems = append(o.Problems, Problem{o.Top.location(blamedKey(o.Top, msg)), "the overlay does not build: " + msg})
+	return nil
+}
+
+// transformerFields are the kustomization fields of kustomize's builtin transformers, by the
+// name its errors give them.
+var transformerFields = map[string]string{
+	"PatchTransformer": "patches", "PatchStrategicMergeTransformer": "patchesStrategicMerge",
+	"PatchJson6902Transformer": "patchesJson6902", "ImageTagTransformer": "images",
+	"ReplicaCountTransformer": "replicas", "NamespaceTransformer": "namespace",
+	"PrefixTransformer": "namePrefix", "SuffixTransformer": "nameSuffix",
+	"LabelTransformer": "labels", "AnnotationsTransformer": "commonAnnotations",
+}
+
+// blamedKey is the top-level key of k that kustomize's error names ("Kustomization.patches",
+// "builtin PatchTransformer"), else its kind, else its first key.
+func blamedKey(k *Kustomization, msg string) []any {
+	root := k.Doc.Root
+	for _, key := range mapKeys(root) {
+		if strings.Contains(msg, "Kustomization."+key+" ") {
+			return []any{key}
+		}
 	}
-	o.Problems = append(o.Problems, Problem{o.Top.location(at), "the overlay does not build: " + cleanError(buildErr, o.Root)})
+	for name, field := range transformerFields {
+		if strings.Contains(msg, " "+name+" ") && yamldoc.MappingValue(root, field) != nil {
+			return []any{field}
+		}
+	}
+	if yamldoc.MappingValue(root, "kind") != nil {
+		return []any{"kind"}
+	}
+	if keys := mapKeys(root); len(keys) > 0 {
+		return []any{keys[0]}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,5 +106,57 @@ func TestDeadline(t *testing.T) {
 	dir := writeTree(t, t.TempDir(), overlayTree)
 	if _, err := Build(context.Background(), filepath.Join(dir, "prod"), Options{Timeout: time.Nanosecond}); err == nil {
 		t.Error("a build with a deadline of 1 ns succeeded")
+	}
+}
+
+// TestOddKustomizations: kustomizations of every wrong shape build (or report a problem at an
+// entry or at the file) without a panic or a hang.
+func TestOddKustomizations(t *testing.T) {
+	e := newEngine(t, "default")
+	for i, c := range []struct {
+		k    string
+		line int // of the problem, 0 for none or any
+	}{
+		{"", 0},
+		{"- a\n- b\n", 0},
+		{"resources: {a: b}\npatches: just a string\n", 2},
+		{"resources:\n- ../base\npatches:\n- {}\n- path: ''\n- patch: ''\n", 3},
+		{"resources:\n- ../base\nimages:\n- {}\n- newTag: x\nreplicas:\n- name: web\n- {count: 2}\n", 0},
+		{"resources:\n- ../base\npatches:\n- target: {name: '('}\n  patch: |-\n    - op: add\n      path: /x\n      value: 1\n", 0},
+		{"resources:\n- ../base\npatchesJson6902:\n- target: {kind: Deployment, name: web}\n  patch: |-\n    not: a list\n", 0},
+		{"resources:\n- ../base\npatchesStrategicMerge:\n- |-\n  apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec: {template: {spec: {hostPID: true}}}\n", 0},
+		{"resources:\n- ../base\nnamePrefix: {a: b}\ncommonLabels: [x]\nlabels:\n- pairs: [y]\n", 4},
+		{"resources:\n- ../base\n- ../base\n", 0},
+		{"resources:\n- .\n", 0},
+		{"resources:\n- ../base\npatches:\n- patch: '{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"web\"}, \"spec\": {\"template\": {\"spec\": {\"hostIPC\": true}}}}'\n", 0},
+		{"resources:\n- ../base\nconfigMapGenerator:\n- name: c\n  files: [gone.txt, k=gone2.txt]\n  envs: [gone.env]\n", 0},
+		{"kind: Component\nresources:\n- ../base\n", 0},
+		{"resources:\n- ../base\ncomponents:\n- ../base\n", 0},
+		{"resources: [../base\n", 0},
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			dir := writeTree(t, t.TempDir(), map[string]string{
+				"base/kustomization.yaml": "resources:\n- deploy.yaml\n", "base/deploy.yaml": baseDeploy,
+				"odd/kustomization.yaml": c.k,
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			b, err := Build(ctx, filepath.Join(dir, "odd"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch, err := b.Check(ctx, e, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range ch.Findings {
+				if f.At.File == "" || f.At.Line < 1 || f.At.Column < 1 {
+					t.Errorf("%s placed nowhere: %+v", f.Rule, f.At)
+				}
+			}
+			if c.line > 0 && (len(b.Problems) != 1 || b.Problems[0].Line != c.line) {
+				t.Errorf("problems %+v, want one on line %d", b.Problems, c.line)
+			}
+		})
 	}
 }
