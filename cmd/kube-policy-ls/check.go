@@ -112,6 +112,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sources = selectOverlays(ctx, sources, ws, opts)
 	results := checkAll(ctx, sources, stdin, ws, opts)
 	results = dropExcluded(results, stderr)
+	mergeOverlays(results)
 	if opts.writeBaseline != "" {
 		n, err := writeBaseline(opts.writeBaseline, results)
 		if err != nil {
@@ -130,8 +131,8 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var sum fixSummary
 		results, sum = fixFiles(ctx, results, ws, opts.dryRun, stdout)
 		printFixSummary(stderr, sum, opts.dryRun)
+		mergeOverlays(results) // the overlays were built again
 	}
-	mergeOverlays(results)
 
 	code := 0
 	for _, r := range results {

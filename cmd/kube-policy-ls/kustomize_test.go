@@ -232,3 +232,17 @@ func TestCheckOverlayFragmentNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckOverlaysBaseline: a baseline records the overlays' findings, at their placed
+// files, and then hides them.
+func TestCheckOverlaysBaseline(t *testing.T) {
+	t.Parallel()
+	dir := writeOverlays(t)
+	base := filepath.Join(t.TempDir(), "baseline.json")
+	if code, out, errOut := runCLI(t, "", "check", "--write-baseline", base, dir); code != 0 || !strings.Contains(errOut, "2 findings recorded") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", "check", "--baseline", base, dir); code != 0 || !strings.Contains(errOut, "2 known findings") {
+		t.Errorf("exit %d with the baseline\n%s%s", code, out, errOut)
+	}
+}
