@@ -41,7 +41,13 @@ type Checked struct {
 // problems are findings of rule kustomize-build at their entries. prev, an earlier check's
 // Result (of this overlay's last build, or of another overlay's: many build the same
 // objects), lets the objects built identically be reused without evaluating them again.
-func (b *Built) Check(ctx context.Context, e *analysis.Engine, prev *analysis.Result) (*Checked, error) {
+func (b *Built) Check(ctx context.Context, e *analysis.Engine, prev *analysis.Result) (_ *Checked, err error) {
+	defer func() {
+		// a placement this package gets wrong is this overlay's error, not the process's end
+		if r := recover(); r != nil {
+			err = fmt.Errorf("placing the findings of overlay %s: %v", b.Root, r)
+		}
+	}()
 	out := &Checked{}
 	for _, p := range b.Problems {
 		out.Findings = append(out.Findings, Finding{
@@ -63,7 +69,11 @@ func (b *Built) Check(ctx context.Context, e *analysis.Engine, prev *analysis.Re
 		}
 	}
 	for _, f := range res.Findings {
-		out.Findings = append(out.Findings, b.place(f))
+		// whether a suppression is used is for the file's own check to say: one overlay
+		// that patches the problem away does not make it unused
+		if f.Rule != analysis.RuleUnusedSuppression {
+			out.Findings = append(out.Findings, b.place(f))
+		}
 	}
 	for _, f := range res.Suppressed {
 		out.Suppressed = append(out.Suppressed, b.place(f))
@@ -82,6 +92,10 @@ func (b *Built) place(f analysis.Finding) Finding {
 	}
 	o := b.Objects[f.Doc]
 	full := append(slices.Clone(f.Item), f.Path...)
+	if len(full) == 0 { // about the object as a whole
+		b.placeInResource(&pf, o, full)
+		return pf
+	}
 	writers := b.applying(o)
 	steps := yamldoc.Walk(o.Root, full)
 	if len(steps) == len(full) {

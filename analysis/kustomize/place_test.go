@@ -128,3 +128,26 @@ func TestUnsavedText(t *testing.T) {
 		}
 	}
 }
+
+// TestSuppressionThroughOverlay: a suppression comment in the base suppresses the finding in
+// the build too (the built objects keep their comments); a suppression that one overlay makes
+// unused is not reported by it (whether it is used is the file's own check to say).
+func TestSuppressionThroughOverlay(t *testing.T) {
+	files := map[string]string{
+		"base/kustomization.yaml": "resources:\n- deploy.yaml\n",
+		"base/deploy.yaml": strings.Replace(baseDeploy, "        runAsUser: 10001\n",
+			"        # kube-policy-ls ignore run-as-high-uid -- the image's user\n        runAsUser: 1000\n", 1),
+		"prod/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: uid.yaml\n",
+		"prod/uid.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsUser: 20000\n",
+	}
+	dir := writeTree(t, t.TempDir(), files)
+	e := newEngine(t, "default")
+	_, base := buildCheck(t, filepath.Join(dir, "base"), e, nil)
+	if len(base.Findings) != 0 || len(base.Suppressed) != 1 || base.Suppressed[0].Rule != "run-as-high-uid" {
+		t.Errorf("base: findings %v, suppressed %v; want run-as-high-uid suppressed", base.Findings, base.Suppressed)
+	}
+	_, prod := buildCheck(t, filepath.Join(dir, "prod"), e, nil)
+	if len(prod.Findings) != 0 {
+		t.Errorf("prod: %+v, want nothing", prod.Findings)
+	}
+}
