@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 
@@ -25,8 +26,37 @@ type Source struct {
 	mapper           *yamldoc.Mapper
 }
 
-// newSource parses the documents of a file's text.
+// sourceCache keeps the parsed files of recent builds: the overlays that share a base parse
+// it once, and a rebuild after a keystroke parses only the file that changed. A Source is
+// never modified once made, so builds share them.
+var sourceCache = struct {
+	sync.Mutex
+	m map[string]*Source
+}{m: map[string]*Source{}}
+
+// maxCachedSources bounds the cache; past it, it starts again empty.
+const maxCachedSources = 512
+
+// newSource parses the documents of a file's text, or returns the Source already parsed from
+// the same text.
 func newSource(file, text string) *Source {
+	sourceCache.Lock()
+	s, ok := sourceCache.m[file]
+	sourceCache.Unlock()
+	if ok && s.Text == text {
+		return s
+	}
+	s = parseSource(file, text)
+	sourceCache.Lock()
+	if len(sourceCache.m) >= maxCachedSources {
+		clear(sourceCache.m)
+	}
+	sourceCache.m[file] = s
+	sourceCache.Unlock()
+	return s
+}
+
+func parseSource(file, text string) *Source {
 	s := &Source{File: file, Text: text, lineBase: -1, mapper: yamldoc.NewMapper(text)}
 	s.Docs = yamldoc.SplitMapped(s.mapper)
 	for _, d := range s.Docs {
@@ -39,7 +69,7 @@ func newSource(file, text string) *Source {
 // ("|" or ">") maps line for line onto the kustomization; a quoted or plain one is placed on
 // its own line, as its lines do not map.
 func inlineSource(k *Kustomization, n *yaml.Node) *Source {
-	s := newSource(k.File, n.Value)
+	s := parseSource(k.File, n.Value) // its own copy: its position is set below
 	s.File = k.File
 	m := k.Doc.Mapper() // the document's own lines
 	line := m.LineOf(k.Doc.NodeOffset(n))
