@@ -77,3 +77,65 @@ func TestFixWhereTheFieldLives(t *testing.T) {
 }
 
 func pathKey(p []any) string { return fmt.Sprint(p...) }
+
+// TestPatchFix makes a base finding's fix in one overlay only: a new patch file listed in
+// the overlay's kustomization. The overlay, rebuilt, no longer has the finding; the base
+// and its other users still do.
+func TestPatchFix(t *testing.T) {
+	files := maps.Clone(overlayTree)
+	files["base/deploy.yaml"] = strings.Replace(baseDeploy, "          readOnlyRootFilesystem: true\n", "", 1)
+	dir := writeTree(t, t.TempDir(), files)
+	root := filepath.Join(dir, "prod")
+	e := newEngine(t, "default")
+	b, c := buildCheck(t, root, e, nil)
+	i := slices.IndexFunc(c.Findings, func(f Finding) bool { return f.Rule == "read-only-root-filesystem" && f.By == ByResource })
+	if i < 0 {
+		t.Fatal("no read-only-root-filesystem finding on the base")
+	}
+	want := pathKey(c.Findings[i].Path)
+	p, err := b.PatchFix(c.Findings[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.File, []byte(p.Text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(p.Kustomization)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := fix.ApplyEdits(string(old), p.Edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.Kustomization, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, after := buildCheck(t, root, e, nil)
+	for _, f := range after.Findings {
+		if f.Rule == "read-only-root-filesystem" && pathKey(f.Path) == want || f.Rule == analysis.RuleKustomizeBuild {
+			t.Errorf("after the patch %s:\n%s\nkustomization:\n%s\nstill: %s %s", filepath.Base(p.File), p.Text, text, f.Rule, f.Message)
+		}
+	}
+	_, base := buildCheck(t, filepath.Join(dir, "base"), e, nil)
+	if !slices.ContainsFunc(base.Findings, func(f Finding) bool { return f.Rule == "read-only-root-filesystem" }) {
+		t.Error("the base lost its finding: the fix was to stay in the overlay")
+	}
+}
+
+// TestListPatch lists a new patch in a kustomization: after the last entry of its patches,
+// at their indentation, or as a new patches key.
+func TestListPatch(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"resources:\n- ../base\n", "resources:\n- ../base\npatches:\n- path: p.yaml\n"},
+		{"resources:\n- ../base", "resources:\n- ../base\npatches:\n- path: p.yaml\n"},
+		{"patches:\n  - path: a.yaml\n    target: {kind: Deployment}\nimages: []\n", "patches:\n  - path: a.yaml\n    target: {kind: Deployment}\n  - path: p.yaml\nimages: []\n"},
+		{"patches:\n- path: a.yaml", "patches:\n- path: a.yaml\n- path: p.yaml\n"},
+	} {
+		k := parseKustomization("/x/kustomization.yaml", []byte(c.in))
+		got, err := fix.ApplyEdits(c.in, []fix.Edit{k.listPatch("p.yaml")})
+		if err != nil || got != c.want {
+			t.Errorf("%q: got %q (%v), want %q", c.in, got, err, c.want)
+		}
+	}
+}
