@@ -28,6 +28,9 @@ type Config struct {
 	PodSpecPaths      []PodSpecPath         `yaml:"podSpecPaths" json:"podSpecPaths,omitempty"`
 	Exclude           []string              `yaml:"exclude" json:"exclude,omitempty"`
 	Helm              HelmConfig            `yaml:"helm" json:"helm,omitzero"`
+	// Kustomize: false checks no overlay through its build (a directory with a
+	// kustomization.yaml); nil or true builds them.
+	Kustomize *bool `yaml:"kustomize" json:"kustomize,omitempty"`
 
 	// BaseDir resolves relative policy directories: the configuration file's directory, or
 	// the workspace root for editor settings.
@@ -35,6 +38,9 @@ type Config struct {
 
 	src *yaml.Node // the YAML it was parsed from, to place errors found later at their key
 }
+
+// KustomizeEnabled reports whether overlays are built (the kustomize key; on by default).
+func (c Config) KustomizeEnabled() bool { return c.Kustomize == nil || *c.Kustomize }
 
 // HelmConfig says how charts are rendered (helm template's flags). Relative values files are
 // taken from BaseDir.

@@ -140,7 +140,17 @@ func (r *Result) session(doc int) (*fix.Session, error) {
 // each fix's operations are on paths from the root of the file's first document that parses.
 // It returns the edits, in file offsets, and the fixes that could not be applied safely.
 func FixText(text string, fixes []fix.Fix) ([]fix.Edit, []fix.Failure, error) {
+	return FixDocument(text, -1, fixes)
+}
+
+// FixDocument is FixText on document doc of the file (its index, counting empty documents),
+// or, for doc -1, on the first document that parses: a patch or resource of a Kustomize
+// overlay, whose fixes are carried to it from the built object.
+func FixDocument(text string, doc int, fixes []fix.Fix) ([]fix.Edit, []fix.Failure, error) {
 	for _, d := range yamldoc.SplitDocuments(text) {
+		if doc >= 0 && d.Index != doc {
+			continue
+		}
 		d.Parse()
 		if d.Err != nil {
 			return nil, nil, fmt.Errorf("document %d does not parse: %w", d.Index+1, d.Err)

@@ -63,9 +63,10 @@ func InProfile(profiles []string, profile string) bool {
 
 // Rule ids reported by the engine itself rather than by a policy.
 const (
-	RuleYAMLSyntax   = "yaml-syntax"
-	RuleHelmTemplate = "helm-template"
-	RuleHelmRender   = "helm-render"
+	RuleYAMLSyntax     = "yaml-syntax"
+	RuleHelmTemplate   = "helm-template"
+	RuleHelmRender     = "helm-render"
+	RuleKustomizeBuild = "kustomize-build"
 )
 
 // engineRules are the catalog entries for what the engine reports itself.
@@ -93,6 +94,14 @@ var engineRules = []Rule{
 		Severity:    High,
 		Passes:      "A chart that helm template renders with the configured values.",
 		Fix:         "Correct the template, values or Chart.yaml at the reported line.",
+	},
+	{
+		ID:          RuleKustomizeBuild,
+		Title:       "Kustomize overlays must build",
+		Description: "An overlay is checked through what it builds. An entry of a kustomization that cannot be built (a missing file, a cycle of bases, a patch that does not parse or apply) is reported at that entry, and the overlay is checked without it. A remote resource (a URL, a git repository) is never fetched: it is reported once, and the rest is checked.",
+		Severity:    High,
+		Passes:      "An overlay that kustomize build builds from local files.",
+		Fix:         "Correct the entry, or the file it names, at the reported line.",
 	},
 	{
 		ID:          RuleInvalidSuppression,

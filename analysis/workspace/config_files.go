@@ -126,6 +126,9 @@ func mergeConfig(file, overlay analysis.Config) analysis.Config {
 	m.PodSpecPaths = append(slices.Clone(file.PodSpecPaths), overlay.PodSpecPaths...)
 	m.Exclude = append(slices.Clone(file.Exclude), overlay.Exclude...)
 	m.Helm = mergeHelm(file.Helm, overlay.Helm)
+	if overlay.Kustomize != nil {
+		m.Kustomize = overlay.Kustomize
+	}
 	return m
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
@@ -65,6 +66,11 @@ func readBaseline(path string) (map[string]bool, error) {
 func writeBaseline(path string, results []checked) (int, error) {
 	b := baseline{Version: baselineVersion, Findings: []baselineEntry{}}
 	for _, r := range results {
+		if r.overlay != nil {
+			for _, f := range r.overlay.findings {
+				b.Findings = append(b.Findings, entryOf(f.file, f.Finding.Finding))
+			}
+		}
 		if r.result == nil {
 			continue
 		}
@@ -83,6 +89,15 @@ func writeBaseline(path string, results []checked) (int, error) {
 func applyBaseline(known map[string]bool, results []checked) int {
 	dropped := 0
 	for _, r := range results {
+		if r.overlay != nil {
+			r.overlay.findings = slices.DeleteFunc(r.overlay.findings, func(f overlayFinding) bool {
+				known := known[entryOf(f.file, f.Finding.Finding).key()]
+				if known {
+					dropped++
+				}
+				return known
+			})
+		}
 		if r.result == nil {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
@@ -31,6 +32,7 @@ type checkOptions struct {
 	dryRun        bool     // --dry-run: with --fix, print them as a diff instead
 	values        listFlag // --values: values files for the charts checked (chart.go)
 	set           listFlag // --set: key=value pairs for the charts checked
+	kustomize     bool     // --kustomize: build the Kustomize overlays found (kustomize.go)
 }
 
 // checked is the outcome for one file.
@@ -39,8 +41,11 @@ type checked struct {
 	text     string
 	result   *analysis.Result
 	err      error
-	excluded bool          // an exclude pattern names the file: it was not read
-	chart    *chartChecked // a chart, rendered and checked (chart.go); result is then nil
+	excluded bool            // an exclude pattern names the file: it was not read
+	chart    *chartChecked   // a chart, rendered and checked (chart.go); result is then nil
+	overlay  *overlayChecked // a Kustomize overlay, built and checked (kustomize.go)
+	// inOverlays are, for a file checked on its own, the overlays that build its findings
+	inOverlays map[overlayKey][]string
 }
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -60,8 +65,9 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl.BoolVar(&opts.dryRun, "dry-run", false, "with --fix: print the fixes as a unified diff instead of writing them")
 	fl.Var(&opts.values, "values", "a values file for the Helm charts checked (repeatable; after the configuration's helm.values)")
 	fl.Var(&opts.set, "set", "a key=value pair for the Helm charts checked, as helm --set (repeatable)")
+	fl.BoolVar(&opts.kustomize, "kustomize", true, "build each Kustomize overlay found (a directory with a kustomization.yaml) and check what it builds; false checks the files one by one")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nA directory with a Chart.yaml is a Helm chart: it is rendered and checked as rendered.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
+		fmt.Fprintln(stderr, "Usage: kube-policy-ls check [flags] PATH...\n\nChecks manifests; directories are walked for *.yaml and *.yml, - reads stdin.\nA directory with a Chart.yaml is a Helm chart: it is rendered and checked as rendered.\nA directory with a kustomization.yaml is a Kustomize overlay: it is built and checked as built.\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or I/O error.\n\nFlags:")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -103,8 +109,10 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tuneGC(0)
 	ctx := context.Background()
 	ws := newWorkspace(ctx, opts)
+	sources = selectOverlays(ctx, sources, ws, opts)
 	results := checkAll(ctx, sources, stdin, ws, opts)
 	results = dropExcluded(results, stderr)
+	mergeOverlays(results)
 	if opts.writeBaseline != "" {
 		n, err := writeBaseline(opts.writeBaseline, results)
 		if err != nil {
@@ -123,6 +131,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		var sum fixSummary
 		results, sum = fixFiles(ctx, results, ws, opts.dryRun, stdout)
 		printFixSummary(stderr, sum, opts.dryRun)
+		mergeOverlays(results) // the overlays were built again
 	}
 
 	code := 0
@@ -189,6 +198,9 @@ func checkAll(ctx context.Context, sources []source, stdin io.Reader, ws *worksp
 func checkOne(ctx context.Context, src source, stdin io.Reader, ws *workspace.Workspace, opts checkOptions) checked {
 	if src.chart != "" {
 		return checkChart(ctx, src, ws, opts)
+	}
+	if src.overlay != "" {
+		return checkOverlay(ctx, src, ws)
 	}
 	c := checked{src: src}
 	v, err := govern(ctx, ws, src)
@@ -289,6 +301,9 @@ func failing(results []checked, threshold analysis.Severity) bool {
 					return true
 				}
 			}
+		}
+		if r.overlay != nil && slices.ContainsFunc(r.overlay.findings, func(f overlayFinding) bool { return f.Severity >= threshold }) {
+			return true
 		}
 		if r.result == nil {
 			continue

@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 )
 
@@ -26,6 +27,10 @@ type source struct {
 	// only is, for a file of a chart named on the command line, that file (absolute): only
 	// the findings placed in it are reported.
 	only string
+	// overlay is the absolute directory of the Kustomize overlay the source is
+	// (kustomize.go); path is then the directory as walked, or, for a kustomization or patch
+	// file named on the command line (only), that file.
+	overlay string
 }
 
 // collect expands the command line's paths: files as given, directories walked for *.yaml and
@@ -62,6 +67,10 @@ func collect(paths []string) ([]source, error) {
 			continue
 		}
 		if !info.IsDir() {
+			if root := overlayOfFragment(abs); root != "" {
+				out = append(out, source{path: p, overlay: root, only: abs, named: true})
+				continue
+			}
 			out = append(out, source{path: p, helm: analysis.InChartTemplates(p), named: true})
 			continue
 		}
@@ -79,6 +88,9 @@ func collect(paths []string) ([]source, error) {
 						addChart(path, root)
 					}
 					return filepath.SkipDir
+				}
+				if root, err := filepath.Abs(path); err == nil && kustomize.IsRoot(root, nil) {
+					out = append(out, source{path: path, overlay: root})
 				}
 				return nil
 			}

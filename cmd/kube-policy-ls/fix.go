@@ -69,6 +69,7 @@ func fixFiles(ctx context.Context, results []checked, ws *workspace.Workspace, d
 		sum.fixed += rep.Fixed
 		out[i] = reanalyse(ctx, c, text, ws)
 	}
+	fixOverlays(ctx, out, ws, dryRun, stdout, &sum)
 	return out, sum
 }
 

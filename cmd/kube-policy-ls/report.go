@@ -102,6 +102,19 @@ func (r report) text() error {
 			}
 			continue
 		}
+		if c.overlay != nil {
+			files++
+			objects += c.overlay.objects
+			suppressed += len(c.overlay.suppressed)
+			for _, f := range r.shownOverlay(c.overlay) {
+				if f.Suppressed == nil {
+					total++
+					counts[f.Severity]++
+				}
+				r.textOverlayFinding(f, lines, paint)
+			}
+			continue
+		}
 		if c.result == nil {
 			continue
 		}
@@ -110,7 +123,7 @@ func (r report) text() error {
 		suppressed += len(c.result.Suppressed)
 		m := c.result.Mapper
 		for _, f := range r.shown(c.result, r.showSuppressed) {
-			msg := f.Message
+			msg := f.Message + overlayNote(c.overlaysOf(f))
 			if f.Suppressed != nil {
 				msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
 			} else {

@@ -24,8 +24,10 @@ type jsonFinding struct {
 	Path       []any                 `json:"path,omitempty"`
 	Fixable    bool                  `json:"fixable"`
 	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`
-	Chart      *jsonChart            `json:"chart,omitempty"`  // a finding of a rendered chart
-	Values     *valuesPlace          `json:"values,omitempty"` // the values key behind it
+	Chart      *jsonChart            `json:"chart,omitempty"`    // a finding of a rendered chart
+	Values     *valuesPlace          `json:"values,omitempty"`   // the values key behind it
+	Overlay    string                `json:"overlay,omitempty"`  // the first Kustomize overlay that builds it
+	Overlays   []string              `json:"overlays,omitempty"` // every overlay that builds it
 }
 
 // jsonChart says where in a chart a finding is: file, line and column of the finding are the
@@ -66,6 +68,12 @@ func (r report) json() error {
 			sum.Objects += c.chart.objects
 			sum.Findings += len(c.chart.findings)
 			sum.Suppressed += len(c.chart.suppressed)
+		}
+		if c.overlay != nil {
+			sum.Files++
+			sum.Objects += c.overlay.objects
+			sum.Findings += len(c.overlay.findings)
+			sum.Suppressed += len(c.overlay.suppressed)
 		}
 		if c.result != nil {
 			sum.Files++
@@ -109,6 +117,8 @@ func (r report) jsonFindings(c checked) ([]byte, error) {
 	switch {
 	case c.chart != nil:
 		return encodeJSONFindings(jsonChartFindings(c))
+	case c.overlay != nil:
+		return encodeJSONFindings(jsonOverlayFindings(c.overlay))
 	case c.result == nil:
 		return nil, nil
 	}
@@ -120,7 +130,7 @@ func (r report) jsonFindings(c checked) ([]byte, error) {
 			Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
 			Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
 			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
-			Suppressed: f.Suppressed,
+			Suppressed: f.Suppressed, Overlay: first(c.overlaysOf(f)), Overlays: c.overlaysOf(f),
 		})
 	}
 	return encodeJSONFindings(fs)

@@ -157,6 +157,9 @@ func (r report) sarif() error {
 		if c.chart != nil {
 			run.Results = append(run.Results, sarifChartResults(c.chart, index)...)
 		}
+		if c.overlay != nil {
+			run.Results = append(run.Results, sarifOverlayResults(c.overlay, index)...)
+		}
 		if c.result == nil {
 			continue
 		}
@@ -174,7 +177,7 @@ func (r report) sarif() error {
 				Fixes:        sarifFixes(c.result, f, uri),
 				Suppressions: sups,
 				RuleID:       f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
-				Message: sarifText{Text: f.Message},
+				Message: sarifText{Text: f.Message + overlayNote(c.overlaysOf(f))},
 				Locations: []sarifLocation{{Physical: sarifPhysical{
 					Artifact: sarifArtifact{URI: uri},
 					Region:   sarifRegion{sp.Line, sp.Column, sp.EndLine, sp.EndColumn},
