@@ -62,7 +62,8 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, pre
 		}
 		todo = append(todo, i)
 	}
-	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold); err != nil {
+	known := e.verdictsAround(prev, p, changed.End-len(in.Text)+len(old.Text()))
+	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold, known); err != nil {
 		return nil, err
 	}
 	// From here on, as in Analyze (isHelmTemplate needs a document that does not parse).
@@ -114,7 +115,7 @@ func (r *Result) compact(flagged bool) {
 		for j, o := range d.Objects {
 			objs[j] = yamldoc.Object{Ref: o.Ref, Path: o.Path}
 		}
-		r.Docs[i] = &DocResult{Doc: doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors}
+		r.Docs[i] = &DocResult{Doc: doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors, verdicts: d.verdicts}
 	}
 }
 
