@@ -50,6 +50,7 @@ type DocResult struct {
 	PolicyErrors []PolicyError // custom rules that failed or timed out on this document
 
 	verdicts []*verdict // the built-in rules' verdicts on the document's objects (verdict.go)
+	edited   bool       // Reanalyze analysed it for the last edit: Compact keeps its tree
 }
 
 // Limits that protect the process from hostile or accidental input (SPEC.md section 2).
@@ -112,7 +113,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 // movedTo is old, the analysis of a document with doc's text, taken over for doc.
 func (old *DocResult) movedTo(doc *yamldoc.Document) *DocResult {
 	r := *old
-	r.Doc = doc
+	r.Doc, r.edited = doc, false
 	return &r
 }
 

@@ -25,6 +25,8 @@ var notCompared = map[string]string{
 		"released by Compact",
 	"Object.Node": "the object's mapping in the parse tree: compared through Ref, Path and the " +
 		"document's Text, and released by Compact",
+	"DocResult.edited": "whether the last Reanalyze analysed the document, which Analyze never " +
+		"does: it only decides whether Compact keeps the tree",
 	"Mapper.ascii": "a fast-path hint: Mapper.Replace keeps it false once the text had a non-ASCII " +
 		"character rather than scan the whole text per keystroke, and conversions agree either way; " +
 		"resultDiff checks that it is never true for a text that is not ASCII",
