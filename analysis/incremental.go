@@ -123,7 +123,9 @@ func reusable(old *DocResult, d *yamldoc.Document) bool {
 // Analyze and Reanalyze is unaffected (it needs the documents' text, hash, objects and
 // findings); documents with findings keep their trees for code actions, and the documents the
 // last edit changed keep theirs for the next keystroke, which patches the tree if it can
-// (Document.Patched) rather than parse the document again.
+// (Document.Patched) rather than parse the document again. Likewise only those documents keep
+// their verdicts (verdict.go): the first keystroke in a document evaluates it, the next ones
+// reuse what they can, and an open file that is not being edited holds no projections.
 func (r *Result) Compact() { r.compact(false) }
 
 // CompactForReport is Compact for a result that only feeds a report: the flagged documents
@@ -134,15 +136,23 @@ func (r *Result) CompactForReport() { r.compact(true) }
 
 func (r *Result) compact(flagged bool) {
 	for i, d := range r.Docs {
-		if ((len(d.Findings) > 0 || d.edited) && !flagged) || !d.holdsTree() {
+		keepTree := (len(d.Findings) > 0 || d.edited) && !flagged
+		keepVerdicts := d.edited && !flagged
+		if (keepTree || !d.holdsTree()) && (keepVerdicts || d.verdicts == nil) {
 			continue
 		}
-		doc := d.Doc.Released(len(d.Findings) > 0)
-		objs := make([]yamldoc.Object, len(d.Objects))
-		for j, o := range d.Objects {
-			objs[j] = yamldoc.Object{Ref: o.Ref, Path: o.Path}
+		c := *d // a new DocResult: other results may share d
+		if !keepVerdicts {
+			c.verdicts = nil
 		}
-		r.Docs[i] = &DocResult{Doc: doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors, verdicts: d.verdicts}
+		if !keepTree && d.holdsTree() {
+			c.Doc = d.Doc.Released(len(d.Findings) > 0)
+			c.Objects = make([]yamldoc.Object, len(d.Objects))
+			for j, o := range d.Objects {
+				c.Objects[j] = yamldoc.Object{Ref: o.Ref, Path: o.Path}
+			}
+		}
+		r.Docs[i] = &c
 	}
 }
 
