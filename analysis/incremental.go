@@ -69,8 +69,11 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, pre
 	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold, known); err != nil {
 		return nil, err
 	}
+	// The documents that hold changed bytes keep their trees and verdicts through Compact for
+	// the next keystroke; an analysis of the same text again (a re-check) marks none.
 	for _, i := range todo {
-		res.Docs[i].edited = true
+		d := docs[i]
+		res.Docs[i].edited = (changed.End > changed.Start || oldEnd > p) && d.Offset <= changed.End && changed.Start <= d.Offset+len(d.Text)
 	}
 	// From here on, as in Analyze (isHelmTemplate needs a document that does not parse).
 	if hasSyntaxError(res.Docs) && isHelmTemplate(in.Text, res.Docs) {
