@@ -388,3 +388,42 @@ func TestReanalyzeKeepsVerdictsOfUnreadFields(t *testing.T) {
 		t.Error("a container's name changed, and the verdicts were kept")
 	}
 }
+
+// Compact keeps the tree of the document an edit changed, for the next keystroke to patch,
+// and of no other document without findings; a re-check of the same text changes none.
+func TestCompactKeepsTheEditedDocumentsTree(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	ctx := context.Background()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  key: some value\n"
+	text := cm + "---\n" + cm
+	trees := func(r *Result) (n int) {
+		for _, d := range r.Docs {
+			if d.holdsTree() {
+				n++
+			}
+		}
+		return n
+	}
+	prev := analyzeText(t, e, text)
+	prev.Compact()
+	again, err := e.Reanalyze(ctx, Input{Text: text}, nil, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Compact(); trees(again) != 0 {
+		t.Errorf("a re-check of the same text kept %d trees", trees(again))
+	}
+	at := strings.LastIndex(text, "some val") + len("some val")
+	m, err := again.Mapper.Replace(at, at, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := e.Reanalyze(ctx, Input{Text: m.Text()}, m, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.Compact(); trees(edited) != 1 || !edited.Docs[1].holdsTree() {
+		t.Errorf("after an edit in the second document, %d trees kept, want that document's", trees(edited))
+	}
+}
