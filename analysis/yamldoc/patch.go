@@ -10,14 +10,15 @@ import (
 
 // Patched is the document that replacing the bytes [start, end) of d.Text by repl makes, with
 // its tree patched instead of parsed again, or nil when the edit is not one it patches: an
-// edit inside one plain, single- or double-quoted scalar on one line, the value of a block
-// mapping or an item of a block sequence (not a key, no anchor, tag or escape), that leaves it
-// a scalar of the same style. Nothing else of the document can change then: no line moves, and
-// nothing follows the scalar on its line but a comment, so no other node moves either. The new
-// value and its resolved tag are what yaml.v3 makes of the new text on its own, which also
-// refuses anything that would stop being that one scalar (": ", " #", a leading indicator,
-// white space at an end). at gives the new document's place in the file; the caller checked
-// that it holds d's text with the edit made.
+// edit on one line inside one scalar that is the value of a block mapping or an item of a
+// block sequence (not a key, no anchor or tag), plain (on one or more lines; not in the
+// indentation of a later line) or quoted on one line without escapes, that leaves it a scalar
+// of the same style. Nothing else of the document can change then: no line moves, and nothing
+// follows the scalar on its lines but a comment, so no other node moves either. The new value
+// and its resolved tag are what yaml.v3 makes of the new text on its own (scalarValue), which
+// also refuses anything that would stop being that one scalar (": ", " #", a leading
+// indicator, white space at an end). at gives the new document's place in the file; the caller
+// checked that it holds d's text with the edit made.
 //
 // Typing in a description of a CRD of 20,000 lines then costs a walk down to the scalar and a
 // copy of the nodes on the way, not a parse.
