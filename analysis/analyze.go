@@ -48,6 +48,9 @@ type DocResult struct {
 	Err        error     // an evaluation failure (a policy bug); the findings are then incomplete
 
 	PolicyErrors []PolicyError // custom rules that failed or timed out on this document
+
+	verdicts []*verdict // the built-in rules' verdicts on the document's objects (verdict.go)
+	edited   bool       // Reanalyze analysed it for the last edit: Compact keeps its tree
 }
 
 // Limits that protect the process from hostile or accidental input (SPEC.md section 2).
@@ -95,7 +98,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 		}
 		todo = append(todo, i)
 	}
-	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, len(in.Text) >= parallelThreshold); err != nil {
+	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, len(in.Text) >= parallelThreshold, nil); err != nil {
 		return nil, err
 	}
 	if isHelmTemplate(in.Text, res.Docs) {
@@ -110,7 +113,7 @@ func (e *Engine) Analyze(ctx context.Context, in Input, prev *Result) (*Result, 
 // movedTo is old, the analysis of a document with doc's text, taken over for doc.
 func (old *DocResult) movedTo(doc *yamldoc.Document) *DocResult {
 	r := *old
-	r.Doc = doc
+	r.Doc, r.edited = doc, false
 	return &r
 }
 
@@ -149,8 +152,9 @@ func appendRebased(dst, fs []Finding, d *yamldoc.Document) []Finding {
 	return dst
 }
 
-// analyzeDocs analyses docs[i] for every i in todo into out[i], on all cores when parallel.
-func (e *Engine) analyzeDocs(ctx context.Context, docs []*yamldoc.Document, todo []int, out []*DocResult, parallel bool) error {
+// analyzeDocs analyses docs[i] for every i in todo into out[i], on all cores when parallel,
+// reusing the verdicts known has.
+func (e *Engine) analyzeDocs(ctx context.Context, docs []*yamldoc.Document, todo []int, out []*DocResult, parallel bool, known verdicts) error {
 	workers := 1
 	if parallel {
 		workers = min(runtime.GOMAXPROCS(0), len(todo))
@@ -160,7 +164,7 @@ func (e *Engine) analyzeDocs(ctx context.Context, docs []*yamldoc.Document, todo
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			out[i] = e.analyzeDocument(ctx, docs[i])
+			out[i] = e.analyzeDocument(ctx, docs[i], known)
 		}
 		return ctx.Err()
 	}
@@ -171,7 +175,7 @@ func (e *Engine) analyzeDocs(ctx context.Context, docs []*yamldoc.Document, todo
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = e.analyzeDocument(ctx, docs[i])
+				out[i] = e.analyzeDocument(ctx, docs[i], known)
 			}
 		}()
 	}
@@ -186,8 +190,9 @@ func (e *Engine) analyzeDocs(ctx context.Context, docs []*yamldoc.Document, todo
 	return ctx.Err()
 }
 
-// analyzeDocument parses one document and evaluates the rules on each of its objects.
-func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocResult {
+// analyzeDocument parses one document and evaluates the rules on each of its objects, or takes
+// the verdicts known has for objects that project as they do.
+func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document, known verdicts) *DocResult {
 	d.Parse()
 	res := &DocResult{Doc: d}
 	if d.Err != nil {
@@ -200,11 +205,11 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 	res.Objects = d.Objects()
 	for _, obj := range res.Objects {
 		rules, custom := e.rulesFor(obj.Ref.Kind), e.customInspects(obj.Ref.Kind)
-		var value ast.Value
+		var value, whole ast.Value
 		var err error
 		switch {
 		case rules != nil || custom:
-			value, err = toValue(obj.Node)
+			value, whole, err = objectValues(d, obj, rules, custom)
 		case d.Aliases:
 			err = checkExpansion(obj.Node)
 		}
@@ -228,7 +233,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 			}
 		}
 		if rules != nil {
-			perRule, err := e.eval(ctx, rules, value)
+			perRule, err := e.evalBuiltin(ctx, rules, value, known, res)
 			if err != nil {
 				res.Err = fmt.Errorf("evaluating %s: %w", obj.Ref, err)
 				continue
@@ -243,7 +248,7 @@ func (e *Engine) analyzeDocument(ctx context.Context, d *yamldoc.Document) *DocR
 			}
 		}
 		if custom {
-			perRule, perrs, err := e.evalCustom(ctx, value, obj.Ref)
+			perRule, perrs, err := e.evalCustom(ctx, whole, obj.Ref)
 			if err != nil {
 				res.Err = err
 				return res

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/reads"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -22,6 +23,7 @@ var errAliasBomb = fmt.Errorf("aliases expand to more than %d values (an alias b
 
 // converter turns yaml.v3 nodes straight into OPA values: no detour through Go maps or JSON.
 type converter struct {
+	set      *reads.Set                 // project onto what these paths read; nil: convert everything
 	expanded int                        // values produced so far, counting every alias expansion
 	memo     map[*yaml.Node]convertMemo // anchored nodes already converted
 	active   map[*yaml.Node]bool        // anchors being converted: an alias back to one is a cycle
@@ -75,16 +77,37 @@ func checkExpansion(n *yaml.Node) error {
 // toValue converts n, an object's root, into an OPA value.
 func toValue(n *yaml.Node) (ast.Value, error) {
 	c := converter{}
-	v, _, err := c.value(n, 0)
+	v, _, err := c.value(n, 0, reads.State{})
 	return v, err
 }
 
-func (c *converter) value(n *yaml.Node, depth int) (ast.Value, int, error) {
+// toProjection converts the projection of n, an object's root, onto what a set of rules reads
+// (package reads): the parts no rule reads are neither converted nor handed to the rules.
+func toProjection(n *yaml.Node, set *reads.Set) (ast.Value, error) {
+	c := converter{set: set}
+	v, _, err := c.value(n, 0, set.Start())
+	if v == nil && err == nil {
+		v = ast.NewObject()
+	}
+	return v, err
+}
+
+// value converts n at st; with a projection set, a nil value is a part left out.
+func (c *converter) value(n *yaml.Node, depth int, st reads.State) (ast.Value, int, error) {
 	if depth > yamldoc.MaxDepth {
 		return nil, 0, fmt.Errorf("value nested deeper than %d levels", yamldoc.MaxDepth)
 	}
+	if c.set != nil && st.Full() {
+		whole := converter{memo: c.memo, active: c.active, expanded: c.expanded}
+		v, size, err := whole.value(n, depth, reads.State{})
+		c.memo, c.active, c.expanded = whole.memo, whole.active, whole.expanded
+		return v, size, err
+	}
 	if n.Kind == yaml.AliasNode {
-		return c.alias(n, depth)
+		return c.alias(n, depth, st)
+	}
+	if c.set != nil && n.Kind == yaml.ScalarNode && !st.Anchored() {
+		return nil, 0, nil
 	}
 	c.expanded++
 	if c.expanded > MaxExpandedNodes {
@@ -96,32 +119,47 @@ func (c *converter) value(n *yaml.Node, depth int) (ast.Value, int, error) {
 	case yaml.SequenceNode:
 		terms := make([]*ast.Term, 0, len(n.Content))
 		size := 1
-		for _, item := range n.Content {
-			v, s, err := c.value(item, depth+1)
+		for i, item := range n.Content {
+			var ist reads.State
+			if c.set != nil {
+				ist = c.set.Step(st, strconv.Itoa(i), true)
+				if !ist.Live() {
+					terms = append(terms, ast.NullTerm())
+					continue
+				}
+			}
+			v, s, err := c.value(item, depth+1, ist)
 			if err != nil {
 				return nil, 0, err
+			}
+			if v == nil {
+				v = ast.Null{}
 			}
 			terms = append(terms, ast.NewTerm(v))
 			size += s
 		}
 		return ast.NewArray(terms...), size, nil
 	case yaml.MappingNode:
-		return c.mapping(n, depth)
+		return c.mapping(n, depth, st)
 	case yaml.DocumentNode:
 		if len(n.Content) == 1 {
-			return c.value(n.Content[0], depth)
+			return c.value(n.Content[0], depth, st)
 		}
 	}
 	return ast.Null{}, 1, nil
 }
 
-// alias converts an alias once per anchor and charges its full size on every use.
-func (c *converter) alias(n *yaml.Node, depth int) (ast.Value, int, error) {
+// alias converts an alias once per anchor and charges its full size on every use. A projection
+// depends on where the alias is, so it is not remembered.
+func (c *converter) alias(n *yaml.Node, depth int, st reads.State) (ast.Value, int, error) {
 	target := n.Alias
 	if target == nil {
+		if c.set != nil && !st.Anchored() {
+			return nil, 0, nil
+		}
 		return ast.Null{}, 1, nil
 	}
-	if m, ok := c.memo[target]; ok {
+	if m, ok := c.memo[target]; ok && c.set == nil {
 		c.expanded += m.size
 		if c.expanded > MaxExpandedNodes {
 			return nil, 0, errAliasBomb
@@ -136,17 +174,20 @@ func (c *converter) alias(n *yaml.Node, depth int) (ast.Value, int, error) {
 		c.memo = map[*yaml.Node]convertMemo{}
 	}
 	c.active[target] = true
-	v, size, err := c.value(target, depth)
+	v, size, err := c.value(target, depth, st)
 	delete(c.active, target)
 	if err != nil {
 		return nil, 0, err
 	}
-	c.memo[target] = convertMemo{v, size}
+	if c.set == nil {
+		c.memo[target] = convertMemo{v, size}
+	}
 	return v, size, nil
 }
 
 // mapping converts a mapping; "<<" merge keys contribute the keys the mapping does not set.
-func (c *converter) mapping(n *yaml.Node, depth int) (ast.Value, int, error) {
+// Merged mappings sit at the mapping's own level of a projection.
+func (c *converter) mapping(n *yaml.Node, depth int, st reads.State) (ast.Value, int, error) {
 	obj := ast.NewObject()
 	size := 1
 	var merges []*yaml.Node
@@ -160,9 +201,18 @@ func (c *converter) mapping(n *yaml.Node, depth int) (ast.Value, int, error) {
 			merges = append(merges, v)
 			continue
 		}
-		val, s, err := c.value(v, depth+1)
+		var kst reads.State
+		if c.set != nil {
+			if kst = c.set.Step(st, key.Value, false); !kst.Live() {
+				continue
+			}
+		}
+		val, s, err := c.value(v, depth+1, kst)
 		if err != nil {
 			return nil, 0, err
+		}
+		if val == nil {
+			continue
 		}
 		obj.Insert(ast.StringTerm(key.Value), ast.NewTerm(val))
 		size += s
@@ -173,7 +223,7 @@ func (c *converter) mapping(n *yaml.Node, depth int) (ast.Value, int, error) {
 			sources = resolved.Content
 		}
 		for _, src := range sources {
-			val, s, err := c.value(src, depth+1)
+			val, s, err := c.value(src, depth+1, st)
 			if err != nil {
 				return nil, 0, err
 			}

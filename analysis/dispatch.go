@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/reads"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
@@ -27,6 +29,10 @@ import (
 // them.
 type ruleSet struct {
 	rules []int // indices into Engine.enabled, ascending: findings keep the engine's rule order
+	// reads is the union of what the rules read (custom.reads): objects are evaluated on their
+	// projection onto it, and an unchanged projection keeps its verdict. nil when a rule of the
+	// set declares nothing: the whole object, evaluated every time.
+	reads *reads.Set
 
 	once  sync.Once
 	query rego.PreparedEvalQuery
@@ -61,7 +67,7 @@ func groupRules(enabled []Rule, workloads []string) (byKind map[string]*ruleSet,
 	// listed once.
 	for i, r := range enabled {
 		for k, list := range members {
-			if (len(r.Kinds) == 0 || reads(r.Kinds, k, workloads)) && (len(list) == 0 || list[len(list)-1] != i) {
+			if (len(r.Kinds) == 0 || declaresKind(r.Kinds, k, workloads)) && (len(list) == 0 || list[len(list)-1] != i) {
 				members[k] = append(list, i)
 			}
 		}
@@ -72,7 +78,7 @@ func groupRules(enabled []Rule, workloads []string) (byKind map[string]*ruleSet,
 		if s, ok := shared[key]; ok {
 			return s
 		}
-		s := &ruleSet{rules: rules}
+		s := &ruleSet{rules: rules, reads: readsOf(enabled, rules)}
 		shared[key] = s
 		return s
 	}
@@ -86,14 +92,30 @@ func groupRules(enabled []Rule, workloads []string) (byKind map[string]*ruleSet,
 	return byKind, other
 }
 
-// reads reports whether a rule's declared kinds include kind.
-func reads(declared []string, kind string, workloads []string) bool {
+// declaresKind reports whether a rule's declared kinds include kind.
+func declaresKind(declared []string, kind string, workloads []string) bool {
 	for _, k := range declared {
 		if k == kind || (k == KindWorkloads && slices.Contains(workloads, kind)) {
 			return true
 		}
 	}
 	return false
+}
+
+// readsOf compiles the union of what the rules read; nil when one of them declares nothing.
+func readsOf(enabled []Rule, rules []int) *reads.Set {
+	var paths []string
+	for _, i := range rules {
+		if len(enabled[i].Reads) == 0 {
+			return nil
+		}
+		paths = append(paths, enabled[i].Reads...)
+	}
+	set, err := reads.Parse(paths)
+	if err != nil { // readKnowledge parsed each rule's paths already
+		return nil
+	}
+	return set
 }
 
 // setKey identifies a group of rule indices.

@@ -36,6 +36,8 @@ type Engine struct {
 	customKinds  map[string]bool   // the kinds the enabled custom rules read; nil: all
 	supersedes   map[rulePair]bool // custom.supersedes of every rule of the catalog
 	policyErrors []PolicyError     // custom policy files that were not loaded (or partly), and why
+
+	evaluateAlways bool // tests: Reanalyze evaluates every object again instead of reusing verdicts
 }
 
 // builtin holds the parsed built-in policies: they never change, so parse them once.

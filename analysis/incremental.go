@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
@@ -50,6 +51,7 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, pre
 		reuse[d.Doc.Hash] = d
 	}
 	res.Docs = make([]*DocResult, len(docs))
+	oldEnd := changed.End - len(in.Text) + len(old.Text())
 	var todo []int
 	for i, d := range docs {
 		if old := kept[i]; old != nil && reusable(old, d) {
@@ -60,10 +62,18 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, pre
 			res.Docs[i] = old.movedTo(old.Doc.MovedTo(d, m.Text()))
 			continue
 		}
+		docs[i] = patched(prev, d, p, oldEnd, in.Text[p:changed.End])
 		todo = append(todo, i)
 	}
-	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold); err != nil {
+	known := e.verdictsAround(prev, p, oldEnd)
+	if err := e.analyzeDocs(ctx, docs, todo, res.Docs, changedBytes(docs, todo) >= parallelThreshold, known); err != nil {
 		return nil, err
+	}
+	// The documents that hold changed bytes keep their trees and verdicts through Compact for
+	// the next keystroke; an analysis of the same text again (a re-check) marks none.
+	for _, i := range todo {
+		d := docs[i]
+		res.Docs[i].edited = (changed.End > changed.Start || oldEnd > p) && d.Offset <= changed.End && changed.Start <= d.Offset+len(d.Text)
 	}
 	// From here on, as in Analyze (isHelmTemplate needs a document that does not parse).
 	if hasSyntaxError(res.Docs) && isHelmTemplate(in.Text, res.Docs) {
@@ -73,6 +83,25 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, pre
 	}
 	res.gather()
 	return res, nil
+}
+
+// patched is d with its tree patched from the document of prev at d's place (Document.Patched)
+// when the bytes [p, oldEnd) of prev's text, replaced by repl, all lie in that document and
+// the edit is one a patch covers; d itself otherwise, to be parsed.
+func patched(prev *Result, d *yamldoc.Document, p, oldEnd int, repl string) *yamldoc.Document {
+	i := sort.Search(len(prev.Docs), func(i int) bool { return prev.Docs[i].Doc.Offset >= d.Offset })
+	if i == len(prev.Docs) {
+		return d
+	}
+	od := prev.Docs[i].Doc
+	if od.Offset != d.Offset || od.Root == nil || p < od.Offset || oldEnd > od.Offset+len(od.Text) ||
+		len(d.Text) != len(od.Text)+len(repl)-(oldEnd-p) {
+		return d
+	}
+	if pd := od.Patched(p-od.Offset, oldEnd-od.Offset, repl, d); pd != nil {
+		return pd
+	}
+	return d
 }
 
 func hasSyntaxError(docs []*DocResult) bool {
@@ -95,7 +124,11 @@ func reusable(old *DocResult, d *yamldoc.Document) bool {
 // that a Result kept as the cache of an open file costs little more than its text: a 2 MB file
 // of CustomResourceDefinitions otherwise keeps tens of MB of yaml.Node trees alive. Reuse by
 // Analyze and Reanalyze is unaffected (it needs the documents' text, hash, objects and
-// findings); documents with findings keep their trees for code actions.
+// findings); documents with findings keep their trees for code actions, and the documents the
+// last edit changed keep theirs for the next keystroke, which patches the tree if it can
+// (Document.Patched) rather than parse the document again. Likewise only those documents keep
+// their verdicts (verdict.go): the first keystroke in a document evaluates it, the next ones
+// reuse what they can, and an open file that is not being edited holds no projections.
 func (r *Result) Compact() { r.compact(false) }
 
 // CompactForReport is Compact for a result that only feeds a report: the flagged documents
@@ -106,15 +139,23 @@ func (r *Result) CompactForReport() { r.compact(true) }
 
 func (r *Result) compact(flagged bool) {
 	for i, d := range r.Docs {
-		if (len(d.Findings) > 0 && !flagged) || !d.holdsTree() {
+		keepTree := (len(d.Findings) > 0 || d.edited) && !flagged
+		keepVerdicts := d.edited && !flagged
+		if (keepTree || !d.holdsTree()) && (keepVerdicts || d.verdicts == nil) {
 			continue
 		}
-		doc := d.Doc.Released(len(d.Findings) > 0)
-		objs := make([]yamldoc.Object, len(d.Objects))
-		for j, o := range d.Objects {
-			objs[j] = yamldoc.Object{Ref: o.Ref, Path: o.Path}
+		c := *d // a new DocResult: other results may share d
+		if !keepVerdicts {
+			c.verdicts = nil
 		}
-		r.Docs[i] = &DocResult{Doc: doc, Objects: objs, Findings: d.Findings, Suppressed: d.Suppressed, Err: d.Err, PolicyErrors: d.PolicyErrors}
+		if !keepTree && d.holdsTree() {
+			c.Doc = d.Doc.Released(len(d.Findings) > 0)
+			c.Objects = make([]yamldoc.Object, len(d.Objects))
+			for j, o := range d.Objects {
+				c.Objects[j] = yamldoc.Object{Ref: o.Ref, Path: o.Path}
+			}
+		}
+		r.Docs[i] = &c
 	}
 }
 
@@ -170,7 +211,7 @@ func resplit(prev *Result, m *yamldoc.Mapper, changed yamldoc.Range) ([]*yamldoc
 	if regionEnd <= regionStart || (a == 0 && b == len(prev.Docs)) {
 		return fullSplit(text)
 	}
-	region := yamldoc.SplitDocuments(text[regionStart:regionEnd])
+	region := yamldoc.SplitMapped(m.Slice(regionStart, regionEnd)) // the file's line index, not a new scan
 	if len(region) == 0 || (b < len(prev.Docs) && !cutsBefore(text, m, regionEnd, region[len(region)-1])) {
 		return fullSplit(text)
 	}
@@ -224,7 +265,7 @@ func cutsBefore(text string, m *yamldoc.Mapper, offset int, last *yamldoc.Docume
 	if _, closes := yamldoc.Marker(m.Line(m.LineOf(offset - 1))); closes {
 		return true
 	}
-	lm := yamldoc.NewMapper(last.Text)
+	lm := last.Mapper()
 	for line := range lm.LineCount() {
 		content := lm.Line(line)
 		if opens, _ := yamldoc.Marker(content); opens {

@@ -35,7 +35,21 @@ func randomEdit(r *rand.Rand, text string) (start, end int, ins string) {
 	}
 	lineStart := strings.LastIndexByte(text[:pos], '\n') + 1
 	pieces := []string{"x", "é", "😀", ": ", "\n", "\r\n", "---\n", "...\n", "# c\n", "  - name: x\n", "{", "\n---\napiVersion: v1\nkind: Pod\nspec: {hostPID: true}\n"}
-	switch r.IntN(5) {
+	switch r.IntN(7) {
+	case 5: // a keystroke inside a word: mostly a scalar no rule reads, whose verdicts are kept
+		if pos > 0 && isWordByte(text[pos-1]) {
+			if r.IntN(3) == 0 {
+				return pos - 1, pos, ""
+			}
+			return pos, pos, string("xe1-./t"[r.IntN(7)])
+		}
+		return pos, pos, "a"
+	case 6: // a suppression comment at the end of the line: text, which no projection holds
+		lineEnd := strings.IndexByte(text[pos:], '\n')
+		if lineEnd < 0 {
+			lineEnd = len(text) - pos
+		}
+		return pos + lineEnd, pos + lineEnd, " # kube-policy-ls ignore host-pid,run-as-non-root -- r"
 	case 0: // delete a few bytes (whole characters)
 		end = pos
 		for n := r.IntN(8); n > 0 && end < len(text); n-- {
@@ -59,6 +73,10 @@ func randomEdit(r *rand.Rand, text string) (start, end int, ins string) {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
 
 func checkEditSequence(t *testing.T, e *Engine, label, text string, steps int, seed uint64) {
 	t.Helper()
@@ -278,32 +296,7 @@ func TestCompactForReport(t *testing.T) {
 // BenchmarkReanalyzeKeystroke types one character into a Deployment of the largest
 // multi-document file of the corpus, as the language server does on each keystroke.
 func BenchmarkReanalyzeKeystroke(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(shareddata.Path(b, "corpus"), "corpus", "argoproj__argo-cd/manifests__ha__install.yaml"))
-	if err != nil {
-		b.Skip(err)
-	}
-	e := newTestEngine(b, Config{})
-	ctx := context.Background()
-	prev, err := e.Analyze(ctx, Input{Text: string(data)}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	at := strings.Index(prev.Mapper.Text(), "name: argocd-repo-server\n") + len("name: argocd-repo-server")
-	b.ResetTimer()
-	for i := range b.N {
-		ins, del := "x", 0
-		if i%2 == 1 {
-			ins, del = "", 1
-		}
-		m, err := prev.Mapper.Replace(at, at+del, ins)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if prev, err = e.Reanalyze(ctx, Input{Text: m.Text()}, m, prev); err != nil {
-			b.Fatal(err)
-		}
-		prev.Compact()
-	}
+	benchTyping(b, "argoproj__argo-cd/manifests__ha__install.yaml", "name: argocd-repo-server\n")
 }
 
 func TestReanalyzeLimits(t *testing.T) {
@@ -338,5 +331,99 @@ func TestReanalyzeLimits(t *testing.T) {
 			}
 			sameAnalysis(t, name, got, want)
 		})
+	}
+}
+
+// An edit in a field no rule reads keeps the verdicts (the very violations, not an equal
+// copy), while ranges still follow the text and a suppression comment typed next to a finding
+// still silences it: the result is what Analyze gives. Results are compacted between
+// keystrokes, as the server keeps them.
+func TestReanalyzeKeepsVerdictsOfUnreadFields(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	ctx := context.Background()
+	text := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  labels: {app: web}\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers:\n      - name: web\n        image: nginx:1.27\n        env:\n        - {name: A, value: b}\n"
+	prev := analyzeText(t, e, text)
+	if len(prev.Findings) == 0 || len(prev.Docs[0].verdicts) != 1 {
+		t.Fatalf("%d findings, %d verdicts: want findings and one verdict", len(prev.Findings), len(prev.Docs[0].verdicts))
+	}
+	step := func(prev *Result, what, old, repl string) *Result {
+		t.Helper()
+		at := strings.Index(prev.Mapper.Text(), old)
+		m, err := prev.Mapper.Replace(at, at+len(old), repl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.Reanalyze(ctx, Input{Path: "test.yaml", Text: m.Text()}, m, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAnalysis(t, what, got, analyzeText(t, e, m.Text()))
+		got.Compact() // as the server keeps it: the edited document keeps its verdicts
+		return got
+	}
+	prev.Compact() // the first keystroke in a document evaluates it again
+	prev = step(prev, "a first keystroke", "name: A,", "name: AB,")
+	kept := func(a, b *Result) bool {
+		va, vb := a.Docs[0].verdicts[0].perRule, b.Docs[0].verdicts[0].perRule
+		return len(va) > 0 && len(vb) > 0 && &va[0] == &vb[0]
+	}
+	for _, edit := range [][2]string{
+		{"nginx:1.27", "nginx:1.27.3"},
+		{"app: web", "app: website"},
+		{"value: b", "value: bb"},
+		{"  labels:", "  # a comment\n  labels:"}, // lines move: the ranges must follow
+		{"hostPID: true", "hostPID: true # kube-policy-ls ignore host-pid -- a node agent"},
+	} {
+		got := step(prev, edit[1], edit[0], edit[1])
+		if !kept(prev, got) {
+			t.Errorf("%s: the verdicts were evaluated again", edit[1])
+		}
+		prev = got
+	}
+	if len(prev.Suppressed) == 0 {
+		t.Error("the suppression comment silenced nothing")
+	}
+	if got := step(prev, "a read field", "- name: web", "- name: api"); kept(prev, got) {
+		t.Error("a container's name changed, and the verdicts were kept")
+	}
+}
+
+// Compact keeps the tree of the document an edit changed, for the next keystroke to patch,
+// and of no other document without findings; a re-check of the same text changes none.
+func TestCompactKeepsTheEditedDocumentsTree(t *testing.T) {
+	t.Parallel()
+	e := newTestEngine(t, Config{})
+	ctx := context.Background()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  key: some value\n"
+	text := cm + "---\n" + cm
+	trees := func(r *Result) (n int) {
+		for _, d := range r.Docs {
+			if d.holdsTree() {
+				n++
+			}
+		}
+		return n
+	}
+	prev := analyzeText(t, e, text)
+	prev.Compact()
+	again, err := e.Reanalyze(ctx, Input{Text: text}, nil, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Compact(); trees(again) != 0 {
+		t.Errorf("a re-check of the same text kept %d trees", trees(again))
+	}
+	at := strings.LastIndex(text, "some val") + len("some val")
+	m, err := again.Mapper.Replace(at, at, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := e.Reanalyze(ctx, Input{Text: m.Text()}, m, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edited.Compact(); trees(edited) != 1 || !edited.Docs[1].holdsTree() {
+		t.Errorf("after an edit in the second document, %d trees kept, want that document's", trees(edited))
 	}
 }

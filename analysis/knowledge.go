@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/reads"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -21,7 +23,8 @@ import (
 // policies/lib knows (lib.workload_kinds) and the configured podSpecPaths kinds.
 const KindWorkloads = "workloads"
 
-// readKnowledge reads custom.kinds, custom.supersedes and custom.fixPreferred into r.
+// readKnowledge reads custom.kinds, custom.reads, custom.supersedes and custom.fixPreferred
+// into r.
 func (r *Rule) readKnowledge(custom map[string]any) error {
 	if v, ok := custom["kinds"]; ok {
 		kinds, err := metadataStrings(v)
@@ -32,6 +35,19 @@ func (r *Rule) readKnowledge(custom map[string]any) error {
 			return fmt.Errorf("custom.kinds %w", err)
 		}
 		r.Kinds = kinds
+	}
+	if v, ok := custom["reads"]; ok {
+		paths, err := metadataStrings(v)
+		if err == nil && len(paths) == 0 {
+			err = errors.New("is empty: leave it out for a rule that reads the whole object")
+		}
+		if err == nil {
+			_, err = reads.Parse(paths)
+		}
+		if err != nil {
+			return fmt.Errorf("custom.reads %w", err)
+		}
+		r.Reads = paths
 	}
 	if v, ok := custom["supersedes"]; ok {
 		ids, err := metadataStrings(v)

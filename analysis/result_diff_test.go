@@ -25,6 +25,11 @@ var notCompared = map[string]string{
 		"released by Compact",
 	"Object.Node": "the object's mapping in the parse tree: compared through Ref, Path and the " +
 		"document's Text, and released by Compact",
+	"DocResult.verdicts": "the rules' verdicts on the document's objects, a cache: Compact keeps " +
+		"them only for the documents the last Reanalyze analysed, which Analyze never does; a " +
+		"stale verdict shows in the findings, which are compared",
+	"DocResult.edited": "whether the last Reanalyze analysed the document, which Analyze never " +
+		"does: it only decides whether Compact keeps the tree",
 	"Mapper.ascii": "a fast-path hint: Mapper.Replace keeps it false once the text had a non-ASCII " +
 		"character rather than scan the whole text per keystroke, and conversions agree either way; " +
 		"resultDiff checks that it is never true for a text that is not ASCII",

@@ -30,6 +30,10 @@ type Rule struct {
 	// Supersedes lists the rules this one is more specific than (custom.supersedes): where both
 	// flag the same field of an object, only this one reports (SPEC.md section 4).
 	Supersedes []string `json:"supersedes,omitempty"`
+	// Reads are the paths of an object the rule reads (custom.reads, package reads): the rule is
+	// evaluated on the object's projection onto them, and keeps its verdict while that is
+	// unchanged. Empty: the whole object, as for a custom rule that declares none.
+	Reads []string `json:"-"`
 	// FixPreferred says the fix is safe to apply without a second thought (custom.fixPreferred,
 	// default true); false for fixes that insert a guessed value, such as a resource amount.
 	FixPreferred bool   `json:"fixPreferred"`

@@ -131,14 +131,18 @@ func SplitMapped(m *Mapper) []*Document {
 	}
 	for _, d := range docs {
 		d.Hash = maphash.String(hashSeed, d.Text)
-		d.mapper = m.slice(d.Offset, d.Offset+len(d.Text)) // documents start at a line start
+		d.mapper = m.Slice(d.Offset, d.Offset+len(d.Text)) // documents start at a line start
 	}
 	return docs
 }
 
-// Parse parses the document's text into Root, or records a SyntaxError. It is safe to call
-// once per document; documents are independent, so they may be parsed concurrently.
+// Parse parses the document's text into Root, or records a SyntaxError; a document that has
+// its tree already (Patched) is left as it is. It is safe to call once per document; documents
+// are independent, so they may be parsed concurrently.
 func (d *Document) Parse() {
+	if d.Root != nil {
+		return
+	}
 	if d.mapper == nil {
 		d.mapper = NewMapper(d.Text)
 	}

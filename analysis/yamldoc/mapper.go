@@ -59,9 +59,9 @@ func NewMapper(text string) *Mapper {
 	return &Mapper{text: text, lineStarts: starts, ascii: ascii}
 }
 
-// slice returns the mapper of m's text[start:end], start being a line start: the lines are
+// Slice returns the mapper of m's text[start:end], start being a line start: the lines are
 // taken from m's index rather than found again.
-func (m *Mapper) slice(start, end int) *Mapper {
+func (m *Mapper) Slice(start, end int) *Mapper {
 	first := m.LineOf(start)
 	last := m.LineOf(end) // the line that holds end: its start belongs to the slice when it is end
 	starts := make([]int, 0, last-first+1)

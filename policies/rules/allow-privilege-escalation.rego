@@ -14,6 +14,7 @@
 #   terrascan: [AC_K8S_0085]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.allowPrivilegeEscalation]
 #   passes: >-
 #     Every container, init container and ephemeral container sets
 #     securityContext.allowPrivilegeEscalation: false explicitly. Windows pods (spec.os.name: windows) are

@@ -19,6 +19,7 @@
 #   terrascan: [AC_K8S_0073]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", "**.metadata.annotations"]
 #   passes: >-
 #     No pod, container or annotation selects an AppArmor profile other than RuntimeDefault /
 #     runtime/default or Localhost / localhost/<name>; under the default profile every container

@@ -18,6 +18,7 @@
 #   terrascan: [AC_K8S_0045]
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.automountServiceAccountToken", "**.serviceAccountName", "**.serviceAccount"]
 #   fixPreferred: false
 #   passes: The pod spec sets automountServiceAccountToken, to false or (for pods that call the API) to true.
 #   fix: >-

@@ -13,6 +13,7 @@
 #   terrascan: [AC_K8S_0075]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.allowedCapabilities, spec.defaultAddCapabilities]
 #   supersedes: [capabilities-added]
 #   passes: >-
 #     No container's securityContext.capabilities.add has SYS_ADMIN, CAP_SYS_ADMIN or ALL (in any case),

@@ -14,6 +14,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.allowedCapabilities]
 #   passes: >-
 #     securityContext.capabilities.add lists only NET_BIND_SERVICE (default and pss-restricted), or only
 #     AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID,

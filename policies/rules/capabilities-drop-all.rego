@@ -18,6 +18,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.requiredDropCapabilities]
 #   passes: >-
 #     Every container (including init and ephemeral containers) has "ALL" in
 #     securityContext.capabilities.drop; a PodSecurityPolicy lists "ALL" in requiredDropCapabilities.

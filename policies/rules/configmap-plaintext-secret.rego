@@ -18,6 +18,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [ConfigMap]
+#   reads: [metadata.name, metadata.namespace, data]
 #   passes: >-
 #     No data value contains a credential pattern; a sensitive key's value is a reference, a path,
 #     a placeholder or a structure; no line of an embedded file sets a sensitive name to a literal

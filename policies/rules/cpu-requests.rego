@@ -13,6 +13,7 @@
 #   terrascan: [AC_K8S_0097]
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.resources"]
 #   fixPreferred: false
 #   passes: >-
 #     Every container and init container sets resources.requests.cpu, or the pod sets

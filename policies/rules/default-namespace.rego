@@ -16,6 +16,7 @@
 #   terrascan: [AC_K8S_0086]
 #   fixable: false
 #   kinds: [Pod, PodTemplate, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, Service, ConfigMap, Secret, ServiceAccount, Role, RoleBinding, Ingress, NetworkPolicy, PodDisruptionBudget, HorizontalPodAutoscaler, PersistentVolumeClaim]
+#   reads: [metadata.name, metadata.namespace]
 #   passes: >-
 #     metadata.namespace is absent (set at deploy time by kubectl -n, Kustomize or Helm) or names
 #     a namespace other than default. Checked kinds: Pod, PodTemplate, Deployment, StatefulSet,

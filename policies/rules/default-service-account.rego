@@ -18,6 +18,7 @@
 #   terrascan: [AC_K8S_0113]
 #   fixable: true
 #   kinds: [workloads, ServiceAccount, RoleBinding, ClusterRoleBinding]
+#   reads: [metadata.name, metadata.namespace, "**.serviceAccount", "**.serviceAccountName", "**.automountServiceAccountToken", roleRef, subjects]
 #   supersedes: [automount-service-account-token]
 #   fixPreferred: false
 #   passes: >-

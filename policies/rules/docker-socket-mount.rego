@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0088]
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.volumes"]
 #   supersedes: [host-path-volumes]
 #   passes: >-
 #     No hostPath volume points at a container runtime socket or a directory containing one

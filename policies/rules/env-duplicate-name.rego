@@ -15,6 +15,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.env"]
 #   passes: Every name appears at most once in each container's env list.
 #   fix: >-
 #     Removes the hidden entries of that name, keeping the last one. Not offered when an entry after

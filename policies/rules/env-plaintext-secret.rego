@@ -18,6 +18,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.env"]
 #   passes: >-
 #     Every env entry with a sensitive name takes its value from valueFrom (secretKeyRef,
 #     configMapKeyRef, ...) or has a value that is empty, a $(VAR) or ${VAR} reference, a template,

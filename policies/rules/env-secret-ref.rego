@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0051]
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.env", "**.envFrom"]
 #   passes: >-
 #     No container (init and ephemeral included) has an env entry with valueFrom.secretKeyRef or an
 #     envFrom entry with secretRef.

@@ -16,6 +16,7 @@
 #   terrascan: [AC_K8S_0074]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.securityContext", "**.os.name", spec.allowedUnsafeSysctls]
 #   passes: >-
 #     securityContext.sysctls only names sysctls of the Pod Security Standards safe set for the
 #     configured Kubernetes version; a PodSecurityPolicy has no allowedUnsafeSysctls.

@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.volumes"]
 #   supersedes: [restricted-volume-types]
 #   passes: No pod volume has a gitRepo source.
 #   fix: "None: replace the volume with an emptyDir that an init container clones the repository into."

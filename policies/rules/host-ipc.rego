@@ -13,6 +13,7 @@
 #   terrascan: [AC_K8S_0083]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.hostIPC"]
 #   passes: >-
 #     The pod spec does not set hostIPC, or sets it to false; a PodSecurityPolicy does not set
 #     spec.hostIPC: true.

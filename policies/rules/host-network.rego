@@ -13,6 +13,7 @@
 #   terrascan: [AC_K8S_0084]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.hostNetwork"]
 #   passes: >-
 #     The pod spec does not set hostNetwork, or sets it to false; a PodSecurityPolicy does not set
 #     spec.hostNetwork: true.

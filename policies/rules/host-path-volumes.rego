@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.volumes", spec.allowedHostPaths]
 #   passes: >-
 #     No pod volume is a hostPath; a PodSecurityPolicy's volumes list names neither hostPath nor "*".
 #   fix: "None: suppress the finding if intended."

@@ -13,6 +13,7 @@
 #   terrascan: [AC_K8S_0082]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.hostPID"]
 #   passes: >-
 #     The pod spec does not set hostPID, or sets it to false; a PodSecurityPolicy does not set
 #     spec.hostPID: true.

@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.ports", spec.hostPorts]
 #   passes: >-
 #     No container port sets a hostPort other than 0; a PodSecurityPolicy has no hostPorts ranges.
 #   fix: Removes the hostPort key from the container port.

@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.livenessProbe", "**.readinessProbe", "**.startupProbe", "**.lifecycle"]
 #   passes: >-
 #     No livenessProbe, readinessProbe, startupProbe, lifecycle.postStart or lifecycle.preStop
 #     sets httpGet.host or tcpSocket.host (checked for Kubernetes 1.34 and later).

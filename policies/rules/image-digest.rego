@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0069]
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.image"]
 #   passes: >-
 #     Every container and init container image ends with a well-formed digest: @sha256: and 64
 #     lowercase hex digits, or @sha512: and 128 (a tag may stand before it, as in

@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0068]
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.image"]
 #   supersedes: [image-digest]
 #   passes: >-
 #     Every container and init container image has a digest (@sha256:...), or a tag that is not

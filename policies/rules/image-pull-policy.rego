@@ -16,6 +16,7 @@
 #   terrascan: [AC_K8S_0021]
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.image", "**.imagePullPolicy"]
 #   passes: >-
 #     Every container and init container either has an image pinned by digest (@...), or pulls
 #     it Always: imagePullPolicy: Always, or no imagePullPolicy with an untagged or :latest image

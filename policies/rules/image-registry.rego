@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.image"]
 #   passes: >-
 #     No container or init container image comes from a registry in the denied parameter
 #     (default: k8s.gcr.io; exact registry names, port included). When the allowed parameter is

@@ -18,6 +18,7 @@
 #   terrascan: [AC_K8S_0050]
 #   fixable: true
 #   kinds: [Ingress, ConfigMap]
+#   reads: [metadata.name, metadata.namespace, metadata.annotations, data]
 #   fixPreferred: false
 #   passes: >-
 #     No Ingress annotation key starts with "<annotationsPrefix>/" (default nginx.ingress.kubernetes.io)

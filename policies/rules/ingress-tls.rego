@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0002]
 #   fixable: false
 #   kinds: [Ingress]
+#   reads: [metadata.name, metadata.namespace, metadata.annotations, spec]
 #   passes: >-
 #     spec.tls has at least one entry, or the Ingress has one of the tlsAnnotations annotations
 #     (alb.ingress.kubernetes.io/certificate-arn, ingress.gcp.kubernetes.io/pre-shared-cert,

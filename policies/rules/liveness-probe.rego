@@ -19,6 +19,7 @@
 #   terrascan: [AC_K8S_0070]
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.livenessProbe", "**.restartPolicy"]
 #   passes: >-
 #     Every entry of containers in a long-running pod has a livenessProbe. Init containers (native
 #     sidecars included) and ephemeral containers are not checked, nor are Jobs, CronJobs, Pods

@@ -14,6 +14,7 @@
 #   terrascan: [AC_K8S_0100]
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.resources"]
 #   fixPreferred: false
 #   passes: >-
 #     Every container and init container sets resources.limits.memory, or the pod sets

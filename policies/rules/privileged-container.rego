@@ -14,6 +14,7 @@
 #   terrascan: [AC_K8S_0046]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.privileged]
 #   passes: >-
 #     No container, init container or ephemeral container sets securityContext.privileged: true (unset
 #     or false passes), and a PodSecurityPolicy does not set spec.privileged: true.

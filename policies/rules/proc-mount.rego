@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", "**.hostUsers", spec.allowedProcMountTypes]
 #   passes: >-
 #     securityContext.procMount is unset or Default on every container (under pss-baseline on
 #     Kubernetes 1.35+, Unmasked is also accepted when the pod sets hostUsers: false).

@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No ClusterRole PolicyRule grants create, update, patch, delete or deletecollection on
 #     admissionregistration.k8s.io webhook configurations or admission policies without

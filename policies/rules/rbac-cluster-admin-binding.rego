@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [RoleBinding, ClusterRoleBinding]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     A binding to a narrower role, a RoleBinding to admin or edit, or a binding whose only subject
 #     is the group system:masters.

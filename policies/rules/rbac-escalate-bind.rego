@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [Role, ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No PolicyRule grants escalate on roles or clusterroles, and bind is granted only on roles named
 #     in resourceNames.

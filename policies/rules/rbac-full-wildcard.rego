@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [Role, ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   supersedes: [rbac-wildcard, rbac-secrets-access, rbac-escalate-bind, rbac-impersonate, rbac-pod-exec, rbac-node-proxy, rbac-admission-control]
 #   passes: >-
 #     No PolicyRule of a Role or ClusterRole has "*" in all three of apiGroups, resources and verbs.

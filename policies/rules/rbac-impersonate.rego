@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [Role, ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No PolicyRule grants impersonate on users, groups, serviceaccounts, uids or userextras without
 #     resourceNames.

@@ -15,6 +15,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No ClusterRole PolicyRule of the core group grants get, create, update, patch or delete on
 #     nodes/proxy (directly, as "*/proxy" or as "*") without resourceNames.

@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [Role, ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No PolicyRule of the core group grants create (or, before Kubernetes 1.35, get) on pods/exec
 #     or pods/attach without resourceNames.

@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [Role, ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No PolicyRule grants a read or write verb on all Secrets: it leaves secrets out, names them
 #     with resourceNames, or is a Role under a profile other than all.

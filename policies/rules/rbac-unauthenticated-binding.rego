@@ -15,6 +15,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [RoleBinding, ClusterRoleBinding]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     No subject is the user system:anonymous or the group system:unauthenticated or
 #     system:authenticated, unless the binding grants one of the upstream discovery ClusterRoles.

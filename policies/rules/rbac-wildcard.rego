@@ -15,6 +15,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [Role, ClusterRole]
+#   reads: [metadata, rules, aggregationRule, roleRef, subjects]
 #   passes: >-
 #     Every PolicyRule lists its verbs, API groups, resources and non-resource URLs explicitly.
 #   fix: >-

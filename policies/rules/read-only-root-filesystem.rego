@@ -14,6 +14,7 @@
 #   terrascan: [AC_K8S_0078]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.readOnlyRootFilesystem]
 #   passes: >-
 #     Every container, init container and ephemeral container sets
 #     securityContext.readOnlyRootFilesystem: true. Windows pods are skipped: they cannot set the field.

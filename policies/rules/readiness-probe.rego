@@ -18,6 +18,7 @@
 #   terrascan: [AC_K8S_0072]
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.readinessProbe", "**.restartPolicy"]
 #   passes: >-
 #     Every entry of containers in a long-running pod has a readinessProbe. Init containers (native
 #     sidecars included) and ephemeral containers are not checked, nor are Jobs, CronJobs, Pods

@@ -17,6 +17,7 @@
 #   terrascan: []
 #   fixable: false
 #   kinds: [workloads]
+#   reads: ["**.volumes"]
 #   passes: >-
 #     Every pod volume is a configMap, csi, downwardAPI, emptyDir, ephemeral, image,
 #     persistentVolumeClaim, projected or secret volume (a volume with no source is an emptyDir).

@@ -14,6 +14,7 @@
 #   terrascan: [AC_K8S_0079]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.runAsUser]
 #   fixPreferred: false
 #   passes: >-
 #     Every container's effective runAsUser (its own securityContext value, else the pod's) is at least

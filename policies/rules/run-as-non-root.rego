@@ -17,6 +17,7 @@
 #   terrascan: [AC_K8S_0087]
 #   fixable: true
 #   kinds: [workloads, PodSecurityPolicy]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.runAsUser]
 #   supersedes: [run-as-high-uid]
 #   passes: >-
 #     The pod sets securityContext.runAsNonRoot: true (or every container does), no container sets

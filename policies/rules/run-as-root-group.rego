@@ -15,6 +15,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.runAsGroup]
 #   fixPreferred: false
 #   passes: >-
 #     No container's effective runAsGroup is 0, and the pod's securityContext sets neither fsGroup 0

@@ -21,6 +21,7 @@
 #   terrascan: [AC_K8S_0080]
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", "**.metadata.annotations"]
 #   passes: >-
 #     No pod or container selects an Unconfined seccomp profile; under the default and restricted
 #     profiles, securityContext.seccompProfile.type is RuntimeDefault or Localhost at pod level or

@@ -16,6 +16,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name", spec.seLinux]
 #   passes: >-
 #     seLinuxOptions (pod or container) has no type or one of container_t, container_init_t,
 #     container_kvm_t, container_engine_t (1.31+), and sets no user or role.

@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0112]
 #   fixable: false
 #   kinds: [Service]
+#   reads: [metadata.name, metadata.namespace, spec.externalIPs]
 #   passes: >-
 #     The Service has no spec.externalIPs, or every entry is in the allowed parameter (exact
 #     strings, empty by default). spec.externalName is not checked.

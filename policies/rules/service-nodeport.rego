@@ -15,6 +15,7 @@
 #   terrascan: [AC_K8S_0111]
 #   fixable: false
 #   kinds: [Service]
+#   reads: [metadata.name, metadata.namespace, spec.type]
 #   passes: The Service's spec.type is ClusterIP (or unset), LoadBalancer or ExternalName.
 #   fix: None; changing the Service type changes how clients reach the workload.
 package kubepolicy.rules.service_nodeport

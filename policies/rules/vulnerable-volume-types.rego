@@ -16,6 +16,7 @@
 #   terrascan: [AC_K8S_0130]
 #   fixable: false
 #   kinds: [workloads, PodSecurityPolicy, PersistentVolume, StorageClass]
+#   reads: ["**.volumes", spec.glusterfs, spec.quobyte, spec.storageos, spec.scaleIO, provisioner]
 #   supersedes: [restricted-volume-types]
 #   passes: >-
 #     No pod volume or PersistentVolume uses glusterfs, quobyte, storageos or scaleIO, no

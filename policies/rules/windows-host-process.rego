@@ -15,6 +15,7 @@
 #   terrascan: []
 #   fixable: true
 #   kinds: [workloads]
+#   reads: ["**.containers.*.name", "**.initContainers.*.name", "**.ephemeralContainers.*.name", "**.securityContext", "**.os.name"]
 #   passes: securityContext.windowsOptions.hostProcess is unset or false on the pod and every container.
 #   fix: Removes windowsOptions.hostProcess.
 package kubepolicy.rules.windows_host_process

@@ -92,6 +92,11 @@ func run() error {
 		return fmt.Errorf("%s: %w", large, err)
 	}
 	r.print("35,780-line file, in a 23,482-line CRD (pull; server: analysis only)")
+	r, err = keystrokesAt(typical[0], inUnreadFields)
+	if err != nil {
+		return fmt.Errorf("%s: %w", typical[0], err)
+	}
+	r.print("typical: " + filepath.Base(typical[0]) + ", in fields no rule reads (pull; server: analysis only)")
 
 	fmt.Printf("\nFirst diagnostics after didOpen of the 35,780-line file (fresh server): %s\n", lsptest.Ms(first))
 	starts, err := startup()
@@ -126,10 +131,36 @@ func (r *result) print(label string) {
 		lsptest.Ms(lsptest.Pct(r.times, 50)), lsptest.Ms(lsptest.Pct(r.times, 95)), lsptest.Ms(lsptest.Pct(r.times, 100)), lsptest.Ms(r.cpu/time.Duration(max(len(r.times), 1))))
 }
 
-// keystrokes opens a corpus file in a fresh server and types into it. In a CRD the
-// diagnostics do not change, so each keystroke is timed to the answer of a pull
+// where is what a scenario types into.
+type where int
+
+const (
+	inContainerName where = iota // a container's name, which findings quote: diagnostics change
+	inCRD                        // a description in a large CRD: diagnostics do not change
+	inUnreadFields               // an image, a label, a mount path: diagnostics do not change
+)
+
+// keystrokes types into container names, or into a CRD's description when crd.
+func keystrokes(name string, crd bool) (*result, error) {
+	if crd {
+		return keystrokesAt(name, inCRD)
+	}
+	return keystrokesAt(name, inContainerName)
+}
+
+// unreadFields are the lines typed into by inUnreadFields, in turn: fields no rule of the
+// default profile reads.
+var unreadFields = []*regexp.Regexp{
+	regexp.MustCompile(`^\s+image: \S+$`),
+	regexp.MustCompile(`^\s+app\.kubernetes\.io/version: \S+$`),
+	regexp.MustCompile(`^\s+- mountPath: \S+$`),
+}
+
+// keystrokesAt opens a corpus file in a fresh server and types into it. Where the
+// diagnostics do not change, each keystroke is timed to the answer of a pull
 // (textDocument/diagnostic) sent right after it instead.
-func keystrokes(name string, inCRD bool) (*result, error) {
+func keystrokesAt(name string, at where) (*result, error) {
+	pull := at != inContainerName
 	text, err := os.ReadFile(filepath.Join(*corpusFlag, name))
 	if err != nil {
 		return nil, err
@@ -155,7 +186,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 	}
 	res.first = time.Since(t0)
 
-	sites, err := editSites(lines, diags, inCRD)
+	sites, err := editSites(lines, diags, at)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +205,7 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 		})
 	}
 	site := sites[0]
-	if !inCRD { // the first site whose name the diagnostics follow
+	if !pull { // the first site whose name the diagnostics follow
 		found := false
 		for _, site = range sites {
 			if err := typeAt(site, false); err != nil {
@@ -198,11 +229,14 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 	}
 	cpu0 := lsptest.CPUTime(s.Pid())
 	for i := range *editsFlag {
+		if at == inUnreadFields { // a character typed and removed at each site in turn
+			site = sites[(i/2)%len(sites)]
+		}
 		t := time.Now()
 		if err := typeAt(site, i%2 == 1); err != nil {
 			return nil, err
 		}
-		if inCRD {
+		if pull {
 			if _, err := s.Server.Diagnostic(s.Ctx, &protocol.DocumentDiagnosticParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
 				return nil, err
 			}
@@ -212,8 +246,8 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 		res.times = append(res.times, time.Since(t))
 	}
 	res.cpu = lsptest.CPUTime(s.Pid()) - cpu0
-	res.server = s.ServerTimes(u, inCRD)
-	if !inCRD && len(res.server) > len(res.times) { // the probes of edit sites come first
+	res.server = s.ServerTimes(u, pull)
+	if !pull && len(res.server) > len(res.times) { // the probes of edit sites come first
 		res.server = res.server[len(res.server)-len(res.times):]
 	}
 	return res, nil
@@ -222,9 +256,25 @@ func keystrokes(name string, inCRD bool) (*result, error) {
 var quotedContainer = regexp.MustCompile(`container "([A-Za-z0-9._-]+)"`)
 
 // editSites are where to type: the ends of the names of containers that diagnostics quote,
-// the nearest the middle of the file first, or a description line inside the first large CRD.
-func editSites(lines []string, diags []protocol.Diagnostic, inCRD bool) ([]protocol.Position, error) {
-	if inCRD {
+// the nearest the middle of the file first, a description line inside the first large CRD, or
+// the ends of the first line of each of unreadFields.
+func editSites(lines []string, diags []protocol.Diagnostic, at where) ([]protocol.Position, error) {
+	if at == inUnreadFields {
+		var out []protocol.Position
+		for _, field := range unreadFields {
+			for i, l := range lines {
+				if field.MatchString(strings.TrimRight(l, "\r")) {
+					out = append(out, protocol.Position{Line: uint32(i), Character: utf16Len(strings.TrimRight(l, "\r"))})
+					break
+				}
+			}
+		}
+		if len(out) != len(unreadFields) {
+			return nil, errors.New("not every unread field was found")
+		}
+		return out, nil
+	}
+	if at == inCRD {
 		for i, l := range lines {
 			if i > 1000 && strings.Contains(l, "description:") {
 				return []protocol.Position{{Line: uint32(i), Character: utf16Len(l)}}, nil
