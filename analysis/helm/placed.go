@@ -79,8 +79,10 @@ func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.En
 }
 
 // Place locates a finding on the template line that wrote it. The span ends where the
-// byte at the end of the finding's range was written, when that is on the same line; a
-// finding with no source map entry goes on the first line of its rendered template.
+// byte at the end of the finding's range was written, when that is on the same line (past
+// the whole action when an action wrote it: `privileged: {{ .Values.p }}`, not
+// `privileged: {{ .`); a finding with no source map entry goes on the first line of its
+// rendered template.
 func (c *Chart) Place(f Finding) Placed {
 	at := f.At
 	if at.File == "" {
@@ -89,6 +91,9 @@ func (c *Chart) Place(f Finding) Placed {
 	p := Placed{Finding: f, File: at.File, Span: Span{Line: at.Line, Column: at.Column, EndLine: at.Line, EndColumn: at.Column + 1}}
 	if end, ok := c.Origin(f.Manifest, max(f.Range.End-1, f.Range.Start)); ok && end.File == at.File && end.Line == at.Line && end.Column >= at.Column {
 		p.Span.EndColumn = end.Column + 1
+		if !end.Literal {
+			p.Span.EndColumn = c.actionEnd(end.Location)
+		}
 	}
 	return p
 }
