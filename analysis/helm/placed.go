@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
@@ -74,6 +75,15 @@ func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.En
 	}
 	for _, f := range res.Suppressed {
 		rep.Suppressed = append(rep.Suppressed, c.Place(f))
+	}
+	if on := e.Config().Rules[analysis.RuleHelmValuesKey].Enabled; on == nil || *on {
+		for _, k := range c.values.misread {
+			rep.Findings = append(rep.Findings, Placed{
+				Finding: Finding{Finding: analysis.Finding{Rule: analysis.RuleHelmValuesKey, Severity: e.Severity(analysis.RuleHelmValuesKey), Message: k.message()}},
+				File:    k.file,
+				Span:    Span{Line: k.line, Column: k.col, EndLine: k.line, EndColumn: k.col + utf8.RuneCountInString(k.key)},
+			})
+		}
 	}
 	return rep, nil
 }
