@@ -70,6 +70,7 @@ const (
 	RuleYAMLSyntax     = "yaml-syntax"
 	RuleHelmTemplate   = "helm-template"
 	RuleHelmRender     = "helm-render"
+	RuleHelmValuesKey  = "helm-values-key"
 	RuleKustomizeBuild = "kustomize-build"
 )
 
@@ -98,6 +99,14 @@ var engineRules = []Rule{
 		Severity:    High,
 		Passes:      "A chart that helm template renders with the configured values.",
 		Fix:         "Correct the template, values or Chart.yaml at the reported line.",
+	},
+	{
+		ID:          RuleHelmValuesKey,
+		Title:       "Helm values keys must keep their names",
+		Description: "Helm reads values files as YAML 1.1, where an unquoted key n, y, no, yes, on or off is a boolean: Helm names it \"false\" or \"true\" (and 1.0 \"1\"), so .Values.n is empty and what the templates build from it is silently missing. Editors read YAML 1.2, where the key is the string it looks like. Reported at the key, in the chart's values.yaml and in the configured values files.",
+		Severity:    Medium,
+		Passes:      `"n": 3 (quoted), or a key that is a name in both YAML versions.`,
+		Fix:         "Quote the key, or rename it (and the templates that read it).",
 	},
 	{
 		ID:          RuleKustomizeBuild,

@@ -101,6 +101,11 @@ func (r *memberReads) ReadFile(path string) ([]byte, error) {
 	return data, err
 }
 
+// openPaths returns the paths of the open members (some may exist only in the editor).
+func (r *memberReads) openPaths() []string {
+	return slices.Sorted(maps.Keys(r.open))
+}
+
 // has reports whether the check read the file at path.
 func (r *memberReads) has(path string) bool {
 	r.mu.Lock()

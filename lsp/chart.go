@@ -53,6 +53,7 @@ func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *
 	}
 	opts := helm.ConfigOptions(v.Engine.Config())
 	opts.Read = reads.ReadFile
+	opts.Unsaved = reads.openPaths()
 	var before *helm.Report
 	if p, ok := prev.(*chartOutcome); ok {
 		before = p.report

@@ -32,6 +32,8 @@ type loaded struct {
 	paths map[*common.File]string
 	// texts are the template texts as read, by absolute path, before any instrumentation.
 	texts map[string][]byte
+	// unsaved are absolute paths of files open in an editor, which may not exist on disk yet.
+	unsaved []string
 }
 
 // dirOf returns the directory of a loaded chart (or of a copy Helm made of it for an alias).
@@ -48,9 +50,10 @@ func (l *loaded) dirOf(c *chart.Chart) string {
 
 // loadChart reads the chart in dir and the subcharts in its charts/ (directories and .tgz
 // archives), never a repository. rewrite, when set, replaces the text of each template as
-// it is read (instrumentation).
-func loadChart(dir string, read ReadFunc, rewrite func(path string, text []byte) ([]byte, error)) (*loaded, error) {
-	l := &loaded{paths: map[*common.File]string{}, texts: map[string][]byte{}}
+// it is read (instrumentation). unsaved are files open in an editor: those under a chart's
+// templates/ that are not on disk are read too, as if they were.
+func loadChart(dir string, read ReadFunc, unsaved []string, rewrite func(path string, text []byte) ([]byte, error)) (*loaded, error) {
+	l := &loaded{paths: map[*common.File]string{}, texts: map[string][]byte{}, unsaved: unsaved}
 	budget := int64(maxChartBytes)
 	c, err := l.loadDir(dir, read, rewrite, &budget, map[string]bool{})
 	if err != nil {
@@ -81,6 +84,26 @@ func (l *loaded) loadDir(dir string, read ReadFunc, rewrite func(string, []byte)
 
 	var own []*archive.BufferedFile
 	var subs []string // charts/ entries, directories and archives
+	// take reads the file at p, r relative to dir, into own.
+	take := func(p, r string) error {
+		data, err := read(p)
+		if err != nil {
+			return &Error{File: p, Msg: "reading chart file", Err: err}
+		}
+		if *budget -= int64(len(data)); *budget < 0 {
+			return &Error{File: p, Msg: fmt.Sprintf("chart is larger than %d MiB: not rendered", maxChartBytes>>20)}
+		}
+		if strings.HasPrefix(r, "templates/") {
+			l.texts[p] = data
+			if rewrite != nil {
+				if data, err = rewrite(p, data); err != nil {
+					return err
+				}
+			}
+		}
+		own = append(own, &archive.BufferedFile{Name: r, Data: data})
+		return nil
+	}
 	var walk func(abs, rel string) error
 	walk = func(abs, rel string) error {
 		entries, err := os.ReadDir(abs)
@@ -125,27 +148,20 @@ func (l *loaded) loadDir(dir string, read ReadFunc, rewrite func(string, []byte)
 			if !info.Mode().IsRegular() {
 				continue
 			}
-			data, err := read(p)
-			if err != nil {
-				return &Error{File: p, Msg: "reading chart file", Err: err}
+			if err := take(p, r); err != nil {
+				return err
 			}
-			if *budget -= int64(len(data)); *budget < 0 {
-				return &Error{File: p, Msg: fmt.Sprintf("chart is larger than %d MiB: not rendered", maxChartBytes>>20)}
-			}
-			if strings.HasPrefix(r, "templates/") {
-				l.texts[p] = data
-				if rewrite != nil {
-					if data, err = rewrite(p, data); err != nil {
-						return err
-					}
-				}
-			}
-			own = append(own, &archive.BufferedFile{Name: r, Data: data})
 		}
 		return nil
 	}
 	if err := walk(dir, ""); err != nil {
 		return nil, err
+	}
+	for _, p := range l.unsavedTemplates(dir, rules) {
+		rel, _ := filepath.Rel(dir, p) // under dir: unsavedTemplates checked
+		if err := take(p, filepath.ToSlash(rel)); err != nil {
+			return nil, err
+		}
 	}
 	// values.yaml is parsed through the cache (values_cache.go); one that does not parse is
 	// left to the loader, whose error is placed.

@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"bytes"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -37,6 +38,29 @@ func (c *Chart) location(file string, pos int) Location {
 	}
 	i := sort.Search(len(li.starts), func(i int) bool { return li.starts[i] > pos }) - 1
 	return Location{File: file, Line: i + 1, Column: utf8.RuneCount(li.text[li.starts[i]:pos]) + 1}
+}
+
+// actionEnd returns the column just past the "}}" that closes the action at loc, on loc's
+// line; just past loc when the line has none (an action spanning lines).
+func (c *Chart) actionEnd(loc Location) int {
+	li := c.files[loc.File]
+	if li == nil || loc.Line < 1 || loc.Line > len(li.starts) {
+		return loc.Column + 1
+	}
+	line := li.text[li.starts[loc.Line-1]:]
+	if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+		line = line[:nl]
+	}
+	from := 0 // byte offset of loc.Column in line
+	for col := 1; col < loc.Column && from < len(line); col++ {
+		_, size := utf8.DecodeRune(line[from:])
+		from += size
+	}
+	i := bytes.Index(line[from:], []byte("}}"))
+	if i < 0 {
+		return loc.Column + 1
+	}
+	return loc.Column + utf8.RuneCount(line[from:from+i]) + 2
 }
 
 // Origin is where a rendered byte came from.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"unicode/utf8"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
@@ -75,12 +76,23 @@ func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.En
 	for _, f := range res.Suppressed {
 		rep.Suppressed = append(rep.Suppressed, c.Place(f))
 	}
+	if on := e.Config().Rules[analysis.RuleHelmValuesKey].Enabled; on == nil || *on {
+		for _, k := range c.values.misread {
+			rep.Findings = append(rep.Findings, Placed{
+				Finding: Finding{Finding: analysis.Finding{Rule: analysis.RuleHelmValuesKey, Severity: e.Severity(analysis.RuleHelmValuesKey), Message: k.message()}},
+				File:    k.file,
+				Span:    Span{Line: k.line, Column: k.col, EndLine: k.line, EndColumn: k.col + utf8.RuneCountInString(k.key)},
+			})
+		}
+	}
 	return rep, nil
 }
 
 // Place locates a finding on the template line that wrote it. The span ends where the
-// byte at the end of the finding's range was written, when that is on the same line; a
-// finding with no source map entry goes on the first line of its rendered template.
+// byte at the end of the finding's range was written, when that is on the same line (past
+// the whole action when an action wrote it: `privileged: {{ .Values.p }}`, not
+// `privileged: {{ .`); a finding with no source map entry goes on the first line of its
+// rendered template.
 func (c *Chart) Place(f Finding) Placed {
 	at := f.At
 	if at.File == "" {
@@ -89,6 +101,9 @@ func (c *Chart) Place(f Finding) Placed {
 	p := Placed{Finding: f, File: at.File, Span: Span{Line: at.Line, Column: at.Column, EndLine: at.Line, EndColumn: at.Column + 1}}
 	if end, ok := c.Origin(f.Manifest, max(f.Range.End-1, f.Range.Start)); ok && end.File == at.File && end.Line == at.Line && end.Column >= at.Column {
 		p.Span.EndColumn = end.Column + 1
+		if !end.Literal {
+			p.Span.EndColumn = c.actionEnd(end.Location)
+		}
 	}
 	return p
 }

@@ -207,3 +207,48 @@ func lineDiff(want, got string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestPlaceSpansTheAction: a finding whose text an action wrote is underlined up to the
+// action's "}}" (also after non-ASCII text on the line), one whose text is the template's
+// own ends where that text ends.
+func TestPlaceSpansTheAction(t *testing.T) {
+	t.Parallel()
+	dir := writeChart(t, map[string]string{
+		"Chart.yaml":  chartYAML,
+		"values.yaml": "privileged: true\n",
+		"templates/pod.yaml": `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  hostPID: true
+  containers:
+    - name: app
+      image: nginx:1.27
+      securityContext: {runAsUser: 10001, privileged: {{ .Values.privileged }} } # é
+    - name: ünï
+      image: nginx:1.27
+      securityContext:
+        privileged: {{- " " }}{{ .Values.privileged | toString }}
+`,
+	})
+	e := defaultEngine(t)
+	c, res := checkChart(t, e, dir, Options{})
+	want := map[string]Span{
+		"host-pid 6":              {Line: 6, Column: 3, EndLine: 6, EndColumn: 16},
+		"privileged-container 10": {Line: 10, Column: 43, EndLine: 10, EndColumn: 79},
+		"privileged-container 14": {Line: 14, Column: 9, EndLine: 14, EndColumn: 66},
+	}
+	got := map[string]Span{}
+	for _, f := range res.Findings {
+		key := fmt.Sprintf("%s %d", f.Rule, f.At.Line)
+		if _, ok := want[key]; ok {
+			got[key] = c.Place(f).Span
+		}
+	}
+	for key, w := range want {
+		if got[key] != w {
+			t.Errorf("%s: span %+v, want %+v", key, got[key], w)
+		}
+	}
+}

@@ -35,7 +35,10 @@ type Options struct {
 	ValuesFiles []string // absolute paths, applied in order over the chart's values.yaml
 	Set         []string // key=value pairs (helm --set syntax), applied last
 	Read        ReadFunc // reads chart and values files; nil reads the disk
-	Timeout     time.Duration
+	// Unsaved are absolute paths of files open in an editor: a chart's template among them
+	// that is not on disk yet is rendered too (read through Read).
+	Unsaved []string
+	Timeout time.Duration
 }
 
 func (o Options) read() ReadFunc {
@@ -80,7 +83,7 @@ func Render(ctx context.Context, root string, opts Options) (_ *Chart, err error
 
 	table := &nodeTable{}
 	read := opts.read()
-	l, err := loadChart(root, read, func(path string, text []byte) ([]byte, error) {
+	l, err := loadChart(root, read, opts.Unsaved, func(path string, text []byte) ([]byte, error) {
 		return table.instrument(path, text), nil
 	})
 	if err != nil {
@@ -133,7 +136,7 @@ func Render(ctx context.Context, root string, opts Options) (_ *Chart, err error
 // RenderPlain renders the chart without instrumentation, as Helm would with the same stand-
 // ins: Helm's template names to their output. Its errors carry Helm's file and line.
 func RenderPlain(ctx context.Context, root string, opts Options) (map[string]string, error) {
-	l, err := loadChart(root, opts.read(), nil)
+	l, err := loadChart(root, opts.read(), opts.Unsaved, nil)
 	if err != nil {
 		return nil, err
 	}

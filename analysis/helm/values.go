@@ -30,6 +30,7 @@ type valueSources struct {
 	merged common.Values  // the root chart's coalesced values
 	// chartValues is the root chart's values.yaml, "" when it has none.
 	chartValues string
+	misread     []misreadKey // keys of the values files Helm reads under another name
 }
 
 // readValues reads the user's values (values files, then --set pairs) into a fresh map, and
@@ -47,8 +48,10 @@ func readValues(l *loaded, opts Options) (*valueSources, map[string]any, error) 
 		if err != nil {
 			return nil, nil, &Error{File: f, Line: yamlErrorLine(err.Error()), Msg: "values file is not valid YAML", Err: err}
 		}
+		root := parseNode(text)
+		vs.misread = append(vs.misread, misreadKeys(f, root, vals)...)
 		user = loader.MergeMaps(user, vals)
-		vs.files = append([]valuesFile{{path: f, root: parseNode(text)}}, vs.files...)
+		vs.files = append([]valuesFile{{path: f, root: root}}, vs.files...)
 	}
 	for _, s := range opts.Set {
 		if err := strvals.ParseInto(s, user); err != nil {
@@ -62,7 +65,11 @@ func readValues(l *loaded, opts Options) (*valueSources, map[string]any, error) 
 	chartFiles = func(c *chart.Chart, prefix string) {
 		for _, f := range c.Raw {
 			if f.Name == "values.yaml" {
-				vs.files = append(vs.files, valuesFile{path: l.paths[f], prefix: prefix, root: parseNode(f.Data), chart: true})
+				root := parseNode(f.Data)
+				if parsed, ok := cachedValues(f.Data); ok && !strings.HasSuffix(l.paths[f], ".tgz") {
+					vs.misread = append(vs.misread, misreadKeys(l.paths[f], root, parsed)...)
+				}
+				vs.files = append(vs.files, valuesFile{path: l.paths[f], prefix: prefix, root: root, chart: true})
 			}
 		}
 		for _, d := range c.Dependencies() {

@@ -22,6 +22,15 @@ const maxParsedValues = 64
 // chartValues returns a fresh copy of the parse of a values.yaml text, as Helm's loader
 // parses it; ok is false when the text does not parse (the loader then reports it).
 func chartValues(text []byte) (map[string]any, bool) {
+	v, ok := cachedValues(text)
+	if !ok {
+		return nil, false
+	}
+	return copyValue(v).(map[string]any), true
+}
+
+// cachedValues is chartValues without the copy: the parse itself, which must not be changed.
+func cachedValues(text []byte) (map[string]any, bool) {
 	key := sha256.Sum256(text)
 	parsedValues.Lock()
 	v, hit := parsedValues.entries[key]
@@ -42,7 +51,7 @@ func chartValues(text []byte) (map[string]any, bool) {
 		}
 		parsedValues.Unlock()
 	}
-	return copyValue(v).(map[string]any), true
+	return v, true
 }
 
 // copyValue deep-copies parsed YAML: maps, lists and scalars.

@@ -282,12 +282,12 @@ func TestRulesCatalog(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rules); err != nil || code != 0 {
 		t.Fatalf("exit %d: %v", code, err)
 	}
-	// every built-in policy + yaml-syntax, helm-template, helm-render, kustomize-build,
-	// invalid-suppression, unused-suppression
-	if want := builtinPolicies(t) + 6; len(rules) != want || want < 32 {
+	// every built-in policy + yaml-syntax, helm-template, helm-render, helm-values-key,
+	// kustomize-build, invalid-suppression, unused-suppression
+	if want := builtinPolicies(t) + 7; len(rules) != want || want < 33 {
 		t.Errorf("%d rules in the catalog, want %d", len(rules), want)
 	}
-	// 27 policies of RULES.md in default + the six engine rules (no profile); the rule pack of
+	// 27 policies of RULES.md in default + the seven engine rules (no profile); the rule pack of
 	// RULES-NEXT.md names recommended or all.
 	base := 0
 	for _, r := range rules {
@@ -301,8 +301,8 @@ func TestRulesCatalog(t *testing.T) {
 			t.Errorf("rule %s has profiles %v: want default, recommended or all as its lowest tier", r.ID, r.Profiles)
 		}
 	}
-	if base != 33 {
-		t.Errorf("%d rules of the default catalog and the engine, want 33", base)
+	if base != 34 {
+		t.Errorf("%d rules of the default catalog and the engine, want 34", base)
 	}
 }
 

@@ -105,9 +105,9 @@ local function main()
   end
   local client = kpl.clients(bufnr)[1]
 
-  -- Normalises LSP diagnostics to the expected-file shape, sorted.
-  local function normalise(diags)
-    local lines = vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)
+  -- Normalises LSP diagnostics of buffer buf (default: the manifest) to the expected-file shape, sorted.
+  local function normalise(diags, buf)
+    local lines = vim.api.nvim_buf_get_lines(buf or bufnr, 0, -1, false)
     local res = {}
     for _, d in ipairs(diags or {}) do
       local r = d.range
@@ -178,22 +178,24 @@ local function main()
   end
 
   local step_start = 0
-  -- Waits until the published diagnostics equal the expected file's.
-  local function expect_diagnostics(name, expected_file)
+  -- Waits until the published diagnostics of a buffer (default: the manifest) equal the
+  -- expected file's.
+  local function expect_diagnostics(name, expected_file, buf)
+    local buf_uri = buf and vim.uri_from_bufnr(buf) or uri
     if RECORD then
       -- wait for a publish after the step began, then 300 ms of quiet
       vim.wait(TIMEOUT, function()
         return publish_count > step_start and (vim.loop.hrtime() - last_publish) > 300e6
       end, 20)
       step_start = publish_count
-      write_expected(expected_file, normalise(published[uri]))
+      write_expected(expected_file, normalise(published[buf_uri], buf))
       return check(true, name .. ' (recorded ' .. expected_file .. ')')
     end
     step_start = publish_count
     local want = read_json(expected_file)
     local got
     local ok = vim.wait(TIMEOUT, function()
-      got = normalise(published[uri])
+      got = normalise(published[buf_uri], buf)
       return same(got, want) or server_exit ~= nil
     end, 20)
     ok = ok and not server_exit
@@ -382,51 +384,56 @@ local function main()
   check(attached and vim.fn.filereadable(new_path) == 0, 'a new, unsaved buffer is checked as it is typed',
     vim.inspect(published[new_uri]))
 
-  -- 9. A Helm chart: the template gets the finding on the line that writes the field,
-  -- values.yaml (not open) on the key; the values fix, applied in values.yaml unsaved,
-  -- clears both.
-  local tpl_buf = edit_yaml(work .. '/chart/templates/pod.yaml')
-  local tpl_uri = vim.uri_from_bufnr(tpl_buf)
-  local values_uri = vim.uri_from_fname(work .. '/chart/values.yaml')
-  local function has(u, code, line)
-    for _, d in ipairs(published[u] or {}) do
-      if d.code == code and (line == nil or d.range.start.line == line) then
-        return d
-      end
-    end
-    return nil
-  end
-  local both = vim.wait(TIMEOUT, function()
-    return has(tpl_uri, 'privileged-container', 9) ~= nil and has(values_uri, 'privileged-container', 0) ~= nil
+  -- 9. A Helm chart (e2e/fixtures/chart): the template and values.yaml both open, the
+  -- finding on the template line that writes the field and on the values key; the values
+  -- quick fix, applied unsaved, clears it in both after the re-render (the template keeps
+  -- its other finding, so the re-render is seen, not just an empty publish).
+  local tpl_buf = edit_yaml(work .. '/chart/templates/deployment.yaml')
+  local values_buf = edit_yaml(work .. '/chart/values.yaml')
+  local attached = vim.wait(TIMEOUT, function()
+    return #kpl.clients(tpl_buf) > 0 and #kpl.clients(values_buf) > 0
   end, 20)
-  if not check(both, 'chart: privileged-container on the template line and on the values key',
-    vim.inspect({ template = published[tpl_uri], values = published[values_uri] })) then
+  if not check(attached, 'chart: the client attaches to the template and to values.yaml') then
     return
   end
-  local values_buf = edit_yaml(work .. '/chart/values.yaml')
-  vim.wait(TIMEOUT, function() return #kpl.clients(values_buf) > 0 end, 20)
-  local vd = has(values_uri, 'privileged-container', 0)
+  step_start = publish_count
+  local both = expect_diagnostics('chart: template diagnostics', e2e .. '/expected/chart-template.json', tpl_buf)
+  both = expect_diagnostics('chart: values.yaml diagnostics', e2e .. '/expected/chart-values.json', values_buf) and both
+  if not both then
+    return
+  end
+  local values_uri = vim.uri_from_bufnr(values_buf)
+  local vd
+  for _, d in ipairs(published[values_uri] or {}) do
+    if d.code == 'privileged-container' then
+      vd = d
+    end
+  end
   local resp = vim.lsp.buf_request_sync(values_buf, 'textDocument/codeAction', {
     textDocument = { uri = values_uri }, range = vd.range, context = { diagnostics = { vd }, only = { 'quickfix' } },
   }, TIMEOUT)
   local values_fix
+  local offered = {}
   for _, r in pairs(resp or {}) do
     for _, a in ipairs(r.result or {}) do
+      table.insert(offered, a)
       if a.edit and a.title:find('Fix privileged-container in values.yaml', 1, true) then
         values_fix = values_fix or a
       end
     end
   end
-  if not check(values_fix ~= nil, 'chart: the values quick fix is offered on values.yaml') then
+  if not check(values_fix ~= nil, 'chart: the values quick fix is offered on values.yaml', titles(offered)) then
     return
   end
   vim.lsp.util.apply_workspace_edit(values_fix.edit, client.offset_encoding or 'utf-16')
-  local cleared = vim.wait(TIMEOUT, function()
-    return has(tpl_uri, 'privileged-container') == nil and has(values_uri, 'privileged-container') == nil
-  end, 20)
-  check(cleared and vim.api.nvim_buf_get_lines(values_buf, 0, 1, false)[1] == 'privileged: false',
-    'chart: the values fix (unsaved) clears the finding on both files',
-    vim.inspect({ line = vim.api.nvim_buf_get_lines(values_buf, 0, 1, false), template = published[tpl_uri] }))
+  local fixed_line = vim.api.nvim_buf_get_lines(values_buf, vd.range.start.line, vd.range.start.line + 1, false)[1]
+  check(fixed_line == '  privileged: false', 'chart: the values fix wrote privileged: false in the buffer', fixed_line)
+  step_start = publish_count
+  expect_diagnostics('chart: template diagnostics after the values fix (unsaved)',
+    e2e .. '/expected/chart-template-fixed.json', tpl_buf)
+  expect_diagnostics('chart: values.yaml diagnostics after the values fix (unsaved)',
+    e2e .. '/expected/chart-values-fixed.json', values_buf)
+  check(vim.bo[values_buf].modified, 'chart: values.yaml is still unsaved (the render used the buffer)')
 end
 
 local ok, err = xpcall(main, debug.traceback)

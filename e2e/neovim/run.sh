@@ -26,11 +26,8 @@ trap cleanup EXIT
 
 cp "$repo/e2e/fixtures/deploy.yaml" "$work/deploy.yaml"
 printf '# Helm-style values: YAML, but not a Kubernetes manifest.\nreplicaCount: 2\nimage:\n  repository: nginx\n' >"$work/values.yaml"
-# A Helm chart: the template writes privileged from values.yaml (line 1).
-mkdir -p "$work/chart/templates"
-printf 'apiVersion: v2\nname: demo\nversion: 0.1.0\n' >"$work/chart/Chart.yaml"
-printf 'privileged: true\nimage: nginx:1.27\n' >"$work/chart/values.yaml"
-printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: app\n      image: {{ .Values.image }}\n      securityContext:\n        privileged: {{ .Values.privileged }}\n' >"$work/chart/templates/pod.yaml"
+# A Helm chart: the template writes privileged and runAsUser from values.yaml.
+cp -R "$repo/e2e/fixtures/chart" "$work/chart"
 mkdir -p "$work/xdg/config" "$work/xdg/data" "$work/xdg/state" "$work/xdg/cache"
 
 start=$EPOCHREALTIME

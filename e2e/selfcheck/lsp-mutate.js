@@ -6,13 +6,14 @@
 //   none    pass everything through (the control: the tests must still pass)
 //   ranges  every diagnostic range ends one character early
 //   fixtext every edit's new text writes booleans as True/False (valid YAML, wrong text)
+//   novalues a chart's values.yaml gets no diagnostics (the findings stay on the templates)
 'use strict';
 
 const { spawn } = require('child_process');
 
 const [mode, bin, ...args] = process.argv.slice(2);
-if (!['none', 'ranges', 'fixtext'].includes(mode) || !bin) {
-  process.stderr.write('usage: lsp-mutate.js none|ranges|fixtext SERVER [ARGS...]\n');
+if (!['none', 'ranges', 'fixtext', 'novalues'].includes(mode) || !bin) {
+  process.stderr.write('usage: lsp-mutate.js none|ranges|fixtext|novalues SERVER [ARGS...]\n');
   process.exit(2);
 }
 
@@ -71,6 +72,17 @@ function capitaliseBooleans(v) {
   }
 }
 
+const isValues = (uri) => typeof uri === 'string' && uri.endsWith('/values.yaml');
+
+// The documents of the client's pending pull requests (textDocument/diagnostic), by id.
+const pulled = new Map();
+
+function dropValues(uri, report) {
+  if (!report) return;
+  if (report.kind === 'full' && isValues(uri)) report.items = [];
+  for (const [u, r] of Object.entries(report.relatedDocuments || {})) dropValues(u, r);
+}
+
 function toClient(msg) {
   if (mode === 'ranges') {
     if (msg.method === 'textDocument/publishDiagnostics') shortenRanges(msg.params.diagnostics);
@@ -82,12 +94,20 @@ function toClient(msg) {
     const method = msg.id !== undefined && msg.method === undefined ? pending.get(msg.id) : undefined;
     if (method === 'textDocument/codeAction' || method === 'codeAction/resolve') capitaliseBooleans(msg.result);
   }
+  if (mode === 'novalues') {
+    if (msg.method === 'textDocument/publishDiagnostics' && isValues(msg.params.uri)) msg.params.diagnostics = [];
+    const method = msg.id !== undefined && msg.method === undefined ? pending.get(msg.id) : undefined;
+    if (method === 'textDocument/diagnostic') dropValues(pulled.get(msg.id), msg.result);
+    if (method === 'workspace/diagnostic') for (const r of (msg.result && msg.result.items) || []) dropValues(r.uri, r);
+  }
+  if (msg.id !== undefined && msg.method === undefined) pulled.delete(msg.id);
   if (msg.id !== undefined && msg.method === undefined) pending.delete(msg.id);
   return msg;
 }
 
 frames(process.stdin, (msg) => {
   if (msg.method && msg.id !== undefined) pending.set(msg.id, msg.method);
+  if (msg.method === 'textDocument/diagnostic') pulled.set(msg.id, msg.params.textDocument.uri);
   send(server.stdin, msg);
 });
 frames(server.stdout, (msg) => send(process.stdout, toClient(msg)));

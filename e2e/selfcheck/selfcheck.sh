@@ -3,6 +3,7 @@
 #   - through a pass-through proxy (control: must pass),
 #   - with every diagnostic range one character short (must fail),
 #   - with fixes that write the wrong text, True/False for true/false (must fail),
+#   - with no diagnostics on a chart's values.yaml (must fail: only the chart step sees it),
 #   - and, for VS Code, with a .vsix whose server binary is missing (must fail).
 # The corruption happens in lsp-mutate.js between the editor and the real
 # server, so it needs no change to the server's code.
@@ -60,7 +61,7 @@ expect() { # WANT(pass|fail) NAME COMMAND...
   fi
 }
 
-for mode in none ranges fixtext; do
+for mode in none ranges fixtext novalues; do
   w=$(wrapper "$mode")
   want=fail
   [[ $mode == none ]] && want=pass

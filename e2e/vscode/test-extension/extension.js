@@ -235,7 +235,12 @@ class Tester {
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await this.expectDiagnostics('diagnostics after revert', doc, 'vscode/expected/final.json');
 
-    // 10. A missing or non-executable serverPath gives a clear error naming the path.
+    // 10. A Helm chart (e2e/fixtures/chart): the template and values.yaml both open, the
+    //     finding on the template line and on the values key; the values quick fix, applied
+    //     unsaved, clears it in both after the re-render (the template keeps its other one).
+    await this.chart(ws);
+
+    // 11. A missing or non-executable serverPath gives a clear error naming the path.
     const cfg = vscode.workspace.getConfiguration('kubePolicy');
     const bogus = '/nonexistent/kube-policy-ls';
     await cfg.update('serverPath', bogus, vscode.ConfigurationTarget.Workspace);
@@ -258,6 +263,29 @@ class Tester {
     const back = await this.waitFor(() => api.lastError === undefined && api.client && api.client.isRunning());
     this.check(back, 'clearing serverPath starts the bundled server again', String(api.lastError));
     this.check(!api.errorShown, 'the error notification closes when the server runs again');
+  }
+
+  async chart(ws) {
+    const tpl = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws.uri, 'chart', 'templates', 'deployment.yaml'));
+    await vscode.window.showTextDocument(tpl, { preview: false });
+    const values = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws.uri, 'chart', 'values.yaml'));
+    await vscode.window.showTextDocument(values, { preview: false });
+    this.stepStart = this.changes;
+    let ok = await this.expectDiagnostics('chart: template diagnostics', tpl, 'expected/chart-template.json');
+    ok = await this.expectDiagnostics('chart: values.yaml diagnostics', values, 'expected/chart-values.json') && ok;
+    if (!ok) return;
+    const vd = vscode.languages.getDiagnostics(values.uri).find((d) => d.source === 'kube-policy-ls' &&
+      (d.code && d.code.value !== undefined ? d.code.value : d.code) === 'privileged-container');
+    const actions = await this.codeActions(values, vd.range, 'quickfix');
+    const fix = actions.find((a) => a.title.startsWith('Fix privileged-container in values.yaml'));
+    if (!this.check(fix, 'chart: the values quick fix is offered on values.yaml', titles(actions))) return;
+    await this.apply(fix);
+    const line = values.lineAt(vd.range.start.line).text;
+    this.check(line === '  privileged: false', 'chart: the values fix wrote privileged: false', line);
+    this.stepStart = this.changes;
+    await this.expectDiagnostics('chart: template diagnostics after the values fix (unsaved)', tpl, 'expected/chart-template-fixed.json');
+    await this.expectDiagnostics('chart: values.yaml diagnostics after the values fix (unsaved)', values, 'expected/chart-values-fixed.json');
+    this.check(values.isDirty, 'chart: values.yaml is still unsaved (the render used the buffer)');
   }
 }
 
