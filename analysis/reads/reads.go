@@ -31,6 +31,7 @@ var Always = []string{"apiVersion", "kind"}
 type Set struct {
 	paths    [][]string
 	literals map[string]int // the keys the paths name; any other key steps as an index does
+	start    uint8          // the root state's flags, fixed by Parse: Start reads no shared state
 
 	mu     sync.RWMutex
 	states []stateInfo
@@ -80,13 +81,15 @@ func Parse(paths []string) (*Set, error) {
 	for i := range s.paths {
 		at = append(at, pos{i, 0})
 	}
-	s.state(s.closure(at, true))
+	root := s.closure(at, true)
+	s.start = root.flags
+	s.state(root)
 	return s, nil
 }
 
 // Start is the state at an object's root.
 func (s *Set) Start() State {
-	return State{id: 0, flags: s.states[0].flags}
+	return State{id: 0, flags: s.start}
 }
 
 // Live reports whether a path may still match at or below this point.
