@@ -29,14 +29,22 @@ import (
 // every member file that has some, open or not, and files that no longer have any are
 // cleared. The last outcome stays for hover and code actions, which answer from it.
 //
-// What is specific to a kind of assembly lives behind assembler (chart.go for Helm); this
-// file only schedules, reads and publishes.
+// A file is a member of at most one chart, and is checked only through it. A Kustomize
+// overlay shares its members: a base resource is used by several overlays and is a manifest
+// of its own as well; its diagnostics are its own check's merged with every overlay's
+// (overlay_publish.go), so those assemblies do not publish on their own.
+//
+// What is specific to a kind of assembly lives behind assembler (chart.go for Helm,
+// kustomize.go for overlays); this file only schedules, reads and publishes.
 
 // assembler is one kind of assembly.
 type assembler interface {
-	// rootOf returns the root of the assembly of this kind that the file at path is a
-	// member of, "" for none.
-	rootOf(ws *workspace.Workspace, path string) string
+	// rootsOf returns the roots of the assemblies of this kind that the file at path is a
+	// member of: at most one unless the kind is shared.
+	rootsOf(s *Server, path string) []string
+	// shared reports whether members keep their own check, the assembly's findings merged
+	// with it (a Kustomize base); else a member is checked only through its assembly.
+	shared() bool
 	// check checks the assembly at root, reading files with read (the editor's text of open
 	// members, else the disk's). The error is only a cancellation.
 	// prev is the outcome of the assembly's previous check, nil for none.
@@ -60,8 +68,9 @@ type assembly struct {
 	done      bool            // outcome is of gen
 	outcome   assemblyOutcome // the latest check completed; nil before the first
 	reads     *memberReads    // the files that check read
-	published map[string][]byte
+	published map[string][]byte // by file; for a shared kind, the files it has findings on
 	stats     assemblyStats
+	took      time.Duration // the latest check published
 }
 
 // assemblyStats count the checks of an assembly (debugState; tests of the cancellation).
@@ -135,18 +144,18 @@ func (r *memberReads) text(path string) (string, *int32, bool) {
 	return t, nil, true
 }
 
-// assemblers are the kinds of assembly, tried in order for a file.
+// assemblers are the kinds of assembly whose members they own, tried in order for a file.
 var assemblers = []assembler{chartAssembler{}}
 
 // memberOf returns the kind and root of the assembly that the file at path is a member of;
 // root is "" for none. It looks at the file system: call it without s.mu.
-func memberOf(ws *workspace.Workspace, path string) (assembler, string) {
+func (s *Server) memberOf(path string) (assembler, string) {
 	if path == "" {
 		return nil, ""
 	}
 	for _, kind := range assemblers {
-		if root := kind.rootOf(ws, path); root != "" {
-			return kind, root
+		if roots := kind.rootsOf(s, path); len(roots) > 0 {
+			return kind, roots[0]
 		}
 	}
 	return nil, ""
@@ -193,7 +202,7 @@ func (a *assembly) readFromDisk(path string) bool {
 func (s *Server) assemblyUnderLocked(path string) *assembly {
 	var best *assembly
 	for root, a := range s.assemblies {
-		if workspace.Within(root, path) && (best == nil || len(root) > len(best.root)) {
+		if !a.kind.shared() && workspace.Within(root, path) && (best == nil || len(root) > len(best.root)) {
 			best = a
 		}
 	}
@@ -201,7 +210,7 @@ func (s *Server) assemblyUnderLocked(path string) *assembly {
 		return best
 	}
 	for _, root := range slices.Sorted(maps.Keys(s.assemblies)) {
-		if a := s.assemblies[root]; a.reads != nil && a.reads.has(path) {
+		if a := s.assemblies[root]; !a.kind.shared() && a.reads != nil && a.reads.has(path) {
 			return a
 		}
 	}
@@ -212,6 +221,9 @@ func (s *Server) assemblyUnderLocked(path string) *assembly {
 // members of it: their changes check it again, and they are no longer analysed as
 // manifests. Called with s.mu held.
 func (s *Server) adoptInputsLocked(a *assembly) {
+	if a.kind.shared() {
+		return
+	}
 	for _, d := range s.docs {
 		if d.assembly == nil && d.kind == kindManifest && a.reads.has(d.path) {
 			d.kind, d.assembly = kindMember, a
@@ -273,7 +285,8 @@ func (s *Server) startAssemblyLocked(a *assembly) *run {
 	a.stats.Started++
 	reads := &memberReads{open: map[string]openText{}, read: map[string]string{}}
 	for _, d := range s.docs {
-		if d.path != "" && !d.outOfSync && (d.assembly == a || workspace.Within(a.root, d.path)) {
+		// an overlay reads bases from anywhere: every open file is taken as the editor has it
+		if d.path != "" && !d.outOfSync && (d.assembly == a || a.kind.shared() || workspace.Within(a.root, d.path)) {
 			reads.open[d.path] = openText{text: d.mapper.Text(), version: d.version, uri: d.uri}
 		}
 	}
@@ -314,12 +327,16 @@ func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, prev ass
 		return
 	}
 	a.stats.Published++
-	a.done, a.outcome, a.reads = true, out, reads
+	a.done, a.outcome, a.reads, a.took = true, out, reads, time.Since(start)
 	s.adoptInputsLocked(a)
 	since := a.changedAt
 	s.mu.Unlock()
 	s.log.Debug("assembly checked", zap.String("root", a.root), zap.Uint64("gen", r.gen), zap.Duration("took", time.Since(start)))
-	s.publishAssembly(a, r.gen, out.diagnostics(enc), since)
+	if a.kind.shared() {
+		s.publishShared(a, r.gen, since)
+	} else {
+		s.publishAssembly(a, r.gen, out.diagnostics(enc), since)
+	}
 	s.mu.Lock()
 	pull := s.pull
 	s.mu.Unlock()
@@ -418,6 +435,7 @@ func (s *Server) assemblyState(ctx context.Context, path string) (assemblyOutcom
 // reassembleLocked checks again the assemblies governed by scopes (their engines were
 // rebuilt), or every assembly when scopes is nil. Called with s.mu held.
 func (s *Server) reassembleLocked(scopes []scope) {
+	s.overlays.forget() // the kustomize key may have changed
 	for _, a := range s.assemblies {
 		if scopes == nil || slices.Contains(scopes, s.ws.ScopeOfDir(a.root)) {
 			s.touchAssemblyLocked(a, 0)
@@ -439,12 +457,18 @@ func (s *Server) stopAssembliesLocked() {
 	}
 }
 
-// memberFileChanged checks again the assembly that holds a file changed on disk (a watched
+// memberFileChanged checks again the assemblies that hold a file changed on disk (a watched
 // file, a save); files of no known assembly are ignored.
 func (s *Server) memberFileChanged(path string) {
+	roots := s.overlayFileChanged(path)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.assemblyUnderLocked(path); a != nil {
 		s.touchAssemblyLocked(a, s.debounceLocked())
+	}
+	for _, root := range roots {
+		if a := s.assemblies[root]; a != nil {
+			s.touchAssemblyLocked(a, s.debounceLocked())
+		}
 	}
 }

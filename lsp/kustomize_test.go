@@ -1,0 +1,195 @@
+package lsp
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+)
+
+// overlayBase is a Deployment whose pod is on the host's network (line 13), a finding of the
+// base itself and of every overlay that builds it.
+const overlayBase = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      hostNetwork: true
+      containers:
+      - name: app
+        image: nginx:1.25
+`
+
+// privilegedPatch makes the container privileged (line 11).
+const privilegedPatch = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        securityContext:
+          privileged: true
+`
+
+// twoOverlays is a base and overlays a/ (with privilegedPatch) and b/ (with a resource entry
+// on line 3 whose file is missing).
+func twoOverlays() map[string]string {
+	return map[string]string{
+		"base/kustomization.yaml":       "resources:\n- deploy.yaml\n",
+		"base/deploy.yaml":              overlayBase,
+		"overlays/a/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: privileged.yaml\n",
+		"overlays/a/privileged.yaml":    privilegedPatch,
+		"overlays/b/kustomization.yaml": "resources:\n- ../../base\n- missing.yaml\n",
+	}
+}
+
+func count(diags []protocol.Diagnostic, code string) int {
+	n := 0
+	for _, d := range diags {
+		if d.Code == protocol.String(code) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOverlayDiagnostics: the patch of overlay a gets its finding on the patch line, naming
+// a; the base's own finding is reported once, naming both overlays; the patch file is not
+// checked as a manifest; typing the fix into the patch (unsaved) clears it; overlay b's
+// missing resource is a kustomize-build diagnostic on its entry.
+func TestOverlayDiagnostics(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
+	bu, pu := uri.File(base), uri.File(patch)
+	ku := uri.File(filepath.Join(root, "overlays", "b", "kustomization.yaml"))
+	s := newSession(t, sessionOptions{root: root})
+	s.open(bu, "yaml", overlayBase)
+
+	// base/ is an overlay too (check builds it): the finding is built by all three
+	const all = "(in overlays base/, overlays/a/, overlays/b/)"
+	d := s.waitDiagnostics(bu, "the base's finding naming every overlay", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), all)
+	})
+	if n := count(d, "host-network"); n != 1 {
+		t.Errorf("host-network reported %d times on the base: %v", n, codes(d))
+	}
+	if hasCode(d, "privileged-container") {
+		t.Errorf("the patch's finding is on the base: %v", codes(d))
+	}
+
+	d = s.waitDiagnostics(pu, "the patch's finding (not open)", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
+	if msg := messageOf(findAt(t, d, "privileged-container", 10)); !strings.Contains(msg, "(in overlay overlays/a/)") {
+		t.Errorf("patch finding says %q", msg)
+	}
+	k := s.waitDiagnostics(ku, "the missing resource", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "kustomize-build", 2) })
+	if msg := messageOf(findAt(t, k, "kustomize-build", 2)); !strings.Contains(msg, "missing.yaml") {
+		t.Errorf("kustomize-build says %q", msg)
+	}
+
+	s.open(pu, "yaml", privilegedPatch)
+	d = s.diagnosticsAt(pu, 1)
+	if !hasCodeAt(d, "privileged-container", 10) {
+		t.Errorf("open patch: %v", codes(d))
+	}
+	for _, g := range d { // the securityContext the patch creates lacks fields: overlay a's too
+		if !strings.Contains(messageOf(g), "(in overlay overlays/a/)") {
+			t.Errorf("open patch checked as a manifest: %s %q", g.Code, messageOf(g))
+		}
+	}
+	s.change(pu, 2, partial(10, 22, 10, 26, "false"))
+	s.waitDiagnostics(pu, "the unsaved fix checked", func(d []protocol.Diagnostic) bool {
+		return !hasCode(d, "privileged-container")
+	})
+	if got := s.documentText(pu); !strings.Contains(got, "privileged: false") {
+		t.Fatalf("edit not applied: %q", got)
+	}
+	d = s.waitDiagnostics(bu, "the base unchanged", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "host-network", 12) })
+	if n := count(d, "host-network"); n != 1 {
+		t.Errorf("host-network reported %d times on the base: %v", n, codes(d))
+	}
+}
+
+// TestOverlaySlowOnSaveOnly: an overlay that counts as slow is not checked again while the
+// patch is typed in, only when it is saved; the file's own diagnostics are published at each
+// version meanwhile.
+func TestOverlaySlowOnSaveOnly(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	patch := filepath.Join(root, "overlays", "a", "privileged.yaml")
+	pu := uri.File(patch)
+	s := newSession(t, sessionOptions{root: root})
+	s.srv.mu.Lock()
+	s.srv.overlayBudget = 0 // every overlay took longer than that
+	s.srv.mu.Unlock()
+	s.open(pu, "yaml", privilegedPatch)
+	s.waitDiagnostics(pu, "the first check", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
+	oa := filepath.Join(root, "overlays", "a")
+	started := s.assemblyStats(oa).Started
+
+	fixed := strings.Replace(privilegedPatch, "privileged: true", "privileged: false", 1)
+	s.change(pu, 2, whole(fixed))
+	s.barrier()
+	if _, err := s.srv.snapshot(s.ctx(), pu); err != nil { // its own check of version 2 is done
+		t.Fatal(err)
+	}
+	s.srv.mu.Lock()
+	d := s.srv.withOverlaysLocked(patch, nil)
+	s.srv.mu.Unlock()
+	if got := s.assemblyStats(oa).Started; got != started {
+		t.Errorf("the slow overlay was checked %d more times while typing", got-started)
+	}
+	if !hasCodeAt(d, "privileged-container", 10) {
+		t.Errorf("version 2 before the save: %v, want the overlay's last findings kept", codes(d))
+	}
+
+	if err := s.server.DidSave(s.ctx(), &protocol.DidSaveTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: pu}}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitDiagnostics(pu, "the save checked the overlay", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
+	if got := s.assemblyStats(oa).Started; got != started+1 {
+		t.Errorf("checks after the save: %d, want %d", got, started+1)
+	}
+}
+
+// TestOverlayOff: kustomize: false in the configuration leaves overlays unbuilt: the base is
+// checked alone and the patch is a manifest like any other.
+func TestOverlayOff(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	files := twoOverlays()
+	files[".kube-policy.yaml"] = "kustomize: false\n"
+	writeFiles(t, root, files)
+	bu, pu := uri.File(filepath.Join(root, "base", "deploy.yaml")), uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
+	s := newSession(t, sessionOptions{root: root})
+	s.open(bu, "yaml", overlayBase)
+	s.open(pu, "yaml", privilegedPatch)
+	d := s.diagnosticsAt(bu, 1)
+	if msg := messageOf(findAt(t, d, "host-network", 12)); strings.Contains(msg, "overlay") {
+		t.Errorf("base finding names overlays: %q", msg)
+	}
+	d = s.diagnosticsAt(pu, 1)
+	if !hasCodeAt(d, "privileged-container", 10) || strings.Contains(messageOf(findAt(t, d, "privileged-container", 10)), "overlay") {
+		t.Errorf("patch checked as a manifest: %v", codes(d))
+	}
+	s.srv.mu.Lock()
+	n := len(s.srv.assemblies)
+	s.srv.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d assemblies with kustomize: false", n)
+	}
+}
