@@ -65,9 +65,9 @@ type assembly struct {
 	changedAt time.Time // when the latest change arrived
 	timer     *time.Timer
 	run       *run
-	done      bool            // outcome is of gen
-	outcome   assemblyOutcome // the latest check completed; nil before the first
-	reads     *memberReads    // the files that check read
+	done      bool              // outcome is of gen
+	outcome   assemblyOutcome   // the latest check completed; nil before the first
+	reads     *memberReads      // the files that check read
 	published map[string][]byte // by file; for a shared kind, the files it has findings on
 	stats     assemblyStats
 	took      time.Duration // the latest check published

@@ -45,8 +45,8 @@ type document struct {
 	path       string // "" for a URI that is not a file
 	languageID string
 	kind       docKind
-	scope      scope     // the workspace folder and configuration file that decide its engine
-	assembly   *assembly // the assembly it is a member of (kindMember), else nil
+	scope      scope       // the workspace folder and configuration file that decide its engine
+	assembly   *assembly   // the assembly it is a member of (kindMember), else nil
 	overlays   []*assembly // the shared assemblies (overlays) that read it
 
 	version   int32

@@ -89,7 +89,7 @@ func (overlayAssembler) check(ctx context.Context, s *Server, root string, reads
 type overlayOutcome struct {
 	root     string
 	reads    *memberReads
-	engine   *analysis.Engine  // nil when the overlay is off, excluded or has no engine
+	engine   *analysis.Engine   // nil when the overlay is off, excluded or has no engine
 	checked  *kustomize.Checked // nil when it did not build
 	findings []kustomize.Finding
 	sev      severityMap
