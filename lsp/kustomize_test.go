@@ -1,12 +1,19 @@
 package lsp
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
 // overlayBase is a Deployment whose pod is on the host's network (line 13), a finding of the
@@ -192,4 +199,79 @@ func TestOverlayOff(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d assemblies with kustomize: false", n)
 	}
+}
+
+// TestOverlaySharedDemo: a base file of the shared microservices-demo, opened, has the
+// diagnostics `check` reports for it: its own findings, once per (line, rule), each naming
+// the overlays that build it (kustomize.Join over every overlay root, as check merges them).
+func TestOverlaySharedDemo(t *testing.T) {
+	t.Parallel()
+	demo := filepath.Join(shareddata.Path(t, "kustomize/microservices-demo"), "kustomize", "microservices-demo")
+	file := filepath.Join(demo, "base", "cartservice.yaml")
+	text := readText(t, file)
+	ctx := context.Background()
+	e, err := analysis.NewEngine(ctx, analysis.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := e.Analyze(ctx, analysis.Input{Path: file, Text: text}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	places := map[kustomize.Place]bool{}
+	kustomize.OwnPlaces(file, own, places)
+	roots, err := kustomize.Roots(demo, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var placed []kustomize.Finding
+	for _, root := range roots {
+		b, err := kustomize.Build(ctx, root, kustomize.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := b.Check(ctx, e, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		placed = append(placed, c.Findings...)
+	}
+	rest, named := kustomize.Join(placed, places)
+	want := map[string]string{} // "line rule" -> the overlays named
+	for _, f := range own.Findings {
+		p := kustomize.Place{File: file, Line: own.Mapper.LineOf(f.Range.Start) + 1, Rule: f.Rule}
+		var names []string
+		for _, r := range named[p] {
+			rel, _ := filepath.Rel(demo, r)
+			names = append(names, filepath.ToSlash(rel)+"/")
+		}
+		want[fmt.Sprintf("%d %s", p.Line, p.Rule)] = strings.Join(names, ", ")
+	}
+	for _, f := range rest {
+		if f.At.File == file {
+			t.Fatalf("check reports an overlay-only finding on the base: %s:%d %s", f.At.File, f.At.Line, f.Rule)
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the base file has no findings to compare")
+	}
+
+	s := newSession(t, sessionOptions{root: demo})
+	u := uri.File(file)
+	s.open(u, "yaml", text)
+	got := map[string]string{}
+	s.waitDiagnostics(u, "the base file's diagnostics with every overlay named", func(d []protocol.Diagnostic) bool {
+		clear(got)
+		for _, g := range d {
+			code, _ := g.Code.(protocol.String)
+			msg := messageOf(g)
+			names := ""
+			if i := strings.LastIndex(msg, " (in overlay"); i >= 0 {
+				names = strings.TrimSuffix(msg[i+len(" (in overlay"):], ")")
+				names = strings.TrimPrefix(strings.TrimPrefix(names, "s"), " ")
+			}
+			got[fmt.Sprintf("%d %s", g.Range.Start.Line+1, code)] += names
+		}
+		return maps.Equal(got, want)
+	})
 }
