@@ -70,7 +70,6 @@ type assembly struct {
 	reads     *memberReads      // the files that check read
 	published map[string][]byte // by file; for a shared kind, the files it has findings on
 	stats     assemblyStats
-	took      time.Duration // the latest check published
 }
 
 // assemblyStats count the checks of an assembly (debugState; tests of the cancellation).
@@ -122,6 +121,14 @@ func (r *memberReads) record(path, text string) {
 	r.mu.Lock()
 	r.read[path] = text
 	r.mu.Unlock()
+}
+
+// uriOf is the URI of a file the check read: the open document's, else the file's.
+func (r *memberReads) uriOf(file string) uri.URI {
+	if t, ok := r.open[file]; ok {
+		return t.uri
+	}
+	return uri.File(file)
 }
 
 // text returns a file's text as the check read it (or would have), and the open document's
@@ -327,7 +334,7 @@ func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, prev ass
 		return
 	}
 	a.stats.Published++
-	a.done, a.outcome, a.reads, a.took = true, out, reads, time.Since(start)
+	a.done, a.outcome, a.reads = true, out, reads
 	s.adoptInputsLocked(a)
 	since := a.changedAt
 	s.mu.Unlock()

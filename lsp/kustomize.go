@@ -57,6 +57,8 @@ func (overlayAssembler) check(ctx context.Context, s *Server, root string, reads
 		return out, nil
 	}
 	out.engine = v.Engine
+	start := time.Now()
+	defer func() { out.took = time.Since(start) }()
 	b, err := kustomize.Build(ctx, root, kustomize.Options{Read: reads.ReadFile})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -92,6 +94,7 @@ type overlayOutcome struct {
 	engine   *analysis.Engine   // nil when the overlay is off, excluded or has no engine
 	checked  *kustomize.Checked // nil when it did not build
 	findings []kustomize.Finding
+	took     time.Duration // to build and check (not to wait for the engine)
 	sev      severityMap
 	docs     string
 
@@ -229,5 +232,6 @@ func (s *Server) overlayName(root string) string {
 
 // slowLocked reports whether an overlay is checked again on save only. Called with s.mu held.
 func (s *Server) slowLocked(a *assembly) bool {
-	return a.kind.shared() && a.took > s.overlayBudget
+	o, ok := a.outcome.(*overlayOutcome)
+	return ok && o.took > s.overlayBudget
 }

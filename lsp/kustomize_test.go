@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -62,6 +63,16 @@ func twoOverlays() map[string]string {
 	}
 }
 
+// overlaySession is a session on root whose overlays are never slow, however loaded the
+// machine: the tests of typing need every overlay checked again at each change.
+func overlaySession(t *testing.T, opts sessionOptions) *session {
+	s := newSession(t, opts)
+	s.srv.mu.Lock()
+	s.srv.overlayBudget = time.Hour
+	s.srv.mu.Unlock()
+	return s
+}
+
 func count(diags []protocol.Diagnostic, code string) int {
 	n := 0
 	for _, d := range diags {
@@ -83,7 +94,7 @@ func TestOverlayDiagnostics(t *testing.T) {
 	base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
 	bu, pu := uri.File(base), uri.File(patch)
 	ku := uri.File(filepath.Join(root, "overlays", "b", "kustomization.yaml"))
-	s := newSession(t, sessionOptions{root: root})
+	s := overlaySession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
 
 	// base/ is an overlay too (check builds it): the finding is built by all three
@@ -274,4 +285,48 @@ func TestOverlaySharedDemo(t *testing.T) {
 		}
 		return maps.Equal(got, want)
 	})
+}
+
+// TestOverlayActions: on the patch, the overlay's finding gets its fix in the patch (applied
+// unsaved, the finding goes) and a suppression annotation in the patch (typed in with a
+// reason, the finding goes too); hover names the overlay. On the base, the finding its own
+// check has gets the manifest's quick fix, in the base.
+func TestOverlayActions(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
+	bu, pu := uri.File(base), uri.File(patch)
+	s := overlaySession(t, sessionOptions{root: root, caps: vscodeCaps})
+	s.open(pu, "yaml", privilegedPatch)
+	d := s.waitDiagnostics(pu, "the patch's finding", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
+	pd := findAt(t, d, "privileged-container", 10)
+
+	h := s.hoverAt(pu, 10, 12)
+	if h == nil || !strings.Contains(h.Contents.(*protocol.MarkupContent).Value, "built by overlay overlays/a/") {
+		t.Errorf("hover on the patch line: %+v", h)
+	}
+	actions := s.codeActions(pu, pd.Range, []protocol.Diagnostic{pd})
+	v := int32(1)
+	fixed := applyWorkspaceEdit(t, privilegedPatch, pu, actionNamed(t, actions, "Fix privileged-container in privileged.yaml").Edit, &v)
+	if !strings.Contains(fixed, "privileged: false") {
+		t.Errorf("fixed patch:\n%s", fixed)
+	}
+	suppressed := applyWorkspaceEdit(t, privilegedPatch, pu, actionNamed(t, actions, "Suppress privileged-container for Deployment web in privileged.yaml").Edit, &v)
+	suppressed = strings.Replace(suppressed, analysis.SuppressPlaceholder, "a debug overlay", 1)
+	s.change(pu, 2, whole(suppressed))
+	s.waitDiagnostics(pu, "the suppression typed in", func(d []protocol.Diagnostic) bool {
+		return !hasCode(d, "privileged-container") && hasCode(d, "allow-privilege-escalation")
+	})
+	s.change(pu, 3, whole(fixed))
+	s.waitDiagnostics(pu, "the fix typed in", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
+
+	s.open(bu, "yaml", overlayBase)
+	bd := s.waitDiagnostics(bu, "the base's finding", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlays/a/")
+	})
+	hd := findAt(t, bd, "host-network", 12)
+	if a := actionNamed(t, s.codeActions(bu, hd.Range, []protocol.Diagnostic{hd}), "Remove hostNetwork: true"); a.Edit == nil {
+		t.Errorf("base quick fix without an edit: %+v", a)
+	}
 }
