@@ -341,6 +341,8 @@ func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, prev ass
 	s.log.Debug("assembly checked", zap.String("root", a.root), zap.Uint64("gen", r.gen), zap.Duration("took", time.Since(start)))
 	if a.kind.shared() {
 		s.publishShared(a, r.gen, since)
+		// the latency harness reads it: a keystroke's overlays merged into the diagnostics
+		s.log.Debug("overlay merged", zap.String("root", a.root), zap.Uint64("gen", r.gen), zap.Float64("sinceChangeMs", float64(time.Since(since).Microseconds())/1000))
 	} else {
 		s.publishAssembly(a, r.gen, out.diagnostics(enc), since)
 	}
