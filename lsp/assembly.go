@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
@@ -470,6 +472,9 @@ func (s *Server) stopAssembliesLocked() {
 // file, a save); files of no known assembly are ignored.
 func (s *Server) memberFileChanged(path string) {
 	roots := s.overlayFileChanged(path)
+	if kustomize.IsFileName(filepath.Base(path)) {
+		s.rejoinOverlays()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.assemblyUnderLocked(path); a != nil {

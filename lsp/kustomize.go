@@ -240,3 +240,46 @@ func (s *Server) slowLocked(a *assembly) bool {
 	o, ok := a.outcome.(*overlayOutcome)
 	return ok && o.took[1] > 0 && min(o.took[0], o.took[1]) > s.overlayBudget
 }
+
+// rejoinOverlays gives every open document the overlays that read it now, after a
+// kustomization was created, changed or deleted: overlays new to it are checked, and it
+// becomes a fragment, or a manifest again, as they read it.
+func (s *Server) rejoinOverlays() {
+	s.mu.Lock()
+	var docs []*document
+	for _, d := range s.docs {
+		if d.assembly == nil && d.path != "" && (d.kind == kindManifest || d.kind == kindFragment) {
+			docs = append(docs, d)
+		}
+	}
+	s.mu.Unlock()
+	roots, fragment := make([][]string, len(docs)), make([]bool, len(docs))
+	for i, d := range docs { // d.path never changes
+		roots[i], fragment[i] = s.overlays.of(s, d.path)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, d := range docs {
+		if d.closed {
+			continue
+		}
+		kind := kindManifest
+		if fragment[i] {
+			kind = kindFragment
+		}
+		if kind != d.kind {
+			d.kind = kind
+			d.changed()
+			s.scheduleLocked(d, 0)
+		}
+		var as []*assembly
+		for _, r := range roots[i] {
+			a := s.assemblyLocked(overlayAssembler{}, r)
+			if !slices.Contains(d.overlays, a) {
+				s.touchAssemblyLocked(a, s.debounceLocked())
+			}
+			as = append(as, a)
+		}
+		d.overlays = as
+	}
+}

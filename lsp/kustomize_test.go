@@ -337,3 +337,44 @@ func TestOverlayActions(t *testing.T) {
 		t.Errorf("base quick fix without an edit: %+v", a)
 	}
 }
+
+// TestOverlayCreatedOnDisk: a kustomization created on disk (a watched file) makes its
+// directory an overlay: the open base file's finding then names it, and the patch the
+// overlay lists, open before, stops being checked as a manifest.
+func TestOverlayCreatedOnDisk(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"app/deploy.yaml": overlayBase, "app/privileged.yaml": privilegedPatch})
+	bu, pu := uri.File(filepath.Join(root, "app", "deploy.yaml")), uri.File(filepath.Join(root, "app", "privileged.yaml"))
+	s := overlaySession(t, sessionOptions{root: root})
+	s.open(bu, "yaml", overlayBase)
+	s.open(pu, "yaml", privilegedPatch)
+	if msg := messageOf(findAt(t, s.diagnosticsAt(bu, 1), "host-network", 12)); strings.Contains(msg, "overlay") {
+		t.Fatalf("before any kustomization: %q", msg)
+	}
+	if d := s.diagnosticsAt(pu, 1); !hasCode(d, "privileged-container") || strings.Contains(messageOf(findAt(t, d, "privileged-container", 10)), "overlay") {
+		t.Fatalf("the patch before: %v", codes(d))
+	}
+	k := filepath.Join(root, "app", "kustomization.yaml")
+	writeFiles(t, root, map[string]string{"app/kustomization.yaml": "resources:\n- deploy.yaml\npatches:\n- path: privileged.yaml\n"})
+	s.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{
+		{URI: uri.File(k), Type: protocol.FileChangeTypeCreated},
+	}})
+	s.waitDiagnostics(bu, "the base's finding naming the new overlay", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "(in overlay app/)")
+	})
+	s.waitDiagnostics(pu, "the patch as a patch: only the overlay's findings", func(d []protocol.Diagnostic) bool {
+		for _, g := range d {
+			if !strings.Contains(messageOf(g), "(in overlay app/)") {
+				return false
+			}
+		}
+		return hasCodeAt(d, "privileged-container", 10)
+	})
+	s.srv.mu.Lock()
+	kind := s.srv.docs[pu].kind
+	s.srv.mu.Unlock()
+	if kind != kindFragment {
+		t.Errorf("the patch is of kind %d, want a fragment", kind)
+	}
+}
