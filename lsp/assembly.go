@@ -446,7 +446,9 @@ func (s *Server) assemblyState(ctx context.Context, path string) (assemblyOutcom
 // reassembleLocked checks again the assemblies governed by scopes (their engines were
 // rebuilt), or every assembly when scopes is nil. Called with s.mu held.
 func (s *Server) reassembleLocked(scopes []scope) {
-	s.overlays.forget() // the kustomize key may have changed
+	// the kustomize key may have changed: the open documents' overlays are found again
+	s.overlays.forget()
+	s.goSafe("overlays", s.rejoinOverlays)
 	for _, a := range s.assemblies {
 		if scopes == nil || slices.Contains(scopes, s.ws.ScopeOfDir(a.root)) {
 			s.touchAssemblyLocked(a, 0)

@@ -378,3 +378,29 @@ func TestOverlayCreatedOnDisk(t *testing.T) {
 		t.Errorf("the patch is of kind %d, want a fragment", kind)
 	}
 }
+
+// TestOverlayTurnedOff: kustomize: false written into the configuration while a base and a
+// patch are open: the base's finding no longer names overlays, the patch is checked as a
+// manifest.
+func TestOverlayTurnedOff(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	bu, pu := uri.File(filepath.Join(root, "base", "deploy.yaml")), uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
+	s := overlaySession(t, sessionOptions{root: root})
+	s.open(bu, "yaml", overlayBase)
+	s.open(pu, "yaml", privilegedPatch)
+	s.waitDiagnostics(bu, "the overlays named", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlays/b/")
+	})
+	writeFiles(t, root, map[string]string{".kube-policy.yaml": "kustomize: false\n"})
+	s.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{
+		{URI: uri.File(filepath.Join(root, ".kube-policy.yaml")), Type: protocol.FileChangeTypeCreated},
+	}})
+	s.waitDiagnostics(bu, "the base alone", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && !strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlay")
+	})
+	s.waitDiagnostics(pu, "the patch as a manifest", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "privileged-container", 10) && !strings.Contains(messageOf(findAt(t, d, "privileged-container", 10)), "overlay")
+	})
+}
