@@ -278,6 +278,21 @@ func TestOverlaySharedDemo(t *testing.T) {
 	u := uri.File(file)
 	s.open(u, "yaml", text)
 	got := map[string]string{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			s.srv.mu.Lock()
+			for root, a := range s.srv.assemblies {
+				o, _ := a.outcome.(*overlayOutcome)
+				n := -1
+				if o != nil {
+					n = len(o.findings)
+				}
+				t.Logf("%s: %+v done %v findings %d", root, a.stats, a.done, n)
+			}
+			s.srv.mu.Unlock()
+			t.Logf("got %v\nwant %v\nlogged: %v", got, want, s.logs.FilterMessage("checking an assembly failed").All())
+		}
+	})
 	s.waitDiagnostics(u, "the base file's diagnostics with every overlay named", func(d []protocol.Diagnostic) bool {
 		clear(got)
 		for _, g := range d {
