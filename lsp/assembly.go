@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/workspace"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
@@ -29,14 +31,22 @@ import (
 // every member file that has some, open or not, and files that no longer have any are
 // cleared. The last outcome stays for hover and code actions, which answer from it.
 //
-// What is specific to a kind of assembly lives behind assembler (chart.go for Helm); this
-// file only schedules, reads and publishes.
+// A file is a member of at most one chart, and is checked only through it. A Kustomize
+// overlay shares its members: a base resource is used by several overlays and is a manifest
+// of its own as well; its diagnostics are its own check's merged with every overlay's
+// (overlay_publish.go), so those assemblies do not publish on their own.
+//
+// What is specific to a kind of assembly lives behind assembler (chart.go for Helm,
+// kustomize.go for overlays); this file only schedules, reads and publishes.
 
 // assembler is one kind of assembly.
 type assembler interface {
-	// rootOf returns the root of the assembly of this kind that the file at path is a
-	// member of, "" for none.
-	rootOf(ws *workspace.Workspace, path string) string
+	// rootsOf returns the roots of the assemblies of this kind that the file at path is a
+	// member of: at most one unless the kind is shared.
+	rootsOf(s *Server, path string) []string
+	// shared reports whether members keep their own check, the assembly's findings merged
+	// with it (a Kustomize base); else a member is checked only through its assembly.
+	shared() bool
 	// check checks the assembly at root, reading files with read (the editor's text of open
 	// members, else the disk's). The error is only a cancellation.
 	// prev is the outcome of the assembly's previous check, nil for none.
@@ -57,10 +67,10 @@ type assembly struct {
 	changedAt time.Time // when the latest change arrived
 	timer     *time.Timer
 	run       *run
-	done      bool            // outcome is of gen
-	outcome   assemblyOutcome // the latest check completed; nil before the first
-	reads     *memberReads    // the files that check read
-	published map[string][]byte
+	done      bool              // outcome is of gen
+	outcome   assemblyOutcome   // the latest check completed; nil before the first
+	reads     *memberReads      // the files that check read
+	published map[string][]byte // by file; for a shared kind, the files it has findings on
 	stats     assemblyStats
 }
 
@@ -120,6 +130,14 @@ func (r *memberReads) record(path, text string) {
 	r.mu.Unlock()
 }
 
+// uriOf is the URI of a file the check read: the open document's, else the file's.
+func (r *memberReads) uriOf(file string) uri.URI {
+	if t, ok := r.open[file]; ok {
+		return t.uri
+	}
+	return uri.File(file)
+}
+
 // text returns a file's text as the check read it (or would have), and the open document's
 // version (nil when the file was not open).
 func (r *memberReads) text(path string) (string, *int32, bool) {
@@ -140,18 +158,18 @@ func (r *memberReads) text(path string) (string, *int32, bool) {
 	return t, nil, true
 }
 
-// assemblers are the kinds of assembly, tried in order for a file.
+// assemblers are the kinds of assembly whose members they own, tried in order for a file.
 var assemblers = []assembler{chartAssembler{}}
 
 // memberOf returns the kind and root of the assembly that the file at path is a member of;
 // root is "" for none. It looks at the file system: call it without s.mu.
-func memberOf(ws *workspace.Workspace, path string) (assembler, string) {
+func (s *Server) memberOf(path string) (assembler, string) {
 	if path == "" {
 		return nil, ""
 	}
 	for _, kind := range assemblers {
-		if root := kind.rootOf(ws, path); root != "" {
-			return kind, root
+		if roots := kind.rootsOf(s, path); len(roots) > 0 {
+			return kind, roots[0]
 		}
 	}
 	return nil, ""
@@ -198,7 +216,7 @@ func (a *assembly) readFromDisk(path string) bool {
 func (s *Server) assemblyUnderLocked(path string) *assembly {
 	var best *assembly
 	for root, a := range s.assemblies {
-		if workspace.Within(root, path) && (best == nil || len(root) > len(best.root)) {
+		if !a.kind.shared() && workspace.Within(root, path) && (best == nil || len(root) > len(best.root)) {
 			best = a
 		}
 	}
@@ -206,7 +224,7 @@ func (s *Server) assemblyUnderLocked(path string) *assembly {
 		return best
 	}
 	for _, root := range slices.Sorted(maps.Keys(s.assemblies)) {
-		if a := s.assemblies[root]; a.reads != nil && a.reads.has(path) {
+		if a := s.assemblies[root]; !a.kind.shared() && a.reads != nil && a.reads.has(path) {
 			return a
 		}
 	}
@@ -217,6 +235,9 @@ func (s *Server) assemblyUnderLocked(path string) *assembly {
 // members of it: their changes check it again, and they are no longer analysed as
 // manifests. Called with s.mu held.
 func (s *Server) adoptInputsLocked(a *assembly) {
+	if a.kind.shared() {
+		return
+	}
 	for _, d := range s.docs {
 		if d.assembly == nil && d.kind == kindManifest && a.reads.has(d.path) {
 			d.kind, d.assembly = kindMember, a
@@ -278,7 +299,8 @@ func (s *Server) startAssemblyLocked(a *assembly) *run {
 	a.stats.Started++
 	reads := &memberReads{open: map[string]openText{}, read: map[string]string{}}
 	for _, d := range s.docs {
-		if d.path != "" && !d.outOfSync && (d.assembly == a || workspace.Within(a.root, d.path)) {
+		// an overlay reads bases from anywhere: every open file is taken as the editor has it
+		if d.path != "" && !d.outOfSync && (d.assembly == a || a.kind.shared() || workspace.Within(a.root, d.path)) {
 			reads.open[d.path] = openText{text: d.mapper.Text(), version: d.version, uri: d.uri}
 		}
 	}
@@ -324,7 +346,13 @@ func (s *Server) checkAssembly(a *assembly, r *run, reads *memberReads, prev ass
 	since := a.changedAt
 	s.mu.Unlock()
 	s.log.Debug("assembly checked", zap.String("root", a.root), zap.Uint64("gen", r.gen), zap.Duration("took", time.Since(start)))
-	s.publishAssembly(a, r.gen, out.diagnostics(enc), since)
+	if a.kind.shared() {
+		s.publishShared(a, r.gen, since)
+		// the latency harness reads it: a keystroke's overlays merged into the diagnostics
+		s.log.Debug("overlay merged", zap.String("root", a.root), zap.Uint64("gen", r.gen), zap.Float64("sinceChangeMs", float64(time.Since(since).Microseconds())/1000))
+	} else {
+		s.publishAssembly(a, r.gen, out.diagnostics(enc), since)
+	}
 	s.mu.Lock()
 	pull := s.pull
 	s.mu.Unlock()
@@ -423,6 +451,9 @@ func (s *Server) assemblyState(ctx context.Context, path string) (assemblyOutcom
 // reassembleLocked checks again the assemblies governed by scopes (their engines were
 // rebuilt), or every assembly when scopes is nil. Called with s.mu held.
 func (s *Server) reassembleLocked(scopes []scope) {
+	// the kustomize key may have changed: the open documents' overlays are found again
+	s.overlays.forget()
+	s.goSafe("overlays", s.rejoinOverlays)
 	for _, a := range s.assemblies {
 		if scopes == nil || slices.Contains(scopes, s.ws.ScopeOfDir(a.root)) {
 			s.touchAssemblyLocked(a, 0)
@@ -444,12 +475,21 @@ func (s *Server) stopAssembliesLocked() {
 	}
 }
 
-// memberFileChanged checks again the assembly that holds a file changed on disk (a watched
+// memberFileChanged checks again the assemblies that hold a file changed on disk (a watched
 // file, a save); files of no known assembly are ignored.
 func (s *Server) memberFileChanged(path string) {
+	roots := s.overlayFileChanged(path)
+	if kustomize.IsFileName(filepath.Base(path)) {
+		s.rejoinOverlays()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.assemblyUnderLocked(path); a != nil {
 		s.touchAssemblyLocked(a, s.debounceLocked())
+	}
+	for _, root := range roots {
+		if a := s.assemblies[root]; a != nil {
+			s.touchAssemblyLocked(a, s.debounceLocked())
+		}
 	}
 }

@@ -30,14 +30,20 @@ import (
 // chartAssembler is the Helm chart kind of assembly.
 type chartAssembler struct{}
 
-func (chartAssembler) rootOf(ws *workspace.Workspace, path string) string {
-	if root := ws.RootsOf(path).Chart; root != "" {
-		return root
+func (chartAssembler) rootsOf(s *Server, path string) []string {
+	root := s.ws.RootsOf(path).Chart
+	if root == "" {
+		// A workspace folder inside the chart (Neovim roots a file with no .git or
+		// .kube-policy.yaml above it in its own directory): the chart still renders as a whole.
+		root = workspace.ChartRoot(path, "")
 	}
-	// A workspace folder inside the chart (Neovim roots a file with no .git or
-	// .kube-policy.yaml above it in its own directory): the chart still renders as a whole.
-	return workspace.ChartRoot(path, "")
+	if root == "" {
+		return nil
+	}
+	return []string{root}
 }
+
+func (chartAssembler) shared() bool { return false }
 
 func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *memberReads, prev assemblyOutcome) (assemblyOutcome, error) {
 	s.mu.Lock()

@@ -14,6 +14,7 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/helm"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // Hover and code actions on the files of a chart answer from the chart's latest render
@@ -234,12 +235,7 @@ func (o *chartOutcome) fileEdits(file string, fixes []fix.Fix, all bool) (fileEd
 }
 
 // uriOf is the URI of a chart file: the open document's, else the file's.
-func (o *chartOutcome) uriOf(file string) uri.URI {
-	if t, ok := o.reads.open[file]; ok {
-		return t.uri
-	}
-	return uri.File(file)
-}
+func (o *chartOutcome) uriOf(file string) uri.URI { return o.reads.uriOf(file) }
 
 // chartSuppress writes a suppression comment above the template line of a finding: rendered,
 // it stands on the line above the field, which it covers (SPEC.md section 5). A line that
@@ -254,19 +250,26 @@ func (s *Server) chartSuppress(o *chartOutcome, f *helm.Placed, related []protoc
 	if line < 0 || line >= m.LineCount() {
 		return protocol.CodeAction{}, false
 	}
-	text := m.Line(line)
-	body := strings.TrimLeft(text, " \t")
-	if strings.HasPrefix(body, "{{-") {
+	if strings.HasPrefix(strings.TrimLeft(m.Line(line), " \t"), "{{-") {
 		return protocol.CodeAction{}, false
 	}
-	indent := text[:len(text)-len(body)]
-	at := m.LineStart(line)
-	edit := fix.Edit{NewText: indent + "# kube-policy-ls ignore " + f.Rule + " -- " + analysis.SuppressPlaceholder + "\n"}
-	edit.Range.Start, edit.Range.End = at, at
+	edit := commentAbove(m, line, f.Rule)
 	return protocol.CodeAction{
 		Title:       fmt.Sprintf("Suppress %s on %s:%d", f.Rule, o.rel(f.File), f.Span.Line),
 		Kind:        ptr(protocol.CodeActionKindQuickFix),
 		Diagnostics: related,
 		Edit:        s.workspaceEditOf([]fileEdits{{path: f.File, uri: o.uriOf(f.File), version: version, mapper: m, edits: []fix.Edit{edit}}}, caps, analysis.SuppressPlaceholder),
 	}, true
+}
+
+// commentAbove is the edit that writes a suppression comment of rule (SPEC.md section 5) on
+// its own line above line (0-based) of m's text, indented as that line, its reason the
+// placeholder.
+func commentAbove(m *yamldoc.Mapper, line int, rule string) fix.Edit {
+	text := m.Line(line)
+	indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+	at := m.LineStart(line)
+	edit := fix.Edit{NewText: indent + "# kube-policy-ls ignore " + rule + " -- " + analysis.SuppressPlaceholder + "\n"}
+	edit.Range.Start, edit.Range.End = at, at
+	return edit
 }

@@ -53,7 +53,10 @@ func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) (
 	}
 	snap, err := s.snapshot(ctx, p.TextDocument.URI)
 	if err != nil || snap == nil || snap.Result == nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		return s.overlayCodeActions(p), nil // a patch or kustomization: its overlays' findings
 	}
 	res := snap.Result
 	enc := s.encoding()
@@ -130,7 +133,7 @@ func (s *Server) codeAction(ctx context.Context, p *protocol.CodeActionParams) (
 	if want(kindFixAll) && !(quickFixAll && len(p.Context.Only) == 0) && countFixable(res, "") > 0 {
 		actions = append(actions, s.fixAllAction(snap, fileTitle, kindFixAll, fixAllArgs{URI: snap.URI}, caps))
 	}
-	return actions, nil
+	return append(actions, s.overlayCodeActions(p)...), nil
 }
 
 // kindFilter returns whether an action kind is wanted by a request's "only" list: a kind is

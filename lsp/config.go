@@ -121,7 +121,7 @@ func (s *Server) rescopeDocuments() {
 	s.mu.Lock()
 	var docs []*document
 	for _, d := range s.docs {
-		if d.kind == kindManifest || d.kind == kindHelm {
+		if d.kind == kindManifest || d.kind == kindHelm || d.kind == kindMember || d.kind == kindFragment {
 			docs = append(docs, d)
 		}
 	}
@@ -131,13 +131,19 @@ func (s *Server) rescopeDocuments() {
 		scopes[i] = s.ws.ScopeOf(d.path)
 	}
 	s.mu.Lock()
+	moved := false
 	for i, d := range docs {
 		if !d.closed && d.scope != scopes[i] {
 			d.scope = scopes[i]
 			d.changed()
 			s.scheduleLocked(d, 0)
+			moved = true
 		}
 	}
-	s.reassembleLocked(nil)
+	// only if something moved: the poller (clients without watchers) calls this every tick,
+	// and checking every chart and overlay again each time would never let a slow one finish
+	if moved {
+		s.reassembleLocked(nil)
+	}
 	s.mu.Unlock()
 }

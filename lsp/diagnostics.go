@@ -179,7 +179,7 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 func (s *Server) check(ctx context.Context, j job) (res *analysis.Result, engine *analysis.Engine, diags []protocol.Diagnostic, valid *lastValid, err error) {
 	none := []protocol.Diagnostic{}
 	switch {
-	case j.kind == kindOther || j.kind == kindMember || j.outOfSync:
+	case j.kind == kindOther || j.kind == kindMember || j.kind == kindFragment || j.outOfSync:
 		return nil, nil, none, nil, nil
 	case j.kind == kindConfig:
 		return nil, nil, s.configFileDiagnostics(j.path, j.mapper), nil, nil
@@ -207,15 +207,26 @@ func (s *Server) check(ctx context.Context, j job) (res *analysis.Result, engine
 
 // publish queues d's diagnostics of generation gen, unless the document has moved on since or
 // the client has them already.
+// The overlays that read it add theirs (overlay_publish.go), as they were last checked: the
+// document's own diagnostics never wait for them.
 func (s *Server) publish(d *document, gen uint64, diags []protocol.Diagnostic) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d.gen != gen || d.closed {
+		return
+	}
+	s.putDocumentLocked(d, s.withOverlaysLocked(d.path, diags))
+}
+
+// putDocumentLocked queues d's diagnostics unless the client has them already. Called with
+// s.mu held.
+func (s *Server) putDocumentLocked(d *document, diags []protocol.Diagnostic) {
 	body, err := protocol.Marshal(diags)
 	if err != nil {
 		s.log.Error("encoding diagnostics", zap.String("uri", string(d.uri)), zap.Error(err))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if d.gen != gen || d.closed || (d.published != nil && bytes.Equal(body, d.published)) {
+	if d.published != nil && bytes.Equal(body, d.published) {
 		return
 	}
 	d.published = body
@@ -263,6 +274,7 @@ func (s *Server) pullDiagnostics(ctx context.Context, p *protocol.DocumentDiagno
 		if snap != nil && snap.Diags != nil {
 			diags = snap.Diags
 		}
+		diags = s.withOverlays(p.TextDocument.URI, diags)
 	}
 	body, err := protocol.Marshal(diags)
 	if err != nil {

@@ -22,6 +22,7 @@ const (
 	kindConfig                  // a .kube-policy.yaml: validated
 	kindOther                   // another language: left alone
 	kindMember                  // a file of an assembly (a Helm chart): checked with it (assembly.go)
+	kindFragment                // a kustomization or patch: checked only through its overlays (kustomize.go)
 )
 
 // classify decides a document's kind from its language id and path.
@@ -44,8 +45,9 @@ type document struct {
 	path       string // "" for a URI that is not a file
 	languageID string
 	kind       docKind
-	scope      scope     // the workspace folder and configuration file that decide its engine
-	assembly   *assembly // the assembly it is a member of (kindMember), else nil
+	scope      scope       // the workspace folder and configuration file that decide its engine
+	assembly   *assembly   // the assembly it is a member of (kindMember), else nil
+	overlays   []*assembly // the shared assemblies (overlays) that read it
 
 	version   int32
 	mapper    *yamldoc.Mapper // over the client's text

@@ -26,8 +26,11 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 	if err != nil {
 		return nil, protocol.ErrRequestCancelled
 	}
-	if snap == nil || snap.Result == nil || snap.Engine == nil {
+	if snap == nil {
 		return nil, nil
+	}
+	if snap.Result == nil || snap.Engine == nil {
+		return s.overlayHoverAt(p), nil // a patch or kustomization: its overlays' findings
 	}
 	enc := s.encoding()
 	off, err := offsetOf(snap.Mapper, p.Position, enc)
@@ -46,7 +49,7 @@ func (s *Server) hover(ctx context.Context, p *protocol.HoverParams) (*protocol.
 		rules = append(rules, f.Rule)
 	}
 	if len(rules) == 0 {
-		return nil, nil
+		return s.overlayHoverAt(p), nil
 	}
 	markdown, docs := s.hoverFormat()
 	parts := make([]string, 0, len(rules))
@@ -84,4 +87,18 @@ func (s *Server) hoverFormat() (markdown bool, docs string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return markdown, s.settings.editor.docs()
+}
+
+// overlayHoverAt is the hover of the overlay findings on the hovered line, nil for none.
+func (s *Server) overlayHoverAt(p *protocol.HoverParams) *protocol.Hover {
+	markdown, docs := s.hoverFormat()
+	text := s.overlayHover(p.TextDocument.URI, p.Position.Line, markdown, docs)
+	if text == "" {
+		return nil
+	}
+	kind := protocol.MarkupKindPlainText
+	if markdown {
+		kind = protocol.MarkupKindMarkdown
+	}
+	return &protocol.Hover{Contents: &protocol.MarkupContent{Kind: kind, Value: text}}
 }

@@ -63,8 +63,12 @@ type Server struct {
 	enc   yamldoc.Encoding
 	pull  bool // the client pulls diagnostics: publish none
 	docs  map[uri.URI]*document
-	// assemblies are the charts with a member open, or opened since, by root (assembly.go)
+	// assemblies are the charts and overlays with a member open, or opened since, by root
+	// (assembly.go)
 	assemblies map[string]*assembly
+	// shownFiles are the diagnostics last published on files that are not open, that
+	// shared assemblies have findings on (overlay_publish.go)
+	shownFiles map[string][]byte
 	settings   settingsState
 	cfgFiles   configFileState
 	exitOnce   sync.Once
@@ -79,6 +83,9 @@ type Server struct {
 	// beforeAssemblyCheck, when set (by tests), is called as each check of an assembly
 	// starts, on its goroutine, with the check's context.
 	beforeAssemblyCheck func(ctx context.Context, root string)
+	// overlayBudget is overlaySaveOnly, but for tests that make every overlay slow.
+	overlayBudget time.Duration
+	overlays      overlayIndex // the overlay roots and the files they read (kustomize.go)
 }
 
 type serverState int
@@ -97,16 +104,18 @@ func NewServer(opts Options) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		log:        log,
-		version:    opts.Version,
-		ctx:        ctx,
-		cancel:     cancel,
-		docs:       map[uri.URI]*document{},
-		assemblies: map[string]*assembly{},
-		cfgFiles:   configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
-		exited:     make(chan struct{}),
-		out:        newOutbox(),
-		policy:     newPolicyProblems(),
+		log:           log,
+		version:       opts.Version,
+		ctx:           ctx,
+		cancel:        cancel,
+		docs:          map[uri.URI]*document{},
+		assemblies:    map[string]*assembly{},
+		shownFiles:    map[string][]byte{},
+		overlayBudget: overlaySaveOnly,
+		cfgFiles:      configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
+		exited:        make(chan struct{}),
+		out:           newOutbox(),
+		policy:        newPolicyProblems(),
 	}
 	s.ws = s.newWorkspace()
 	return s

@@ -40,8 +40,13 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	}
 	var kind assembler
 	var root string
+	var overlays []string
+	var fragment bool
 	if d.kind != kindConfig && !isPolicyFile(path) {
-		kind, root = memberOf(s.ws, path)
+		kind, root = s.memberOf(path)
+	}
+	if d.kind == kindManifest && root == "" {
+		overlays, fragment = s.overlays.of(s, path)
 	}
 	if d.kind == kindManifest || d.kind == kindHelm {
 		d.scope = s.ws.ScopeOf(path)
@@ -53,6 +58,15 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	} else if a := s.assemblyUnderLocked(path); a != nil && d.kind == kindManifest {
 		d.kind, d.assembly = kindMember, a
 	}
+	if d.assembly == nil {
+		for _, r := range overlays {
+			d.overlays = append(d.overlays, s.assemblyLocked(overlayAssembler{}, r))
+		}
+		if fragment {
+			d.kind = kindFragment
+		}
+		delete(s.shownFiles, path) // the document publishes the file's diagnostics now
+	}
 	if old := s.docs[u]; old != nil {
 		s.log.Info("didOpen of an open document: its text is replaced", zap.String("uri", string(u)))
 		old.closed = true
@@ -62,6 +76,11 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	s.scheduleLocked(d, 0)
 	if a := d.assembly; a != nil && !a.readAs(path, item.Text) {
 		s.touchAssemblyLocked(a, 0)
+	}
+	for _, a := range d.overlays {
+		if !a.readAs(path, item.Text) {
+			s.touchAssemblyLocked(a, 0)
+		}
 	}
 }
 
@@ -102,6 +121,11 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 	s.scheduleLocked(d, s.debounceLocked())
 	if d.assembly != nil {
 		s.touchAssemblyLocked(d.assembly, s.debounceLocked())
+	}
+	for _, a := range d.overlays {
+		if !s.slowLocked(a) { // a slow overlay waits for the save
+			s.touchAssemblyLocked(a, s.debounceLocked())
+		}
 	}
 }
 
@@ -174,6 +198,11 @@ func (s *Server) didSave(p *protocol.DidSaveTextDocumentParams) {
 	if !d.done {
 		s.scheduleLocked(d, 0) // no debounce after a save
 	}
+	for _, a := range d.overlays {
+		if !a.readAs(d.path, d.mapper.Text()) && (a.run == nil || a.run.gen != a.gen) {
+			s.touchAssemblyLocked(a, 0) // a slow overlay, or one whose check is only scheduled
+		}
+	}
 	kind, path := d.kind, d.path
 	s.mu.Unlock()
 	s.documentSaved(kind, path)
@@ -195,6 +224,15 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
 	if a := d.assembly; a != nil && !a.readFromDisk(d.path) {
 		// the editor's text goes: the file on disk is a member again
 		s.touchAssemblyLocked(a, s.debounceLocked())
+	}
+	if len(d.overlays) > 0 {
+		// the file stays read by its overlays: their findings on it stay shown
+		s.putFileLocked(d.path, s.withOverlaysLocked(d.path, nil), time.Time{})
+		for _, a := range d.overlays {
+			if !a.readFromDisk(d.path) {
+				s.touchAssemblyLocked(a, s.debounceLocked())
+			}
+		}
 	}
 	s.mu.Unlock()
 	s.documentClosed(d)

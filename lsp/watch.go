@@ -121,6 +121,9 @@ func (s *Server) watchers() []any {
 		map[string]any{"globPattern": "**/values*.yaml"},
 		map[string]any{"globPattern": "**/*.tpl"},
 		map[string]any{"globPattern": "**/templates/**"},
+		// kustomizations (kustomize.go): one created, changed or deleted re-finds the overlays
+		map[string]any{"globPattern": "**/kustomization.{yaml,yml}"},
+		map[string]any{"globPattern": "**/Kustomization"},
 	}
 	slices.Sort(dirs)
 	for _, dir := range slices.Compact(dirs) {

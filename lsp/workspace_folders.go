@@ -48,6 +48,8 @@ func (s *Server) didChangeWorkspaceFolders(p *protocol.DidChangeWorkspaceFolders
 // every folder), and builds the engines of the new folders at once.
 func (s *Server) rootsChanged(added, removed, roots []string) {
 	s.rescopeDocuments()
+	s.overlays.forget() // the overlays are found in the folders
+	s.rejoinOverlays()
 	fresh := make([]scope, len(added))
 	for i, r := range added {
 		fresh[i] = s.ws.ScopeOfDir(r)

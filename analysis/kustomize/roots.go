@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
 
 // Roots returns the overlay roots under dir (absolute): every directory with a kustomization
@@ -84,4 +86,43 @@ func Merge(fs []Finding) []Finding {
 			cmp.Compare(a.At.Column, b.At.Column), strings.Compare(a.Rule, b.Rule))
 	})
 	return out
+}
+
+// Place is where a finding is reported: a file (absolute), a line (1-based) and a rule. No
+// two findings are reported at one place, whether a file's own check or overlays found them.
+type Place struct {
+	File string
+	Line int
+	Rule string
+}
+
+// Join merges the overlays' findings with those of the files checked on their own (own, by
+// place: reported or suppressed there): an overlay finding at a place of own is that
+// finding, and its overlays are returned in named for it to name; the others are merged
+// across overlays (Merge) and returned in rest.
+func Join(placed []Finding, own map[Place]bool) (rest []Finding, named map[Place][]string) {
+	named = map[Place][]string{}
+	for _, f := range Merge(placed) {
+		p := Place{f.At.File, f.At.Line, f.Rule}
+		if !own[p] {
+			rest = append(rest, f)
+			continue
+		}
+		for _, o := range f.Overlays {
+			if !slices.Contains(named[p], o) {
+				named[p] = append(named[p], o)
+			}
+		}
+	}
+	return rest, named
+}
+
+// OwnPlaces adds to into the places of the findings of file checked on its own, reported and
+// suppressed.
+func OwnPlaces(file string, res *analysis.Result, into map[Place]bool) {
+	for _, fs := range [][]analysis.Finding{res.Findings, res.Suppressed} {
+		for _, f := range fs {
+			into[Place{file, res.Mapper.LineOf(f.Range.Start) + 1, f.Rule}] = true
+		}
+	}
 }

@@ -158,13 +158,14 @@ func overlayName(src source) string {
 	return src.overlay
 }
 
-// mergeOverlays reports each overlay finding once: a finding that a file checked on its own
-// has (same file, line and rule) gets the overlays added to it; the others are merged across
-// overlays (kustomize.Merge) and listed under the first overlay that builds them.
+// mergeOverlays reports each overlay finding once (kustomize.Join): a finding that a file
+// checked on its own has (same file, line and rule) gets the overlays added to it; the others
+// are merged across overlays and listed under the first overlay that builds them.
 func mergeOverlays(results []checked) {
 	names := map[string]string{} // overlay root -> as walked
 	owner := map[string]int{}    // overlay root -> index in results
 	plain := map[string]int{}    // absolute file -> index in results
+	own := map[kustomize.Place]bool{}
 	var placed, supp []kustomize.Finding
 	for i, c := range results {
 		switch {
@@ -175,44 +176,37 @@ func mergeOverlays(results []checked) {
 			c.overlay.findings, c.overlay.suppressed = nil, nil
 		case c.result != nil && c.src.path != "-":
 			plain[absPath(c.src.path)] = i
+			kustomize.OwnPlaces(absPath(c.src.path), c.result, own)
 		}
 	}
 	if len(names) == 0 {
 		return
 	}
-	known := func(f kustomize.Finding) bool {
-		i, ok := plain[f.At.File]
-		if !ok {
-			return false
-		}
-		c := &results[i]
-		for _, g := range append(slices.Clone(c.result.Findings), c.result.Suppressed...) {
-			if g.Rule == f.Rule && c.result.Mapper.LineOf(g.Range.Start)+1 == f.At.Line {
-				if c.inOverlays == nil {
-					c.inOverlays = map[overlayKey][]string{}
+	name := func(named map[kustomize.Place][]string) {
+		for p, roots := range named {
+			c := &results[plain[p.File]]
+			if c.inOverlays == nil {
+				c.inOverlays = map[overlayKey][]string{}
+			}
+			k := overlayKey{p.Line, p.Rule}
+			for _, o := range roots {
+				if !slices.Contains(c.inOverlays[k], names[o]) {
+					c.inOverlays[k] = append(c.inOverlays[k], names[o])
 				}
-				k := overlayKey{f.At.Line, f.Rule}
-				for _, o := range f.Overlays {
-					if !slices.Contains(c.inOverlays[k], names[o]) {
-						c.inOverlays[k] = append(c.inOverlays[k], names[o])
-					}
-				}
-				return true
 			}
 		}
-		return false
 	}
-	for _, f := range kustomize.Merge(placed) {
-		if !known(f) {
-			oc := results[owner[f.Overlays[0]]].overlay
-			oc.findings = append(oc.findings, newOverlayFinding(f, names))
-		}
+	rest, named := kustomize.Join(placed, own)
+	name(named)
+	for _, f := range rest {
+		oc := results[owner[f.Overlays[0]]].overlay
+		oc.findings = append(oc.findings, newOverlayFinding(f, names))
 	}
-	for _, f := range kustomize.Merge(supp) {
-		if !known(f) {
-			oc := results[owner[f.Overlays[0]]].overlay
-			oc.suppressed = append(oc.suppressed, newOverlayFinding(f, names))
-		}
+	rest, named = kustomize.Join(supp, own)
+	name(named)
+	for _, f := range rest {
+		oc := results[owner[f.Overlays[0]]].overlay
+		oc.suppressed = append(oc.suppressed, newOverlayFinding(f, names))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -33,6 +34,8 @@ type Options struct {
 	// InitializationOptions are sent as initializationOptions (JSON), if not empty.
 	InitializationOptions string
 	Capabilities          protocol.ClientCapabilities
+	// Folder is the workspace folder (absolute), if not empty.
+	Folder string
 
 	// Stderr receives the server's stderr (its logs without DebugLog); nil: os.Stderr.
 	Stderr io.Writer
@@ -120,6 +123,9 @@ func Start(opts Options) (*Session, error) {
 	params := &protocol.InitializeParams{ClientInfo: protocol.ClientInfo{Name: name}, Capabilities: opts.Capabilities}
 	if opts.InitializationOptions != "" {
 		params.InitializationOptions = protocol.LSPAny(opts.InitializationOptions)
+	}
+	if opts.Folder != "" {
+		params.WorkspaceFolders = protocol.NewNullable([]protocol.WorkspaceFolder{{URI: uri.File(opts.Folder), Name: filepath.Base(opts.Folder)}})
 	}
 	init, err := s.Server.Initialize(ctx, params)
 	if err != nil {

@@ -68,6 +68,9 @@ func run() error {
 	if *chartsOnlyFlag {
 		return chartScenarios()
 	}
+	if *kustomizeOnlyFlag {
+		return kustomizeScenarios()
+	}
 
 	fmt.Println("| scenario | lines | documents | keystrokes | server p50 | server p95 | server max | client p50 | client p95 | client max | server CPU per keystroke |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -107,10 +110,15 @@ func run() error {
 	if err := memory(); err != nil {
 		return err
 	}
-	if *chartsFlag == "" {
+	if *chartsFlag != "" {
+		if err := chartScenarios(); err != nil {
+			return err
+		}
+	}
+	if *kustomizeFlag == "" {
 		return nil
 	}
-	return chartScenarios()
+	return kustomizeScenarios()
 }
 
 type result struct {

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
+)
+
+// Kustomize overlays: a keystroke in a file that overlays read builds and checks each of
+// them again, and merges their findings into the file's diagnostics. In a fresh server whose
+// workspace folder is the shared microservices-demo, the harness types into a base resource
+// (the end of its first image line) and into a component's kustomization (the end of an env
+// name in an inline patch), one character typed then removed, and times each keystroke to
+// the last of its overlays merged (the server's "overlay merged" debug log, one per overlay
+// that reads the file).
+
+var (
+	kustomizeFlag     = flag.String("kustomize", "../shared/kustomize/microservices-demo", "the shared Kustomize demo (\"\": no overlay scenarios)")
+	kustomizeOnlyFlag = flag.Bool("kustomize-only", false, "run the overlay scenarios only")
+)
+
+func kustomizeScenarios() error {
+	dir, err := filepath.Abs(*kustomizeFlag)
+	if err != nil {
+		return err
+	}
+	fmt.Println("\nKustomize overlays: a keystroke to its overlays built, checked and merged into the diagnostics (server time, the last overlay)")
+	fmt.Println()
+	fmt.Println("| file typed into | overlays reading it | keystrokes | first (open to all merged) | server p50 | server p95 | server max | server CPU per keystroke |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, c := range []struct {
+		file string
+		site *regexp.Regexp
+	}{
+		{"base/frontend.yaml", regexp.MustCompile(`^\s*image:\s*\S+\s*$`)},
+		{"components/google-cloud-operations/kustomization.yaml", regexp.MustCompile(`^\s*- name: COLLECTOR_SERVICE_ADDR\s*$`)},
+	} {
+		r, n, err := overlayKeystrokes(dir, filepath.Join(dir, filepath.FromSlash(c.file)), c.site)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.file, err)
+		}
+		fmt.Printf("| %s | %d | %d | %s | %s | %s | %s | %s |\n", c.file, n, len(r.server), lsptest.Ms(r.first),
+			lsptest.Ms(lsptest.Pct(r.server, 50)), lsptest.Ms(lsptest.Pct(r.server, 95)), lsptest.Ms(lsptest.Pct(r.server, 100)),
+			lsptest.Ms(r.cpu/time.Duration(max(len(r.server), 1))))
+	}
+	return nil
+}
+
+// overlaysReading counts the overlay roots under dir that read file.
+func overlaysReading(dir, file string) (int, error) {
+	roots, err := kustomize.Roots(dir, nil)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, root := range roots {
+		if kustomize.Load(root, nil).Uses(file) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// mergeLog follows the server's debug log for its "overlay merged" lines.
+type mergeLog struct {
+	path   string
+	offset int64
+}
+
+// wait returns once n more overlays have merged, with the largest of their times.
+func (l *mergeLog) wait(n int) (time.Duration, error) {
+	var worst time.Duration
+	deadline := time.Now().Add(time.Minute)
+	for n > 0 {
+		data, err := os.ReadFile(l.path)
+		if err != nil {
+			return 0, err
+		}
+		fresh := data[min(l.offset, int64(len(data))):]
+		end := bytes.LastIndexByte(fresh, '\n') + 1 // whole lines only
+		for _, line := range bytes.Split(fresh[:end], []byte("\n")) {
+			i := bytes.IndexByte(line, '{')
+			if i < 0 || !bytes.Contains(line, []byte("\toverlay merged\t")) {
+				continue
+			}
+			var f struct {
+				Since float64 `json:"sinceChangeMs"`
+			}
+			if json.Unmarshal(line[i:], &f) == nil {
+				worst = max(worst, time.Duration(f.Since*float64(time.Millisecond)))
+				n--
+			}
+		}
+		l.offset += int64(end)
+		if n > 0 {
+			if time.Now().After(deadline) {
+				return 0, fmt.Errorf("%d overlays not merged within a minute", n)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return worst, nil
+}
+
+// overlayKeystrokes opens path in a fresh server on dir and types at the end of the first
+// line matching site, each keystroke waited for until every overlay reading path merged.
+func overlayKeystrokes(dir, path string, site *regexp.Regexp) (*result, int, error) {
+	n, err := overlaysReading(dir, path)
+	if err != nil || n == 0 {
+		return nil, 0, fmt.Errorf("no overlay reads it (%v)", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	at, err := typingSite(string(data), site)
+	if err != nil {
+		return nil, 0, err
+	}
+	s, err := lsptest.Start(lsptest.Options{Bin: *binFlag, ClientName: "latency", InitializationOptions: `{"debounceMs": 0}`, DebugLog: true, Folder: dir})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { _ = s.Stop() }()
+	log := &mergeLog{path: s.LogPath}
+	u := uri.File(path)
+	res := &result{}
+	t0 := time.Now()
+	if err := s.Server.DidOpen(s.Ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(data)}}); err != nil {
+		return nil, 0, err
+	}
+	if _, err := log.wait(n); err != nil {
+		return nil, 0, err
+	}
+	res.first = time.Since(t0)
+	version := int32(1)
+	cpu0 := lsptest.CPUTime(s.Pid())
+	for i := range *editsFlag {
+		version++
+		change := &protocol.TextDocumentContentChangePartial{Text: "x", Range: protocol.Range{Start: at, End: at}}
+		if i%2 == 1 {
+			change.Text = ""
+			change.Range.End.Character++
+		}
+		if err := s.Server.DidChange(s.Ctx, &protocol.DidChangeTextDocumentParams{
+			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: u}, Version: version},
+			ContentChanges: []protocol.TextDocumentContentChangeEvent{change},
+		}); err != nil {
+			return nil, 0, err
+		}
+		took, err := log.wait(n)
+		if err != nil {
+			return nil, 0, err
+		}
+		res.server = append(res.server, took)
+	}
+	res.cpu = lsptest.CPUTime(s.Pid()) - cpu0
+	return res, n, nil
+}
