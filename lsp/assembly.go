@@ -87,8 +87,9 @@ type assemblyStats struct {
 type memberReads struct {
 	open map[string]openText // by absolute path
 
-	mu   sync.Mutex
-	read map[string]string
+	mu      sync.Mutex
+	read    map[string]string
+	mappers map[string]*yamldoc.Mapper // over the texts read, by file: made when first asked
 }
 
 // openText is an open document's text and version when a check started.
@@ -156,6 +157,24 @@ func (r *memberReads) text(path string) (string, *int32, bool) {
 		t = string(data)
 	}
 	return t, nil, true
+}
+
+// mapper returns a Mapper over a file's text as the check read it, and the open document's
+// version (nil when the file was not open). Hover and code actions ask for it at every cursor
+// move, so it is made once per file and check.
+func (r *memberReads) mapper(path string) (*yamldoc.Mapper, *int32) {
+	text, version, _ := r.text(path)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := r.mappers[path]
+	if m == nil {
+		if r.mappers == nil {
+			r.mappers = map[string]*yamldoc.Mapper{}
+		}
+		m = yamldoc.NewMapper(text)
+		r.mappers[path] = m
+	}
+	return m, version
 }
 
 // assemblers are the kinds of assembly whose members they own, tried in order for a file.

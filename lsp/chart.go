@@ -49,7 +49,7 @@ func (chartAssembler) check(ctx context.Context, s *Server, root string, reads *
 	s.mu.Lock()
 	sev, docs := s.settings.editor.severities(), s.settings.editor.docs()
 	s.mu.Unlock()
-	out := &chartOutcome{root: root, reads: reads, sev: sev, docs: docs, mappers: map[string]*yamldoc.Mapper{}}
+	out := &chartOutcome{root: root, reads: reads, sev: sev, docs: docs}
 	v, err := s.ws.File(ctx, filepath.Join(root, workspace.ChartFile))
 	if err != nil {
 		return nil, err
@@ -81,27 +81,14 @@ type chartOutcome struct {
 	sev    severityMap
 	docs   string
 
-	mu      sync.Mutex
-	mappers map[string]*yamldoc.Mapper // over the texts read, by file
-
 	// the edits of the chart's fix-all, computed when first asked (editors ask for code
 	// actions at every cursor move)
 	fixAllOnce sync.Once
 	fixAll     []fileEdits
 }
 
-// mapper returns a Mapper over a chart file's text as the render read it.
-func (o *chartOutcome) mapper(path string) (*yamldoc.Mapper, *int32) {
-	text, version, _ := o.reads.text(path)
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	m := o.mappers[path]
-	if m == nil {
-		m = yamldoc.NewMapper(text)
-		o.mappers[path] = m
-	}
-	return m, version
-}
+// mapper returns a Mapper over a file's text as the check read it.
+func (o *chartOutcome) mapper(path string) (*yamldoc.Mapper, *int32) { return o.reads.mapper(path) }
 
 // rel names a chart file as the chart's users do: relative to the chart's root.
 func (o *chartOutcome) rel(path string) string {

@@ -46,7 +46,7 @@ func (overlayAssembler) check(ctx context.Context, s *Server, root string, reads
 	s.mu.Lock()
 	sev, docs := s.settings.editor.severities(), s.settings.editor.docs()
 	s.mu.Unlock()
-	out := &overlayOutcome{root: root, reads: reads, sev: sev, docs: docs, mappers: map[string]*yamldoc.Mapper{}}
+	out := &overlayOutcome{root: root, reads: reads, sev: sev, docs: docs}
 	file := kustomize.FileIn(root)
 	if file == "" { // deleted since
 		return out, nil
@@ -102,9 +102,6 @@ type overlayOutcome struct {
 	took     [2]time.Duration // to build and check (not to wait for the engine): this check, the one before
 	sev      severityMap
 	docs     string
-
-	mu      sync.Mutex
-	mappers map[string]*yamldoc.Mapper // over the texts read, by file
 }
 
 // diagnostics is not how an overlay publishes: it is shared, and its findings are merged
@@ -113,18 +110,8 @@ func (o *overlayOutcome) diagnostics(yamldoc.Encoding) map[string][]protocol.Dia
 	return nil
 }
 
-// mapper returns a Mapper over a file's text as the build read it.
-func (o *overlayOutcome) mapper(path string) (*yamldoc.Mapper, *int32) {
-	text, version, _ := o.reads.text(path)
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	m := o.mappers[path]
-	if m == nil {
-		m = yamldoc.NewMapper(text)
-		o.mappers[path] = m
-	}
-	return m, version
-}
+// mapper returns a Mapper over a file's text as the check read it.
+func (o *overlayOutcome) mapper(path string) (*yamldoc.Mapper, *int32) { return o.reads.mapper(path) }
 
 // overlayIndex knows the overlay roots of the workspace folders and the files each reads:
 // found on the disk when first asked, again after a kustomization file changes, and kept up
