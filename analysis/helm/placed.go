@@ -22,7 +22,7 @@ type Placed struct {
 	Finding
 	File    string // absolute: the template, helper, values file or Chart.yaml
 	Span    Span
-	Fixable bool // reported, and a fix in the values files applies (Chart.ValuesFixes)
+	Fixable bool // reported, and a fix in the values files or the template applies (Chart.ValuesFixes, Chart.TemplateFixes)
 }
 
 // Report is a chart rendered, checked and placed.
@@ -70,7 +70,7 @@ func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.En
 	rep := &Report{Chart: c, Objects: res.Objects, checked: res}
 	for _, f := range res.Findings {
 		p := c.Place(f)
-		p.Fixable = c.ValuesFixes(f) != nil
+		p.Fixable = c.ValuesFixes(f) != nil || c.TemplateFixes(f) != nil
 		rep.Findings = append(rep.Findings, p)
 	}
 	for _, f := range res.Suppressed {

@@ -26,7 +26,9 @@ type TemplateFix struct {
 // the edited template renders as the fixed manifest. Nil otherwise: a values fix, or only a
 // suppression, applies.
 func (c *Chart) TemplateFixes(f Finding) *TemplateFix {
-	if f.Values != nil || !f.Fixable() || f.Manifest == nil {
+	// A finding placed on an action or in a helper has no literal line of its own to fix:
+	// left before the fix is computed, as every render of an open chart asks.
+	if f.Values != nil || !f.Fixable() || f.Manifest == nil || !f.At.Literal || len(f.At.Via) > 0 {
 		return nil
 	}
 	edits, failed, err := analysis.FixDocument(f.Manifest.Text, f.Doc, []fix.Fix{{Name: f.Rule, Item: f.Item, Ops: f.Fix}})
