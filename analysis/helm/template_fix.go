@@ -57,15 +57,19 @@ func (c *Chart) translate(m *Manifest, edits []fix.Edit) *TemplateFix {
 }
 
 // literalSpan checks that the rendered lines holding [start, end), with the line break before
-// them and the one after, are one run of literal template text written once, and returns the
-// template file and the shift from rendered to template offsets. The line breaks make sure
-// that a `{{-` or `-}}` next to the run cannot trim what an edit writes at its ends.
+// them and the one after (the next line's first byte when the range ends a line), are one run
+// of literal template text written once, and returns the template file and the shift from
+// rendered to template offsets. The bytes around make sure that a `{{-` or `-}}` next to the
+// run cannot trim what an edit writes at its ends.
 func (c *Chart) literalSpan(m *Manifest, start, end int) (string, int, bool) {
 	text := m.Text
 	from := strings.LastIndexByte(text[:start], '\n') // -1 at the first line: from the start
 	from = max(from, 0)
 	to := len(text)
-	if i := strings.IndexByte(text[end:], '\n'); i >= 0 {
+	switch i := strings.IndexByte(text[end:], '\n'); {
+	case end > start && text[end-1] == '\n':
+		to = min(end+1, len(text)) // whole lines: the next line's first byte guards the end
+	case i >= 0:
 		to = end + i + 1
 	}
 	if from >= to {
@@ -149,7 +153,7 @@ func (c *Chart) writeCount(node int) int {
 // and carried to the template together when they map exactly, else one by one; an edit that
 // overlaps one taken before is left out with its finding's whole fix.
 func (c *Chart) TemplateFixSet(fs []Finding) TemplateEdits {
-	set := TemplateEdits{Edits: map[string][]fix.Edit{}, Findings: map[string][]Finding{}}
+	set := TemplateEdits{Edits: map[string][]fix.Edit{}, Texts: map[string]string{}, Findings: map[string][]Finding{}}
 	type docKey struct {
 		m   *Manifest
 		doc int
@@ -182,6 +186,9 @@ func (c *Chart) TemplateFixSet(fs []Finding) TemplateEdits {
 		}
 	}
 	slices.Sort(set.Files)
+	for _, file := range set.Files {
+		set.Texts[file] = string(c.files[file].text)
+	}
 	return set
 }
 
@@ -189,6 +196,7 @@ func (c *Chart) TemplateFixSet(fs []Finding) TemplateEdits {
 type TemplateEdits struct {
 	Files    []string              // sorted
 	Edits    map[string][]fix.Edit // by file: non-overlapping
+	Texts    map[string]string     // by file: the text the edits apply to, as rendered
 	Findings map[string][]Finding  // by file: the findings fixed there
 }
 
