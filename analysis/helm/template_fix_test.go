@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 )
 
 // deployment is a Deployment whose containers are written by containers.
@@ -238,4 +240,36 @@ func TestTemplateFixesRemoveFindings(t *testing.T) {
 		}
 	}
 	t.Logf("%d findings of the shared charts have a template fix", total)
+}
+
+// TestVerifyTemplateFixes: a set whose edits fix their findings is kept; one whose edit
+// leaves the finding (a wrong edit, made up here) is dropped, and its file named.
+func TestVerifyTemplateFixes(t *testing.T) {
+	e := defaultEngine(t)
+	dir := writeChart(t, map[string]string{
+		"Chart.yaml":  chartYAML,
+		"values.yaml": "{}\n",
+		"templates/deploy.yaml": deployment("web", `        - name: app
+          image: nginx
+          securityContext:
+            privileged: true
+            runAsUser: 10001
+`),
+	})
+	c, res := checkChart(t, e, dir, Options{})
+	set := c.TemplateFixSet(res.Findings)
+	if len(set.Files) != 1 {
+		t.Fatalf("template fixes in %v, want the one template", set.Files)
+	}
+	kept, dropped, err := c.VerifyTemplateFixes(context.Background(), Options{}, e, res.Findings, set)
+	if err != nil || len(kept.Files) != 1 || len(dropped) != 0 {
+		t.Fatalf("kept %v, dropped %v, %v", kept.Files, dropped, err)
+	}
+	file := set.Files[0]
+	at := strings.Index(set.Texts[file], "image: nginx")
+	set.Edits[file] = []fix.Edit{{Range: yamldoc.Range{Start: at, End: at + len("image: nginx")}, NewText: "image: nginx:1.27"}}
+	kept, dropped, err = c.VerifyTemplateFixes(context.Background(), Options{}, e, res.Findings, set)
+	if err != nil || len(kept.Files) != 0 || len(dropped) != 1 || dropped[0] != file {
+		t.Errorf("a wrong edit: kept %v, dropped %v, %v", kept.Files, dropped, err)
+	}
 }

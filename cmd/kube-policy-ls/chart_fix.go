@@ -13,18 +13,25 @@ import (
 
 // fixChart applies the fixes of a chart's findings (check --fix): values fixes to the values
 // file that supplies each value, with the same fixer as for manifests, and template fixes to
-// the templates that write the field as literal text. The chart is then rendered and checked
-// again, so the report shows what remains.
+// the templates that write the field as literal text, once a render with the fixed templates
+// shows their findings gone. The chart is then rendered and checked again, so the report
+// shows what remains.
 func fixChart(ctx context.Context, c checked, ws *workspace.Workspace, dryRun bool, stdout io.Writer, sum *fixSummary) checked {
 	cc := c.chart
 	set := cc.rendered.ValuesFixSet(cc.placed)
-	templates := cc.rendered.TemplateFixSet(cc.placed)
 	changed := false
 	var firstErr error
 	fail := func(err error) {
 		if firstErr == nil {
 			firstErr = err
 		}
+	}
+	templates, dropped, err := cc.rendered.VerifyTemplateFixes(ctx, cc.render, cc.engine, cc.placed, cc.rendered.TemplateFixSet(cc.placed))
+	if err != nil {
+		fail(fmt.Errorf("verifying the template fixes of %s: %w", displayPath(c.src, cc.root), err))
+	}
+	for _, file := range dropped {
+		sum.failed = append(sum.failed, fmt.Sprintf("%s: the template fixes did not remove their findings on a new render", displayPath(c.src, file)))
 	}
 	// write applies edits to a chart file and counts its fixed findings; old is its text.
 	write := func(file, old string, edits []fix.Edit, fixed int) {
