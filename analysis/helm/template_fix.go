@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -26,16 +27,55 @@ type TemplateFix struct {
 // the edited template renders as the fixed manifest. Nil otherwise: a values fix, or only a
 // suppression, applies.
 func (c *Chart) TemplateFixes(f Finding) *TemplateFix {
+	return c.templateFix(f, nil, nil)
+}
+
+// templateFix is TemplateFixes taking the finding's edits on the rendered manifest from
+// earlier when its manifest rendered the same, and recording them in now: every render of an
+// open chart asks, and a keystroke changes few manifests.
+func (c *Chart) templateFix(f Finding, earlier, now fixEditCache) *TemplateFix {
 	// A finding placed on an action or in a helper has no literal line of its own to fix:
-	// left before the fix is computed, as every render of an open chart asks.
+	// left before the fix is computed.
 	if f.Values != nil || !f.Fixable() || f.Manifest == nil || !f.At.Literal || len(f.At.Via) > 0 {
 		return nil
 	}
-	edits, failed, err := analysis.FixDocument(f.Manifest.Text, f.Doc, []fix.Fix{{Name: f.Rule, Item: f.Item, Ops: f.Fix}})
-	if err != nil || len(failed) > 0 || len(edits) == 0 {
+	key := fmt.Sprintf("%s %d %s %v %v", f.Manifest.Name, f.Doc, f.Rule, f.Item, f.Path)
+	e, ok := earlier[key]
+	if !ok || e.text != f.Manifest.Text {
+		e.text = f.Manifest.Text
+		e.edits, _ = f.fixEdits()
+	}
+	if now != nil {
+		now[key] = e
+	}
+	if len(e.edits) == 0 {
 		return nil
 	}
-	return c.translate(f.Manifest, edits)
+	return c.translate(f.Manifest, e.edits)
+}
+
+// fixEditCache holds findings' fixes as edits of their rendered manifests, by finding; an
+// error is no edits.
+type fixEditCache map[string]renderedEdits
+
+type renderedEdits struct {
+	text  string // the manifest they apply to
+	edits []fix.Edit
+}
+
+// fixEdits is the finding's fix as edits of its rendered manifest: on the documents its
+// analysis parsed when they are kept, else on the manifest parsed again.
+func (f *Finding) fixEdits() ([]fix.Edit, error) {
+	if f.result != nil {
+		if edits, err := f.result.FixEdits(f.Finding); err == nil {
+			return edits, nil
+		}
+	}
+	edits, failed, err := analysis.FixDocument(f.Manifest.Text, f.Doc, []fix.Fix{{Name: f.Rule, Item: f.Item, Ops: f.Fix}})
+	if err == nil && len(failed) > 0 {
+		err = failed[0].Err
+	}
+	return edits, err
 }
 
 // translate carries edits of a rendered manifest to its template, nil when one of them does
