@@ -120,8 +120,9 @@ func renderedExcerpt(name, text string, line int, markdown bool) string {
 }
 
 // chartCodeActions offers, for the findings under the cursor of a chart file, the values
-// quick fix of each one whose value comes from a values file, and a suppression comment on
-// the template line for the others; then the fix-all of the chart's values fixes.
+// quick fix of each one whose value comes from a values file, the template fix of each one
+// written as literal template text, and a suppression comment on the template line for the
+// others; then the fix-all of the chart's values and template fixes.
 func (s *Server) chartCodeActions(o *chartOutcome, path string, p *protocol.CodeActionParams) ([]protocol.CodeAction, error) {
 	enc := s.encoding()
 	caps := s.capabilities()
@@ -149,7 +150,12 @@ func (s *Server) chartCodeActions(o *chartOutcome, path string, p *protocol.Code
 		for _, f := range found {
 			if a, ok := s.chartValuesFix(o, f, related[f], caps); ok {
 				actions = append(actions, a)
-			} else if a, ok := s.chartSuppress(o, f, related[f], caps); ok {
+				continue
+			}
+			if a, ok := s.chartTemplateFix(o, f, related[f], caps); ok {
+				actions = append(actions, a)
+			}
+			if a, ok := s.chartSuppress(o, f, related[f], caps); ok {
 				actions = append(actions, a)
 			}
 		}
@@ -197,7 +203,25 @@ func (s *Server) chartValuesFix(o *chartOutcome, f *helm.Placed, related []proto
 	}, true
 }
 
-// chartFixAllEdit is the edit of every values fix of the chart, nil when there is none.
+// chartTemplateFix is the quick fix of a finding written as literal text of a template: the
+// fix's edits carried from the rendered manifest to the template as rendered.
+func (s *Server) chartTemplateFix(o *chartOutcome, f *helm.Placed, related []protocol.Diagnostic, caps protocol.ClientCapabilities) (protocol.CodeAction, bool) {
+	if !f.Fixable || o.report.Chart == nil {
+		return protocol.CodeAction{}, false
+	}
+	tf := o.report.Chart.TemplateFixes(f.Finding)
+	if tf == nil {
+		return protocol.CodeAction{}, false
+	}
+	m, version := o.mapper(tf.File)
+	return protocol.CodeAction{
+		Title: fmt.Sprintf("Fix %s in %s", f.Rule, o.rel(tf.File)), Kind: ptr(protocol.CodeActionKindQuickFix), Diagnostics: related, IsPreferred: ptr(true),
+		Edit: s.workspaceEditOf([]fileEdits{{path: tf.File, uri: o.uriOf(tf.File), version: version, mapper: m, edits: tf.Edits}}, caps, ""),
+	}, true
+}
+
+// chartFixAllEdit is the edit of every values and template fix of the chart, nil when there
+// is none.
 func (s *Server) chartFixAllEdit(o *chartOutcome, caps protocol.ClientCapabilities) *protocol.WorkspaceEdit {
 	o.fixAllOnce.Do(func() {
 		if o.report.Chart == nil {
@@ -214,6 +238,11 @@ func (s *Server) chartFixAllEdit(o *chartOutcome, caps protocol.ClientCapabiliti
 			if fe, ok := o.fileEdits(file, set.Fixes[file], false); ok {
 				o.fixAll = append(o.fixAll, fe)
 			}
+		}
+		templates := o.report.Chart.TemplateFixSet(fs)
+		for _, file := range templates.Files {
+			m, version := o.mapper(file)
+			o.fixAll = append(o.fixAll, fileEdits{path: file, uri: o.uriOf(file), version: version, mapper: m, edits: templates.Edits[file]})
 		}
 	})
 	if len(o.fixAll) == 0 {

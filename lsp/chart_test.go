@@ -335,11 +335,13 @@ func TestChartHoverAndSuppress(t *testing.T) {
 		t.Errorf("values hover: %+v", h)
 	}
 
-	// hostPID is literal in the template: suppress only.
+	// hostPID is literal in the template: the fix edits the template (preferred), or suppress.
 	hd := findAt(t, diags, "host-pid", 5)
-	var sup *protocol.WorkspaceEdit
+	var sup, tplFix *protocol.WorkspaceEdit
 	for _, a := range s.codeActions(tu, hd.Range, []protocol.Diagnostic{hd}) {
-		if strings.HasPrefix(a.Title, "Fix host-pid") {
+		if a.Title == "Fix host-pid in templates/pod.yaml" && a.IsPreferred != nil && *a.IsPreferred {
+			tplFix = a.Edit
+		} else if strings.HasPrefix(a.Title, "Fix host-pid") {
 			t.Errorf("a values fix for a literal field: %q", a.Title)
 		}
 		if strings.HasPrefix(a.Title, "Suppress host-pid") {
@@ -347,12 +349,51 @@ func TestChartHoverAndSuppress(t *testing.T) {
 		}
 	}
 	v := int32(1)
+	if fixed := applyWorkspaceEdit(t, text, tu, tplFix, &v); fixed != strings.Replace(text, "  hostPID: true\n", "", 1) {
+		t.Errorf("the template fix of hostPID:\n%s", fixed)
+	}
 	suppressed := applyWorkspaceEdit(t, text, tu, sup, &v)
 	suppressed = strings.Replace(suppressed, "TODO: reason", "debug pod", 1)
 	s.change(tu, 2, whole(suppressed))
 	after := s.diagnosticsAt(tu, 2)
 	if hasCode(after, "host-pid") || !hasCode(after, "privileged-container") {
 		t.Errorf("after the suppression: %v", codes(after))
+	}
+}
+
+// TestChartTemplateFixAll: a finding written as literal template text is in the chart's
+// fix-all too, as an edit of the template.
+func TestChartTemplateFixAll(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	files := smallChart("a")
+	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
+	writeFiles(t, root, files)
+	tpl := filepath.Join(root, "templates", "pod.yaml")
+	tu := uri.File(tpl)
+	s := newSession(t, sessionOptions{root: root})
+	s.open(tu, "helm", files["templates/pod.yaml"])
+	findAt(t, s.diagnosticsAt(tu, 1), "host-pid", 5)
+	var all *protocol.WorkspaceEdit
+	for _, a := range s.codeActions(tu, protocol.Range{}, nil, kindFixAll) {
+		if strings.HasPrefix(a.Title, "Fix all kube-policy-ls problems in chart ") {
+			all = a.Edit
+		}
+	}
+	if all == nil {
+		t.Fatal("no fix-all")
+	}
+	var tplEdit protocol.WorkspaceEdit
+	for _, dc := range all.DocumentChanges {
+		if tde, ok := dc.(*protocol.TextDocumentEdit); ok && tde.TextDocument.URI == tu {
+			tplEdit.DocumentChanges = append(tplEdit.DocumentChanges, dc)
+		}
+	}
+	tplEdit.Changes = map[uri.URI][]protocol.TextEdit{tu: all.Changes[tu]}
+	fixed := applyWorkspaceEdit(t, files["templates/pod.yaml"], tu, &tplEdit, nil)
+	s.change(tu, 2, whole(fixed))
+	if after := s.diagnosticsAt(tu, 2); hasCode(after, "host-pid") {
+		t.Errorf("host-pid is left after the fix-all: %v", codes(after))
 	}
 }
 

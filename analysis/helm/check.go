@@ -21,6 +21,9 @@ type Finding struct {
 	Values *ValuesRef
 	// Guard says that Values guards a block (if, with) rather than supplying the value.
 	Guard bool
+	// result is the analysis of the manifest: its parsed documents spare a template fix
+	// parsing the manifest again.
+	result *analysis.Result
 }
 
 // Checked is the analysis of a rendered chart.
@@ -68,7 +71,7 @@ func (c *Chart) CheckAgain(ctx context.Context, e *analysis.Engine, prev *Checke
 
 // place maps one finding of a rendered manifest back to the chart.
 func (c *Chart) place(m *Manifest, res *analysis.Result, f analysis.Finding) Finding {
-	pf := Finding{Finding: f, Manifest: m, RenderedLine: res.Mapper.LineOf(f.Range.Start) + 1}
+	pf := Finding{Finding: f, Manifest: m, RenderedLine: res.Mapper.LineOf(f.Range.Start) + 1, result: res}
 	pf.At, _ = c.Origin(m, f.Range.Start)
 	if f.Doc < 0 || f.Doc >= len(res.Docs) || res.Docs[f.Doc].Doc == nil || res.Docs[f.Doc].Doc.Root == nil {
 		return pf

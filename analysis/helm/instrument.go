@@ -57,6 +57,7 @@ type tnode struct {
 	// would write had the guard gone the other way.
 	body    string
 	negated bool // an else branch: the block runs when the guard's values are empty
+	loop    bool // a range: its block's text may be written any number of times
 }
 
 // nodeTable holds the nodes of the instrumented templates of one render.
@@ -239,7 +240,7 @@ func (in *instrumenter) list(l *parse.ListNode, dot string) {
 		case *parse.RangeNode:
 			in.pipe(n.Pipe, false)
 			paths := in.valuesPaths(n.Pipe, dot)
-			id := in.table.add(tnode{file: in.file, pos: int(n.Pos), kind: kindGuard, values: paths, body: staticText(n.List)})
+			id := in.table.add(tnode{file: in.file, pos: int(n.Pos), kind: kindGuard, values: paths, body: staticText(n.List), loop: true})
 			elem := ""
 			if len(paths) == 1 && isSingleField(&parse.PipeNode{Cmds: n.Pipe.Cmds}) {
 				elem = paths[0] + wildcard

@@ -22,7 +22,7 @@ type Placed struct {
 	Finding
 	File    string // absolute: the template, helper, values file or Chart.yaml
 	Span    Span
-	Fixable bool // reported, and a fix in the values files applies (Chart.ValuesFixes)
+	Fixable bool // reported, and a fix in the values files or the template applies (Chart.ValuesFixes, Chart.TemplateFixes)
 }
 
 // Report is a chart rendered, checked and placed.
@@ -32,6 +32,7 @@ type Report struct {
 	Suppressed []Placed
 	Objects    int
 	checked    *Checked // for the next render's CheckAgain
+	fixEdits   fixEditCache
 }
 
 // Analyze renders the chart in root, checks the manifests with the engine and places every
@@ -53,7 +54,7 @@ func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.En
 		}
 		rep := &Report{Findings: []Placed{PlaceError(rerr, e.Severity(analysis.RuleHelmRender))}}
 		if prev != nil {
-			rep.checked = prev.checked // for the render that follows the fix
+			rep.checked, rep.fixEdits = prev.checked, prev.fixEdits // for the render that follows the fix
 		}
 		return rep, nil
 	case err != nil:
@@ -67,10 +68,14 @@ func AnalyzeAgain(ctx context.Context, root string, opts Options, e *analysis.En
 	if err != nil {
 		return nil, err
 	}
-	rep := &Report{Chart: c, Objects: res.Objects, checked: res}
+	rep := &Report{Chart: c, Objects: res.Objects, checked: res, fixEdits: fixEditCache{}}
+	var earlier fixEditCache
+	if prev != nil {
+		earlier = prev.fixEdits
+	}
 	for _, f := range res.Findings {
 		p := c.Place(f)
-		p.Fixable = c.ValuesFixes(f) != nil
+		p.Fixable = c.ValuesFixes(f) != nil || c.templateFix(f, earlier, rep.fixEdits) != nil
 		rep.Findings = append(rep.Findings, p)
 	}
 	for _, f := range res.Suppressed {

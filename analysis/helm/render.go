@@ -56,6 +56,7 @@ type Chart struct {
 	table     *nodeTable
 	files     map[string]*lineIndex // template texts by absolute path
 	library   map[string]bool       // directories of library charts
+	writes    writeCounts           // for template fixes, computed on first use
 }
 
 // Manifest is the rendered output of one template.

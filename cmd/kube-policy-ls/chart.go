@@ -33,6 +33,8 @@ type chartChecked struct {
 	rendered *helm.Chart
 	placed   []helm.Finding
 	opts     checkOptions
+	render   helm.Options     // what rendered it, to verify template fixes on a new render
+	engine   *analysis.Engine // what checked it
 }
 
 // chartFinding is a finding placed on a chart (helm.Placed), with the paths as the user
@@ -88,9 +90,9 @@ func checkChart(ctx context.Context, src source, ws *workspace.Workspace, opts c
 		c.excluded = true
 		return c
 	}
-	cc := &chartChecked{root: src.chart, opts: opts}
+	cc := &chartChecked{root: src.chart, opts: opts, render: chartOptions(v.Engine.Config(), opts), engine: v.Engine}
 	c.chart = cc
-	rep, err := helm.Analyze(ctx, src.chart, chartOptions(v.Engine.Config(), opts), v.Engine)
+	rep, err := helm.Analyze(ctx, src.chart, cc.render, v.Engine)
 	if err != nil {
 		c.err = fmt.Errorf("rendering chart %s: %w", src.path, err)
 		return c

@@ -144,6 +144,34 @@ func TestCheckChartFixValues(t *testing.T) {
 	}
 }
 
+// check --fix edits a template that writes the offending field as literal text.
+func TestCheckChartFixTemplate(t *testing.T) {
+	t.Parallel()
+	dir := writeTestChart(t)
+	tpl := filepath.Join(dir, "templates", "pod.yaml")
+	text, err := os.ReadFile(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tpl, []byte(strings.Replace(string(text), "spec:\n", "spec:\n  hostPID: true\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, _ := runCLI(t, "", "check", dir); !strings.Contains(out, "host-pid") {
+		t.Fatalf("no host-pid finding before --fix:\n%s", out)
+	}
+	_, out, errOut := runCLI(t, "", "check", "--fix", dir)
+	fixed, err := os.ReadFile(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(fixed), "hostPID: true") || !strings.Contains(string(fixed), "{{ include \"app.name\" . }}") {
+		t.Errorf("templates/pod.yaml not fixed:\n%s\n%s", fixed, errOut)
+	}
+	if strings.Contains(out, "host-pid") || strings.Contains(out, "helm-render") {
+		t.Errorf("host-pid still reported after --fix, or the chart does not render:\n%s", out)
+	}
+}
+
 // The configuration's helm: keys apply: values files relative to the configuration file,
 // then --set pairs; --values on the command line comes after them.
 func TestCheckChartConfigHelmKeys(t *testing.T) {
