@@ -208,7 +208,9 @@ func (s *Server) overlayFileChanged(path string) []string {
 }
 
 // overlayName names an overlay root in messages as the user knows it: relative to its
-// workspace folder, with a trailing slash.
+// workspace folder, with a trailing slash. An overlay that is the folder itself (an editor
+// that roots the workspace at the file's directory, Neovim without a root marker) is named
+// by its directory: "./" would name nothing.
 func (s *Server) overlayName(root string) string {
 	name := root
 	if folder := workspace.FolderOf(s.ws.Folders(), root); folder != "" {
@@ -217,7 +219,7 @@ func (s *Server) overlayName(root string) string {
 		}
 	}
 	if name == "." {
-		return "./"
+		name = filepath.Base(root)
 	}
 	return name + "/"
 }
