@@ -87,7 +87,7 @@ func (overlayAssembler) check(ctx context.Context, s *Server, root string, reads
 		}
 		return nil, err
 	}
-	out.checked, out.findings = c, c.Findings
+	out.built, out.checked, out.findings = b, c, c.Findings
 	s.overlays.learn(b.Overlay)
 	return out, nil
 }
@@ -97,6 +97,7 @@ type overlayOutcome struct {
 	root     string
 	reads    *memberReads
 	engine   *analysis.Engine   // nil when the overlay is off, excluded or has no engine
+	built    *kustomize.Built   // nil when it did not build
 	checked  *kustomize.Checked // nil when it did not build
 	findings []kustomize.Finding
 	took     [2]time.Duration // to build and check (not to wait for the engine): this check, the one before
