@@ -277,6 +277,9 @@ func TestOverlaySharedDemo(t *testing.T) {
 		var names []string
 		for _, r := range named[p] {
 			rel, _ := filepath.Rel(demo, r)
+			if rel == "." { // the folder itself is named by its directory
+				rel = filepath.Base(demo)
+			}
 			names = append(names, filepath.ToSlash(rel)+"/")
 		}
 		want[fmt.Sprintf("%d %s", p.Line, p.Rule)] = strings.Join(names, ", ")
