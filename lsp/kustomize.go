@@ -87,7 +87,7 @@ func (overlayAssembler) check(ctx context.Context, s *Server, root string, reads
 		}
 		return nil, err
 	}
-	out.checked, out.findings = c, c.Findings
+	out.built, out.checked, out.findings = b, c, c.Findings
 	s.overlays.learn(b.Overlay)
 	return out, nil
 }
@@ -97,6 +97,7 @@ type overlayOutcome struct {
 	root     string
 	reads    *memberReads
 	engine   *analysis.Engine   // nil when the overlay is off, excluded or has no engine
+	built    *kustomize.Built   // nil when it did not build
 	checked  *kustomize.Checked // nil when it did not build
 	findings []kustomize.Finding
 	took     [2]time.Duration // to build and check (not to wait for the engine): this check, the one before
@@ -208,7 +209,9 @@ func (s *Server) overlayFileChanged(path string) []string {
 }
 
 // overlayName names an overlay root in messages as the user knows it: relative to its
-// workspace folder, with a trailing slash.
+// workspace folder, with a trailing slash. An overlay that is the folder itself (an editor
+// that roots the workspace at the file's directory, Neovim without a root marker) is named
+// by its directory: "./" would name nothing.
 func (s *Server) overlayName(root string) string {
 	name := root
 	if folder := workspace.FolderOf(s.ws.Folders(), root); folder != "" {
@@ -217,7 +220,7 @@ func (s *Server) overlayName(root string) string {
 		}
 	}
 	if name == "." {
-		return "./"
+		name = filepath.Base(root)
 	}
 	return name + "/"
 }

@@ -93,7 +93,7 @@ func (s *Server) overlayCodeActions(p *protocol.CodeActionParams) []protocol.Cod
 			actions = append(actions, a)
 		}
 	}
-	return actions
+	return append(actions, s.overlayPatchActions(p, caps)...)
 }
 
 // overlayFix is the finding's fix made in the document that sets the field, on the text the

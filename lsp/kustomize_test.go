@@ -141,6 +141,22 @@ func TestOverlayDiagnostics(t *testing.T) {
 	}
 }
 
+// TestOverlayNamedAtFolder: an overlay that is the workspace folder itself is named by its
+// directory, not "./".
+func TestOverlayNamedAtFolder(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	folder := filepath.Join(root, "overlays", "a")
+	pu := uri.File(filepath.Join(folder, "privileged.yaml"))
+	s := overlaySession(t, sessionOptions{root: folder})
+	s.open(pu, "yaml", privilegedPatch)
+	d := s.waitDiagnostics(pu, "the patch's finding", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
+	if msg := messageOf(findAt(t, d, "privileged-container", 10)); !strings.HasSuffix(msg, " (in overlay a/)") {
+		t.Errorf("patch finding says %q", msg)
+	}
+}
+
 // TestOverlaySlowOnSaveOnly: an overlay that counts as slow is not checked again while the
 // patch is typed in, only when it is saved; the file's own diagnostics are published at each
 // version meanwhile.
@@ -261,6 +277,9 @@ func TestOverlaySharedDemo(t *testing.T) {
 		var names []string
 		for _, r := range named[p] {
 			rel, _ := filepath.Rel(demo, r)
+			if rel == "." { // the folder itself is named by its directory
+				rel = filepath.Base(demo)
+			}
 			names = append(names, filepath.ToSlash(rel)+"/")
 		}
 		want[fmt.Sprintf("%d %s", p.Line, p.Rule)] = strings.Join(names, ", ")

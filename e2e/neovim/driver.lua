@@ -388,52 +388,100 @@ local function main()
   -- finding on the template line that writes the field and on the values key; the values
   -- quick fix, applied unsaved, clears it in both after the re-render (the template keeps
   -- its other finding, so the re-render is seen, not just an empty publish).
-  local tpl_buf = edit_yaml(work .. '/chart/templates/deployment.yaml')
-  local values_buf = edit_yaml(work .. '/chart/values.yaml')
-  local attached = vim.wait(TIMEOUT, function()
-    return #kpl.clients(tpl_buf) > 0 and #kpl.clients(values_buf) > 0
-  end, 20)
-  if not check(attached, 'chart: the client attaches to the template and to values.yaml') then
+  local function chart_step()
+    local tpl_buf = edit_yaml(work .. '/chart/templates/deployment.yaml')
+    local values_buf = edit_yaml(work .. '/chart/values.yaml')
+    local attached = vim.wait(TIMEOUT, function()
+      return #kpl.clients(tpl_buf) > 0 and #kpl.clients(values_buf) > 0
+    end, 20)
+    if not check(attached, 'chart: the client attaches to the template and to values.yaml') then
+      return
+    end
+    step_start = publish_count
+    local both = expect_diagnostics('chart: template diagnostics', e2e .. '/expected/chart-template.json', tpl_buf)
+    both = expect_diagnostics('chart: values.yaml diagnostics', e2e .. '/expected/chart-values.json', values_buf) and both
+    if not both then
+      return
+    end
+    local values_uri = vim.uri_from_bufnr(values_buf)
+    local vd
+    for _, d in ipairs(published[values_uri] or {}) do
+      if d.code == 'privileged-container' then
+        vd = d
+      end
+    end
+    local resp = vim.lsp.buf_request_sync(values_buf, 'textDocument/codeAction', {
+      textDocument = { uri = values_uri }, range = vd.range, context = { diagnostics = { vd }, only = { 'quickfix' } },
+    }, TIMEOUT)
+    local values_fix
+    local offered = {}
+    for _, r in pairs(resp or {}) do
+      for _, a in ipairs(r.result or {}) do
+        table.insert(offered, a)
+        if a.edit and a.title:find('Fix privileged-container in values.yaml', 1, true) then
+          values_fix = values_fix or a
+        end
+      end
+    end
+    if not check(values_fix ~= nil, 'chart: the values quick fix is offered on values.yaml', titles(offered)) then
+      return
+    end
+    vim.lsp.util.apply_workspace_edit(values_fix.edit, client.offset_encoding or 'utf-16')
+    local fixed_line = vim.api.nvim_buf_get_lines(values_buf, vd.range.start.line, vd.range.start.line + 1, false)[1]
+    check(fixed_line == '  privileged: false', 'chart: the values fix wrote privileged: false in the buffer', fixed_line)
+    step_start = publish_count
+    expect_diagnostics('chart: template diagnostics after the values fix (unsaved)',
+      e2e .. '/expected/chart-template-fixed.json', tpl_buf)
+    expect_diagnostics('chart: values.yaml diagnostics after the values fix (unsaved)',
+      e2e .. '/expected/chart-values-fixed.json', values_buf)
+    check(vim.bo[values_buf].modified, 'chart: values.yaml is still unsaved (the render used the buffer)')
+  end
+  chart_step()
+
+  -- 10. A Kustomize overlay (e2e/fixtures/overlay): its strategic-merge patch open alone, the
+  -- finding the overlay builds placed on the patch line, its message naming the overlay; the
+  -- fix in the patch, applied unsaved, clears it after the overlay is built again from the
+  -- buffer.
+  local patch_buf = edit_yaml(work .. '/overlay/prod/privileged.yaml')
+  if not check(vim.wait(TIMEOUT, function() return #kpl.clients(patch_buf) > 0 end, 20),
+    'overlay: the client attaches to the patch') then
     return
   end
   step_start = publish_count
-  local both = expect_diagnostics('chart: template diagnostics', e2e .. '/expected/chart-template.json', tpl_buf)
-  both = expect_diagnostics('chart: values.yaml diagnostics', e2e .. '/expected/chart-values.json', values_buf) and both
-  if not both then
+  if not expect_diagnostics('overlay: patch diagnostics', e2e .. '/expected/overlay-patch.json', patch_buf) then
     return
   end
-  local values_uri = vim.uri_from_bufnr(values_buf)
-  local vd
-  for _, d in ipairs(published[values_uri] or {}) do
+  local patch_uri = vim.uri_from_bufnr(patch_buf)
+  local pd
+  for _, d in ipairs(published[patch_uri] or {}) do
     if d.code == 'privileged-container' then
-      vd = d
+      pd = d
     end
   end
-  local resp = vim.lsp.buf_request_sync(values_buf, 'textDocument/codeAction', {
-    textDocument = { uri = values_uri }, range = vd.range, context = { diagnostics = { vd }, only = { 'quickfix' } },
+  -- no root marker: the workspace folder is the overlay's own directory, named by its name
+  check(vim.endswith(pd.message, ' (in overlay prod/)'), 'overlay: the message names the overlay', pd.message)
+  local presp = vim.lsp.buf_request_sync(patch_buf, 'textDocument/codeAction', {
+    textDocument = { uri = patch_uri }, range = pd.range, context = { diagnostics = { pd }, only = { 'quickfix' } },
   }, TIMEOUT)
-  local values_fix
-  local offered = {}
-  for _, r in pairs(resp or {}) do
+  local patch_fix
+  local poffered = {}
+  for _, r in pairs(presp or {}) do
     for _, a in ipairs(r.result or {}) do
-      table.insert(offered, a)
-      if a.edit and a.title:find('Fix privileged-container in values.yaml', 1, true) then
-        values_fix = values_fix or a
+      table.insert(poffered, a)
+      if a.edit and a.title:find('Fix privileged-container in privileged.yaml', 1, true) then
+        patch_fix = patch_fix or a
       end
     end
   end
-  if not check(values_fix ~= nil, 'chart: the values quick fix is offered on values.yaml', titles(offered)) then
+  if not check(patch_fix ~= nil, 'overlay: the fix in the patch is offered', titles(poffered)) then
     return
   end
-  vim.lsp.util.apply_workspace_edit(values_fix.edit, client.offset_encoding or 'utf-16')
-  local fixed_line = vim.api.nvim_buf_get_lines(values_buf, vd.range.start.line, vd.range.start.line + 1, false)[1]
-  check(fixed_line == '  privileged: false', 'chart: the values fix wrote privileged: false in the buffer', fixed_line)
+  vim.lsp.util.apply_workspace_edit(patch_fix.edit, client.offset_encoding or 'utf-16')
+  local patched = vim.api.nvim_buf_get_lines(patch_buf, pd.range.start.line, pd.range.start.line + 1, false)[1]
+  check(patched == '            privileged: false', 'overlay: the fix wrote privileged: false in the patch buffer', patched)
   step_start = publish_count
-  expect_diagnostics('chart: template diagnostics after the values fix (unsaved)',
-    e2e .. '/expected/chart-template-fixed.json', tpl_buf)
-  expect_diagnostics('chart: values.yaml diagnostics after the values fix (unsaved)',
-    e2e .. '/expected/chart-values-fixed.json', values_buf)
-  check(vim.bo[values_buf].modified, 'chart: values.yaml is still unsaved (the render used the buffer)')
+  expect_diagnostics('overlay: patch diagnostics after the fix (unsaved)', e2e .. '/expected/overlay-patch-fixed.json', patch_buf)
+  check(vim.bo[patch_buf].modified, 'overlay: the patch is still unsaved (the build used the buffer)')
 end
 
 local ok, err = xpcall(main, debug.traceback)

@@ -28,6 +28,8 @@ cp "$repo/e2e/fixtures/deploy.yaml" "$work/deploy.yaml"
 printf '# Helm-style values: YAML, but not a Kubernetes manifest.\nreplicaCount: 2\nimage:\n  repository: nginx\n' >"$work/values.yaml"
 # A Helm chart: the template writes privileged and runAsUser from values.yaml.
 cp -R "$repo/e2e/fixtures/chart" "$work/chart"
+# A Kustomize overlay: prod's patch makes the base Deployment's container privileged.
+cp -R "$repo/e2e/fixtures/overlay" "$work/overlay"
 mkdir -p "$work/xdg/config" "$work/xdg/data" "$work/xdg/state" "$work/xdg/cache"
 
 start=$EPOCHREALTIME

@@ -47,6 +47,7 @@ mkdir -p "$work"/{ud/User,ext,ws/.vscode,chrome,xdg/config,xdg/data,xdg/cache,xd
 export XDG_CONFIG_HOME=$work/xdg/config XDG_DATA_HOME=$work/xdg/data XDG_CACHE_HOME=$work/xdg/cache XDG_STATE_HOME=$work/xdg/state
 cp "$repo/e2e/fixtures/deploy.yaml" "$work/ws/deploy.yaml"
 cp -R "$repo/e2e/fixtures/chart" "$work/ws/chart"
+cp -R "$repo/e2e/fixtures/overlay" "$work/ws/overlay"
 cat >"$work/ws/.vscode/settings.json" <<'JSON'
 {
   "kubePolicy.debounceMs": 0,

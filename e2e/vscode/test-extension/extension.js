@@ -240,6 +240,11 @@ class Tester {
     //     unsaved, clears it in both after the re-render (the template keeps its other one).
     await this.chart(ws);
 
+    // 10a. A Kustomize overlay (e2e/fixtures/overlay): its strategic-merge patch open alone,
+    //      the finding the overlay builds on the patch line, its message naming the overlay;
+    //      the fix in the patch, applied unsaved, clears it after the build from the buffer.
+    await this.overlay(ws);
+
     // 11. A missing or non-executable serverPath gives a clear error naming the path.
     const cfg = vscode.workspace.getConfiguration('kubePolicy');
     const bogus = '/nonexistent/kube-policy-ls';
@@ -286,6 +291,25 @@ class Tester {
     await this.expectDiagnostics('chart: template diagnostics after the values fix (unsaved)', tpl, 'expected/chart-template-fixed.json');
     await this.expectDiagnostics('chart: values.yaml diagnostics after the values fix (unsaved)', values, 'expected/chart-values-fixed.json');
     this.check(values.isDirty, 'chart: values.yaml is still unsaved (the render used the buffer)');
+  }
+
+  async overlay(ws) {
+    const patch = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws.uri, 'overlay', 'prod', 'privileged.yaml'));
+    await vscode.window.showTextDocument(patch, { preview: false });
+    this.stepStart = this.changes;
+    if (!await this.expectDiagnostics('overlay: patch diagnostics', patch, 'expected/overlay-patch.json')) return;
+    const pd = vscode.languages.getDiagnostics(patch.uri).find((d) => d.source === 'kube-policy-ls' &&
+      (d.code && d.code.value !== undefined ? d.code.value : d.code) === 'privileged-container');
+    this.check(pd.message.endsWith(' (in overlay overlay/prod/)'), 'overlay: the message names the overlay', pd.message);
+    const actions = await this.codeActions(patch, pd.range, 'quickfix');
+    const fix = actions.find((a) => a.title.startsWith('Fix privileged-container in privileged.yaml'));
+    if (!this.check(fix, 'overlay: the fix in the patch is offered', titles(actions))) return;
+    await this.apply(fix);
+    const line = patch.lineAt(pd.range.start.line).text;
+    this.check(line === '            privileged: false', 'overlay: the fix wrote privileged: false in the patch', line);
+    this.stepStart = this.changes;
+    await this.expectDiagnostics('overlay: patch diagnostics after the fix (unsaved)', patch, 'expected/overlay-patch-fixed.json');
+    this.check(patch.isDirty, 'overlay: the patch is still unsaved (the build used the buffer)');
   }
 }
 

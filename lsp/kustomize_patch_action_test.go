@@ -1,0 +1,80 @@
+package lsp
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+)
+
+// createCaps: versioned documentChanges with the create operation.
+var createCaps = protocol.ClientCapabilities{Workspace: &protocol.WorkspaceClientCapabilities{
+	ApplyEdit: ptr(true),
+	WorkspaceEdit: &protocol.WorkspaceEditClientCapabilities{
+		DocumentChanges: ptr(true), ResourceOperations: []protocol.ResourceOperationKind{protocol.ResourceOperationKindCreate},
+	},
+}}
+
+// TestOverlayPatchAction: the base's finding, built by base/, overlays/a/ and overlays/b/, is
+// offered for overlay a its fix as a new patch there (none for base/, which holds the file:
+// the base's own fix is for it). The edit creates the patch and lists it in a's
+// kustomization; with both in place, a no longer builds the finding and the others still do.
+// A client that cannot create files is offered none.
+func TestOverlayPatchAction(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	bu := uri.File(filepath.Join(root, "base", "deploy.yaml"))
+	kfile := filepath.Join(root, "overlays", "a", "kustomization.yaml")
+	patch := filepath.Join(root, "overlays", "a", "kube-policy-ls-deployment-host-network.yaml")
+	s := overlaySession(t, sessionOptions{root: root, caps: createCaps})
+	s.open(bu, "yaml", overlayBase)
+	bd := s.waitDiagnostics(bu, "the base's finding naming every overlay", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlays/a/")
+	})
+	hd := findAt(t, bd, "host-network", 12)
+	actions := s.codeActions(bu, hd.Range, []protocol.Diagnostic{hd})
+	a := actionNamed(t, actions, "Fix host-network in overlay overlays/a/ only (new patch kube-policy-ls-deployment-host-network.yaml)")
+	for _, x := range actions {
+		if strings.Contains(x.Title, "overlay base/") {
+			t.Errorf("a patch offered for the overlay that holds the base: %q", x.Title)
+		}
+	}
+	if len(a.Diagnostics) != 1 || a.Diagnostics[0].Range != hd.Range {
+		t.Errorf("the action is for %+v", a.Diagnostics)
+	}
+	if got := s.srv.overlayPatchActions(&protocol.CodeActionParams{TextDocument: protocol.TextDocumentIdentifier{URI: bu}, Range: hd.Range}, vscodeCaps); len(got) != 0 {
+		t.Errorf("offered to a client that cannot create files: %q", actionTitles(got))
+	}
+	dc := a.Edit.DocumentChanges
+	if len(dc) != 3 {
+		t.Fatalf("document changes: %#v", dc)
+	}
+	if c, ok := dc[0].(*protocol.CreateFile); !ok || c.Kind != "create" || c.URI != uri.File(patch) {
+		t.Fatalf("first change: %#v", dc[0])
+	}
+	written := applyWorkspaceEdit(t, "", uri.File(patch), &protocol.WorkspaceEdit{DocumentChanges: dc[1:2]}, nil)
+	if !strings.Contains(written, "hostNetwork: null") || !strings.Contains(written, "name: web") {
+		t.Errorf("new patch:\n%s", written)
+	}
+	old, err := os.ReadFile(kfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := applyWorkspaceEdit(t, string(old), uri.File(kfile), &protocol.WorkspaceEdit{DocumentChanges: dc[2:]}, nil)
+	if want := string(old) + "- path: " + filepath.Base(patch) + "\n"; listed != want {
+		t.Errorf("kustomization:\n%s\nwant:\n%s", listed, want)
+	}
+
+	// as the client applies it: the file created on disk, the kustomization edited, unsaved
+	if err := os.WriteFile(patch, []byte(written), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.open(uri.File(kfile), "yaml", listed)
+	s.waitDiagnostics(bu, "overlay a without the finding", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "host-network", 12) && strings.HasSuffix(messageOf(findAt(t, d, "host-network", 12)), "(in overlays base/, overlays/b/)")
+	})
+}
