@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,14 +22,7 @@ func TestValuesAreCausal(t *testing.T) {
 		name := filepath.Base(dir)
 		for _, variant := range []string{"default", "insecure"} {
 			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts := Options{}
-				if variant == "insecure" {
-					overlay := filepath.Join(t.TempDir(), "insecure.yaml")
-					if err := os.WriteFile(overlay, []byte(insecureValues[name]), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					opts.ValuesFiles = []string{overlay}
-				}
+				opts, _ := variantOptions(t, name, variant)
 				c, res := checkChart(t, e, dir, opts)
 				checked := 0
 				renders := map[string]*Chart{} // by --set pair: findings share values keys

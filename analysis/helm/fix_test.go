@@ -20,14 +20,7 @@ func TestValuesFixesRemoveFindings(t *testing.T) {
 		name := filepath.Base(dir)
 		for _, variant := range []string{"default", "insecure"} {
 			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts := Options{}
-				if variant == "insecure" {
-					overlay := filepath.Join(t.TempDir(), "insecure.yaml")
-					if err := os.WriteFile(overlay, []byte(insecureValues[name]), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					opts.ValuesFiles = []string{overlay}
-				}
+				opts, _ := variantOptions(t, name, variant)
 				c, res := checkChart(t, e, dir, opts)
 				set := c.ValuesFixSet(res.Findings)
 				var fixed []Finding

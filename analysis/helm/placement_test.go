@@ -72,6 +72,21 @@ func checkChart(t testing.TB, e *analysis.Engine, dir string, opts Options) (*Ch
 	return c, res
 }
 
+// variantOptions are the render options of a shared chart's variant: "default" renders with
+// its values.yaml alone, "insecure" also with insecureValues[name], written to a values file
+// whose path is returned ("" for the default).
+func variantOptions(t testing.TB, name, variant string) (Options, string) {
+	t.Helper()
+	if variant != "insecure" {
+		return Options{}, ""
+	}
+	overlay := filepath.Join(t.TempDir(), "insecure.yaml")
+	if err := os.WriteFile(overlay, []byte(insecureValues[name]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return Options{ValuesFiles: []string{overlay}}, overlay
+}
+
 // TestPlacements: every finding on the shared charts, with default values and with the
 // insecure overlay, lands on a template line that writes its field or owner, and matches
 // the golden placements (go test -update rewrites them).
@@ -81,15 +96,7 @@ func TestPlacements(t *testing.T) {
 		name := filepath.Base(dir)
 		for _, variant := range []string{"default", "insecure"} {
 			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts := Options{}
-				overlay := ""
-				if variant == "insecure" {
-					overlay = filepath.Join(t.TempDir(), "insecure.yaml")
-					if err := os.WriteFile(overlay, []byte(insecureValues[name]), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					opts.ValuesFiles = []string{overlay}
-				}
+				opts, overlay := variantOptions(t, name, variant)
 				c, res := checkChart(t, e, dir, opts)
 				var lines []string
 				for _, f := range res.Findings {

@@ -208,14 +208,7 @@ func TestTemplateFixesRemoveFindings(t *testing.T) {
 		name := filepath.Base(dir)
 		for _, variant := range []string{"default", "insecure"} {
 			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts := Options{}
-				if variant == "insecure" {
-					overlay := filepath.Join(t.TempDir(), "insecure.yaml")
-					if err := os.WriteFile(overlay, []byte(insecureValues[name]), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					opts.ValuesFiles = []string{overlay}
-				}
+				opts, _ := variantOptions(t, name, variant)
 				c, res := checkChart(t, e, dir, opts)
 				for _, f := range res.Findings {
 					tf := c.TemplateFixes(f)
