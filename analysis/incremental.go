@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -136,6 +137,27 @@ func (r *Result) Compact() { r.compact(false) }
 // of such a result fails with an error. `check` without --fix holds every file's result until
 // the report, and the trees of flagged documents are most of what it would hold.
 func (r *Result) CompactForReport() { r.compact(true) }
+
+// Settled is r once typing in it has paused: the documents the last edit changed release their
+// trees and verdicts as the others did at Compact, so that a file typed into and left open
+// costs what any other open file costs. It returns r itself when no document holds them, and
+// otherwise a copy, since r may be in use elsewhere (a code action reading it).
+func (r *Result) Settled() *Result {
+	if !slices.ContainsFunc(r.Docs, func(d *DocResult) bool { return d.edited }) {
+		return r
+	}
+	c := *r
+	c.Docs = slices.Clone(r.Docs)
+	for i, d := range c.Docs {
+		if d.edited {
+			s := *d
+			s.edited = false
+			c.Docs[i] = &s
+		}
+	}
+	c.compact(false)
+	return &c
+}
 
 func (r *Result) compact(flagged bool) {
 	for i, d := range r.Docs {

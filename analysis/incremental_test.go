@@ -426,4 +426,29 @@ func TestCompactKeepsTheEditedDocumentsTree(t *testing.T) {
 	if edited.Compact(); trees(edited) != 1 || !edited.Docs[1].holdsTree() {
 		t.Errorf("after an edit in the second document, %d trees kept, want that document's", trees(edited))
 	}
+
+	// Once typing pauses, Settled releases that tree and its verdicts in a copy, and the next
+	// keystroke parses the document again to the same result.
+	settled := edited.Settled()
+	if trees(settled) != 0 || settled.Docs[1].edited || settled.Docs[1].verdicts != nil {
+		t.Errorf("the settled result keeps %d trees, want none, and its document still counts as edited", trees(settled))
+	}
+	if trees(edited) != 1 || !edited.Docs[1].edited {
+		t.Error("Settled changed the result it settled, which code actions may be reading")
+	}
+	if settled.Settled() != settled || again.Settled() != again {
+		t.Error("Settled copied a result that holds nothing to release")
+	}
+	m, err = settled.Mapper.Replace(at, at, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := e.Reanalyze(ctx, Input{Text: m.Text()}, m, settled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := analyzeText(t, e, m.Text())
+	if !reflect.DeepEqual(next.Findings, want.Findings) || len(next.Docs) != len(want.Docs) {
+		t.Errorf("after settling, a keystroke found %v, a full analysis %v", next.Findings, want.Findings)
+	}
 }

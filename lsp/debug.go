@@ -37,8 +37,10 @@ const cmdDebugState = Name + ".debug.state"
 
 // debugStateArgs are the optional argument of cmdDebugState.
 type debugStateArgs struct {
-	// FreeMemory runs the garbage collector and returns freed memory to the system first,
-	// so that the memory figures count live data only.
+	// FreeMemory first settles the documents' analyses, as a pause in typing does
+	// (settle.go), then runs the garbage collector and returns freed memory to the system, so
+	// that the memory figures count what an idle server keeps, whichever file was typed into
+	// last.
 	FreeMemory bool `json:"freeMemory,omitempty"`
 	// GoroutineProfile adds every goroutine's stack, grouped (pprof debug=1 text).
 	GoroutineProfile bool `json:"goroutineProfile,omitempty"`
@@ -87,6 +89,9 @@ func (s *Server) debugState(p *protocol.ExecuteCommandParams) (*debugState, erro
 		if err := json.Unmarshal(p.Arguments[0], &args); err != nil {
 			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%s: %v", cmdDebugState, err)
 		}
+	}
+	if args.FreeMemory {
+		s.settle()
 	}
 	type doc struct {
 		d debugDocument

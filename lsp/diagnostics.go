@@ -145,6 +145,7 @@ func (s *Server) analyze(ctx context.Context, d *document, r *run, j job) {
 	}
 	if res != nil && (d.cache == nil || r.gen >= d.cacheGen) {
 		d.cache, d.cacheGen = res, r.gen
+		s.armSettleLocked()
 	}
 	if res != nil && r.gen >= d.validGen {
 		d.valid, d.validGen = valid, r.gen

@@ -32,8 +32,9 @@ func TestOverlayPatchAction(t *testing.T) {
 	patch := filepath.Join(root, "overlays", "a", "kube-policy-ls-deployment-host-network.yaml")
 	s := overlaySession(t, sessionOptions{root: root, caps: createCaps})
 	s.open(bu, "yaml", overlayBase)
+	// Every overlay's check must have merged in: the action needs two that build the finding.
 	bd := s.waitDiagnostics(bu, "the base's finding naming every overlay", func(d []protocol.Diagnostic) bool {
-		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlays/a/")
+		return hasCodeAt(d, "host-network", 12) && strings.HasSuffix(messageOf(findAt(t, d, "host-network", 12)), "(in overlays base/, overlays/a/, overlays/b/)")
 	})
 	hd := findAt(t, bd, "host-network", 12)
 	actions := s.codeActions(bu, hd.Range, []protocol.Diagnostic{hd})

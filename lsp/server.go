@@ -86,6 +86,8 @@ type Server struct {
 	// overlayBudget is overlaySaveOnly, but for tests that make every overlay slow.
 	overlayBudget time.Duration
 	overlays      overlayIndex // the overlay roots and the files they read (kustomize.go)
+	settleTimer   *time.Timer  // the pause after which analyses release what typing kept (settle.go)
+	settlePause   time.Duration
 }
 
 type serverState int
@@ -112,6 +114,7 @@ func NewServer(opts Options) *Server {
 		assemblies:    map[string]*assembly{},
 		shownFiles:    map[string][]byte{},
 		overlayBudget: overlaySaveOnly,
+		settlePause:   settleAfter,
 		cfgFiles:      configFileState{pushed: map[string]bool{}, applyTimers: map[string]*time.Timer{}},
 		exited:        make(chan struct{}),
 		out:           newOutbox(),
