@@ -18,7 +18,8 @@ import (
 // lookup of each open document's configuration and the configured policy directories
 // polled; one without relative patterns gets the policy directories outside the workspace
 // folders polled. Polling reads file metadata only (os.Stat, directory entries), in the same
-// places the engines read.
+// places the engines read; a changed configuration file is reloaded at the tick after it
+// stops changing.
 
 // pollInterval is how often the server polls.
 const pollInterval = 400 * time.Millisecond
@@ -43,11 +44,18 @@ type poller struct {
 	configs  map[string]fileStamp // configuration files in force
 	policies map[string]fileStamp // .rego files of the polled policy directories
 	dirs     map[string]bool      // the policy directories polled at the last tick
+	// unsettled are the configuration files seen changing at the last tick: they are read
+	// once a tick finds them as they were (settledConfigChanges).
+	unsettled map[string]bool
+}
+
+func newPoller() *poller {
+	return &poller{configs: map[string]fileStamp{}, policies: map[string]fileStamp{}, dirs: map[string]bool{}, unsettled: map[string]bool{}}
 }
 
 // pollFiles polls until the server stops.
 func (s *Server) pollFiles() {
-	p := &poller{configs: map[string]fileStamp{}, policies: map[string]fileStamp{}, dirs: map[string]bool{}}
+	p := newPoller()
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
@@ -106,21 +114,8 @@ func (s *Server) pollTargets() pollTargets {
 // the first time counts as changed if it was modified after its engine read it.
 func (s *Server) pollOnce(p *poller) {
 	t := s.pollTargets()
-	for path, readAt := range t.configs {
-		var now fileStamp
-		if info, err := os.Stat(path); err == nil {
-			now = stampOf(info)
-		}
-		last, seen := p.configs[path]
-		p.configs[path] = now
-		if (seen && now != last) || (!seen && now.mod.After(readAt)) {
-			s.goSafe("configuration file", func() { s.configFileChanged(path) })
-		}
-	}
-	for path := range p.configs {
-		if _, ok := t.configs[path]; !ok {
-			delete(p.configs, path)
-		}
+	for _, path := range p.settledConfigChanges(t.configs) {
+		s.goSafe("configuration file", func() { s.configFileChanged(path) })
 	}
 	if t.rescope {
 		s.rescopeDocuments()
@@ -169,6 +164,39 @@ func (s *Server) pollOnce(p *poller) {
 	for dir := range t.dirs {
 		p.dirs[dir] = true
 	}
+}
+
+// settledConfigChanges compares the configuration files (path -> when their engines read
+// them) with the last tick, and returns those that changed and have since stayed as they are
+// for a tick. A file is read only once it holds still: an editor that saves in place truncates
+// the file before writing it, and an empty configuration is a valid one (the defaults). Read
+// in between, it would be installed, and stay in force as the last good configuration if the
+// text then written does not parse. A file seen for the first time counts as changed if it was
+// modified after its engine read it.
+func (p *poller) settledConfigChanges(configs map[string]time.Time) []string {
+	var settled []string
+	for _, path := range slices.Sorted(maps.Keys(configs)) {
+		var now fileStamp
+		if info, err := os.Stat(path); err == nil {
+			now = stampOf(info)
+		}
+		last, seen := p.configs[path]
+		p.configs[path] = now
+		switch {
+		case (seen && now != last) || (!seen && now.mod.After(configs[path])):
+			p.unsettled[path] = true
+		case p.unsettled[path]:
+			delete(p.unsettled, path)
+			settled = append(settled, path)
+		}
+	}
+	for path := range p.configs {
+		if _, ok := configs[path]; !ok {
+			delete(p.configs, path)
+			delete(p.unsettled, path)
+		}
+	}
+	return settled
 }
 
 // dirOfPolled returns the polled directory that holds path, or "".

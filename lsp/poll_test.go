@@ -1,7 +1,9 @@
 package lsp
 
 import (
+	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -57,5 +59,47 @@ func TestNoPollingWhenWatched(t *testing.T) {
 	s.change(u, 2, partial(0, 0, 0, 0, "# v2\n"))
 	if d := s.diagnosticsAt(u, 2); !hasCode(d, "host-pid") {
 		t.Errorf("the workspace was polled although the client watches it: %v", codes(d))
+	}
+}
+
+// TestPolledConfigIsReadOnceStill: a configuration file saved in place is empty for a moment,
+// and an empty configuration is valid (the defaults). The poller reports a changed file only
+// at the tick that finds it as it was at the one before, so the half-written file is never
+// read; a file first seen modified after its engine read it waits a tick too.
+func TestPolledConfigIsReadOnceStill(t *testing.T) {
+	t.Parallel()
+	config := filepath.Join(t.TempDir(), ".kube-policy.yaml")
+	writeFile(t, config, "profile: default\n")
+	p := newPoller()
+	tick := func(when string, readAt time.Time, want ...string) {
+		t.Helper()
+		if got := p.settledConfigChanges(map[string]time.Time{config: readAt}); !slices.Equal(got, want) {
+			t.Errorf("%s: reported %q, want %q", when, got, want)
+		}
+	}
+	read := time.Now().Add(time.Hour) // read after every write below: only the poller's own view counts
+	tick("first look, read after it was written", read)
+	if err := os.Truncate(config, 0); err != nil {
+		t.Fatal(err)
+	}
+	tick("truncated by a save in place", read)
+	writeFile(t, config, "rules:\n  host-pid: {severity: low}\n")
+	tick("written", read)
+	tick("unchanged for a tick", read, config)
+	tick("unchanged again", read)
+
+	p = newPoller()
+	tick("first look, modified after its engine read it", time.Time{})
+	tick("unchanged for a tick", time.Time{}, config)
+
+	if err := os.Remove(config); err != nil {
+		t.Fatal(err)
+	}
+	tick("deleted", time.Time{})
+	tick("still gone", time.Time{}, config)
+	writeFile(t, config, "profile: default\n")
+	tick("created again", time.Time{})
+	if got := p.settledConfigChanges(nil); len(got) != 0 || len(p.unsettled) != 0 || len(p.configs) != 0 {
+		t.Errorf("no longer in force: reported %q, left %v and %v", got, p.unsettled, p.configs)
 	}
 }
