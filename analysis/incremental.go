@@ -26,9 +26,8 @@ func (e *Engine) Reanalyze(ctx context.Context, in Input, m *yamldoc.Mapper, pre
 	}
 	res := &Result{Path: in.Path, Mapper: m, engine: e}
 	old := prev.Mapper
-	p := commonPrefix(old.Text(), in.Text)
-	s := commonSuffix(old.Text(), in.Text, min(len(old.Text()), len(in.Text))-p)
-	changed := yamldoc.Range{Start: p, End: len(in.Text) - s} // the bytes of in.Text that differ from prev's
+	changed := differing(old, m) // the bytes of in.Text that differ from prev's
+	p := changed.Start
 	// prev passed the limits, so only the changed bytes, and the lines that hold them, can
 	// fail them now: look there, and let refuse make the finding if one does.
 	suspect := len(in.Text) > MaxFileSize || strings.IndexByte(in.Text[changed.Start:changed.End], 0) >= 0
@@ -201,6 +200,9 @@ func resplit(prev *Result, m *yamldoc.Mapper, changed yamldoc.Range) ([]*yamldoc
 	old, text := prev.Mapper, m.Text()
 	p, newEnd := changed.Start, changed.End
 	oldEnd := newEnd - len(text) + len(old.Text()) // the changed bytes: [p, oldEnd) -> [p, newEnd)
+	if docs, kept, ok := resplitInLine(prev, m, p, oldEnd, newEnd); ok {
+		return docs, kept
+	}
 
 	// First document of the region: the last one whose first line (with its line break)
 	// lies before the change, so that the cut in front of it is made exactly as before.
@@ -273,6 +275,44 @@ func resplit(prev *Result, m *yamldoc.Mapper, changed yamldoc.Range) ([]*yamldoc
 	return docs, kept
 }
 
+// resplitInLine is resplit for the commonest keystroke: the changed bytes lie inside one
+// line's content, its line break untouched, and the line opens, closes or holds content as
+// before (yamldoc.SameSplitRole). The documents are then cut where they were: the one that
+// holds the line is resized, the others are taken over, moved by the change in length. Not
+// splitting the document again matters for a large one: a keystroke in the description of a
+// 23,000-line CRD would otherwise scan all its lines.
+func resplitInLine(prev *Result, m *yamldoc.Mapper, p, oldEnd, newEnd int) ([]*yamldoc.Document, []*DocResult, bool) {
+	old, text := prev.Mapper, m.Text()
+	line := old.LineOf(p)
+	if old.LineCount() != m.LineCount() || line != old.LineOf(oldEnd) || oldEnd > old.LineEnd(line) || newEnd > m.LineEnd(line) ||
+		m.LineStart(line) != old.LineStart(line) || !yamldoc.SameSplitRole(old.Line(line), m.Line(line)) {
+		return nil, nil, false
+	}
+	// The document that holds the line: the last that starts at or before it.
+	at := sort.Search(len(prev.Docs), func(i int) bool { return prev.Docs[i].Doc.Offset > old.LineStart(line) }) - 1
+	if at < 0 || old.LineEnd(line) > prev.Docs[at].Doc.Offset+len(prev.Docs[at].Doc.Text) {
+		return nil, nil, false
+	}
+	delta := newEnd - oldEnd
+	docs := make([]*yamldoc.Document, len(prev.Docs))
+	kept := make([]*DocResult, len(prev.Docs))
+	for i, d := range prev.Docs {
+		switch {
+		case i == at:
+			docs[i] = d.Doc.Resized(m, delta)
+		case i < at:
+			docs[i] = d.Doc.MovedTo(d.Doc, text)
+			kept[i] = d.movedTo(docs[i])
+		default:
+			moved := *d.Doc
+			moved.Offset += delta
+			docs[i] = d.Doc.MovedTo(&moved, text)
+			kept[i] = d.movedTo(docs[i])
+		}
+	}
+	return docs, kept, true
+}
+
 func fullSplit(text string) ([]*yamldoc.Document, []*DocResult) {
 	docs := yamldoc.SplitDocuments(text)
 	return docs, make([]*DocResult, len(docs))
@@ -308,6 +348,20 @@ func changedBytes(docs []*yamldoc.Document, todo []int) int {
 		n += len(docs[i].Text)
 	}
 	return n
+}
+
+// differing returns the bytes of m's text that differ from old's: the narrowest range
+// outside which the texts are equal. For a Mapper made from old by Replace only the edit's
+// bytes are compared; otherwise the whole texts are.
+func differing(old, m *yamldoc.Mapper) yamldoc.Range {
+	a, b := old.Text(), m.Text()
+	start, oldEnd, newEnd, ok := m.EditedFrom(old)
+	if !ok {
+		start, oldEnd, newEnd = 0, len(a), len(b)
+	}
+	p := start + commonPrefix(a[start:oldEnd], b[start:newEnd])
+	s := commonSuffix(a[p:oldEnd], b[p:newEnd], min(oldEnd, newEnd)-p)
+	return yamldoc.Range{Start: p, End: newEnd - s}
 }
 
 // commonPrefix returns the length of the longest common prefix of a and b, comparing whole

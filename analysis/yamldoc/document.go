@@ -105,8 +105,7 @@ func SplitMapped(m *Mapper) []*Document {
 		start, startLine, onlyPreamble = end, nextLine, true
 	}
 	for line := 0; line < m.LineCount(); line++ {
-		content := m.Line(line)
-		opens, closes := Marker(content)
+		opens, closes, content := splitRole(m.Line(line))
 		switch {
 		case opens && !onlyPreamble:
 			cut(m.LineStart(line), line)
@@ -119,21 +118,52 @@ func SplitMapped(m *Mapper) []*Document {
 				next = m.LineStart(line + 1)
 			}
 			cut(next, line+1)
-		default:
-			trimmed := strings.TrimSpace(content)
-			if trimmed != "" && trimmed[0] != '#' && trimmed[0] != '%' {
-				onlyPreamble = false
-			}
+		case content:
+			onlyPreamble = false
 		}
 	}
 	if start < len(text) {
 		cut(len(text), m.LineCount())
 	}
 	for _, d := range docs {
-		d.Hash = maphash.String(hashSeed, d.Text)
-		d.mapper = m.Slice(d.Offset, d.Offset+len(d.Text)) // documents start at a line start
+		d.index(m)
 	}
 	return docs
+}
+
+// index sets the document's hash and line index from m, the Mapper of the text it is in.
+func (d *Document) index(m *Mapper) {
+	d.Hash = maphash.String(hashSeed, d.Text)
+	d.mapper = m.Slice(d.Offset, d.Offset+len(d.Text)) // documents start at a line start
+}
+
+// splitRole is what a line means to SplitMapped: a marker that opens or closes a document,
+// or content (anything but blank lines, comments and directives, which belong to the next
+// document when nothing else precedes them).
+func splitRole(line string) (opens, closes, content bool) {
+	if opens, closes = Marker(line); opens || closes {
+		return opens, closes, false
+	}
+	trimmed := strings.TrimSpace(line)
+	return false, false, trimmed != "" && trimmed[0] != '#' && trimmed[0] != '%'
+}
+
+// SameSplitRole reports whether a line that changed from before to after, its line break
+// untouched, leaves SplitMapped's cuts where they were: it opens, closes or holds content as
+// before.
+func SameSplitRole(before, after string) bool {
+	o1, c1, n1 := splitRole(before)
+	o2, c2, n2 := splitRole(after)
+	return o1 == o2 && c1 == c2 && n1 == n2
+}
+
+// Resized returns d as SplitMapped would find it in m's text, after an edit inside one of its
+// lines changed its length by delta and SameSplitRole held: same place, same line, its text
+// longer by delta.
+func (d *Document) Resized(m *Mapper, delta int) *Document {
+	r := &Document{Index: d.Index, Offset: d.Offset, Line: d.Line, Text: m.text[d.Offset : d.Offset+len(d.Text)+delta]}
+	r.index(m)
+	return r
 }
 
 // Parse parses the document's text into Root, or records a SyntaxError; a document that has

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -31,7 +32,22 @@ type Mapper struct {
 	text       string
 	lineStarts []int // byte offset of the start of each line
 	ascii      bool  // the whole text is ASCII: every encoding agrees
+
+	// id tells the Mappers of whole texts apart (NewMapper, Replace; 0 for the others), and
+	// edit is the Replace that made this one, naming its Mapper by id rather than by pointer
+	// so that a chain of edits does not keep every earlier text alive.
+	id   uint64
+	edit mapperEdit
 }
+
+// mapperEdit is the bytes [start, oldEnd) of the text of Mapper from, replaced by the bytes
+// [start, newEnd) of this one; from is 0 for a Mapper that no edit made.
+type mapperEdit struct {
+	from                  uint64
+	start, oldEnd, newEnd int
+}
+
+var mapperIDs atomic.Uint64
 
 // NewMapper indexes text's line starts.
 func NewMapper(text string) *Mapper {
@@ -56,7 +72,7 @@ func NewMapper(text string) *Mapper {
 			ascii = false
 		}
 	}
-	return &Mapper{text: text, lineStarts: starts, ascii: ascii}
+	return &Mapper{text: text, lineStarts: starts, ascii: ascii, id: mapperIDs.Add(1)}
 }
 
 // Slice returns the mapper of m's text[start:end], start being a line start: the lines are

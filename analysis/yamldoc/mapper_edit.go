@@ -33,7 +33,22 @@ func (m *Mapper) Replace(start, end int, text string) (*Mapper, error) {
 	for _, s := range m.lineStarts[after:] {
 		starts = append(starts, s+delta)
 	}
-	return &Mapper{text: newText, lineStarts: starts, ascii: m.ascii && isASCII(text)}, nil
+	e := &Mapper{text: newText, lineStarts: starts, ascii: m.ascii && isASCII(text), id: mapperIDs.Add(1)}
+	if m.id != 0 {
+		e.edit = mapperEdit{from: m.id, start: start, oldEnd: end, newEnd: insEnd}
+	}
+	return e, nil
+}
+
+// EditedFrom returns the bytes that differ between old's text and m's, [start, oldEnd) of
+// old's and [start, newEnd) of m's, when m was made from old by Replace. A caller that would
+// otherwise compare the two texts (megabytes, for each keystroke) takes them from the edit.
+// The range is the edit's: bytes at its ends may be equal in both texts.
+func (m *Mapper) EditedFrom(old *Mapper) (start, oldEnd, newEnd int, ok bool) {
+	if old == nil || old.id == 0 || m.edit.from != old.id {
+		return 0, 0, 0, false
+	}
+	return m.edit.start, m.edit.oldEnd, m.edit.newEnd, true
 }
 
 // isLineBreak reports whether a line ends with the byte at j: a "\n", or a "\r" not followed

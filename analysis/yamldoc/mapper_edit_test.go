@@ -75,3 +75,35 @@ func FuzzMapperReplace(f *testing.F) {
 		checkReplace(t, text, start, end, ins)
 	})
 }
+
+// EditedFrom knows the edit that made a Mapper from the one it was made from, and only from
+// that one: not from an earlier Mapper in the chain, nor from another Mapper of the same text.
+func TestMapperEditedFrom(t *testing.T) {
+	a := NewMapper("kind: Pod\nspec: {}\n")
+	b, err := a.Replace(6, 9, "Deployment")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := b.Replace(0, 0, "# c\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start, oldEnd, newEnd, ok := b.EditedFrom(a); !ok || start != 6 || oldEnd != 9 || newEnd != 16 {
+		t.Errorf("b from a: %d %d %d %v, want 6 9 16", start, oldEnd, newEnd, ok)
+	}
+	if start, oldEnd, newEnd, ok := c.EditedFrom(b); !ok || start != 0 || oldEnd != 0 || newEnd != 4 {
+		t.Errorf("c from b: %d %d %d %v, want 0 0 4", start, oldEnd, newEnd, ok)
+	}
+	for name, m := range map[string]*Mapper{"an earlier Mapper": a, "another of b's text": NewMapper(b.Text()), "nil": nil, "a slice": b.Slice(0, 5)} {
+		if _, _, _, ok := c.EditedFrom(m); ok {
+			t.Errorf("c claims an edit from %s", name)
+		}
+	}
+	if _, _, _, ok := a.EditedFrom(NewMapper(a.Text())); ok {
+		t.Error("a Mapper no edit made claims one")
+	}
+	// A Replace on a Mapper with no identity (a slice) records nothing.
+	if d, err := b.Slice(0, 5).Replace(0, 1, "K"); err != nil || d.edit.from != 0 {
+		t.Errorf("a slice's edit recorded as from %d (%v)", d.edit.from, err)
+	}
+}
