@@ -37,13 +37,16 @@ type chartChecked struct {
 // file, line and column are the template's; rendered is the rendered template and the
 // finding's line in it.
 type chartPlace struct {
-	Root     string   `json:"root"`
-	Template string   `json:"template"`
-	Via      []string `json:"via"`
-	Rendered *struct {
-		File string `json:"file"`
-		Line int    `json:"line"`
-	} `json:"rendered,omitempty"`
+	Root     string        `json:"root"`
+	Template string        `json:"template"`
+	Via      []string      `json:"via"`
+	Rendered *renderedLine `json:"rendered,omitempty"` // nil for a chart that does not render
+}
+
+// renderedLine is a finding's rendered template (chart-relative) and its line there.
+type renderedLine struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // valuesPlace is the values key behind a finding.
@@ -88,8 +91,10 @@ func checkChart(ctx context.Context, src source, ws *workspace.Workspace, opts c
 		c.excluded = true
 		return c
 	}
-	cc := &chartChecked{root: src.chart, opts: opts, render: chartOptions(v.Engine.Config(), opts), engine: v.Engine}
-	cc.inRenderOrder = true
+	cc := &chartChecked{
+		placedFindings: placedFindings{inRenderOrder: true},
+		root:           src.chart, opts: opts, render: chartOptions(v.Engine.Config(), opts), engine: v.Engine,
+	}
 	c.chart = cc
 	rep, err := helm.Analyze(ctx, src.chart, cc.render, v.Engine)
 	if err != nil {
@@ -143,10 +148,7 @@ func chartFindingOf(src source, p helm.Placed) (placedFinding, bool) {
 		chart: &chartPlace{Root: src.path, Template: chartRel(src.chart, p.File), Via: []string{}},
 	}
 	if rendered, line := p.Rendered(); rendered != "" {
-		pf.chart.Rendered = &struct {
-			File string `json:"file"`
-			Line int    `json:"line"`
-		}{chartRel(src.chart, rendered), line}
+		pf.chart.Rendered = &renderedLine{chartRel(src.chart, rendered), line}
 	}
 	for _, loc := range p.At.Via {
 		pf.chart.Via = append(pf.chart.Via, fmt.Sprintf("%s:%d", chartRel(src.chart, loc.File), loc.Line))

@@ -112,8 +112,10 @@ func checkOverlay(ctx context.Context, src source, ws *workspace.Workspace) chec
 		c.err = err
 		return c
 	}
-	c.overlay = &overlayChecked{root: src.overlay, placed: res.Findings, supp: res.Suppressed}
-	c.overlay.objects = res.Objects
+	c.overlay = &overlayChecked{
+		placedFindings: placedFindings{objects: res.Objects},
+		root:           src.overlay, placed: res.Findings, supp: res.Suppressed,
+	}
 	if src.only != "" {
 		in := func(f kustomize.Finding) bool { return f.At.File != src.only }
 		c.overlay.placed = slices.DeleteFunc(c.overlay.placed, in)

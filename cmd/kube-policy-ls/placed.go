@@ -84,12 +84,16 @@ func (f *placedFinding) note() string {
 	return overlayNote(f.overlays)
 }
 
+// json is the finding as the JSON report has it: a file's fields, then the chart's or the
+// overlay's.
 func (f *placedFinding) json() jsonFinding {
 	j := jsonFindingOf(&f.Finding, f.file, f.span, f.fixable)
 	j.Chart, j.Values, j.Overlay, j.Overlays = f.chart, f.values, first(f.overlays), f.overlays
 	return j
 }
 
+// sarif is the finding as the SARIF report has it: the overlays in the message, as in text;
+// the values key as a related location.
 func (f *placedFinding) sarif(index map[string]int) sarifResult {
 	res := sarifResultOf(&f.Finding, index, f.Message+overlayNote(f.overlays), filepath.ToSlash(f.file), f.span)
 	res.Related = f.sarifRelated()
