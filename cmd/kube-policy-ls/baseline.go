@@ -68,7 +68,7 @@ func writeBaseline(path string, results []checked) (int, error) {
 	for _, r := range results {
 		if r.overlay != nil {
 			for _, f := range r.overlay.findings {
-				b.Findings = append(b.Findings, entryOf(f.file, f.Finding.Finding))
+				b.Findings = append(b.Findings, entryOf(f.file, f.Finding))
 			}
 		}
 		if r.result == nil {
@@ -90,8 +90,8 @@ func applyBaseline(known map[string]bool, results []checked) int {
 	dropped := 0
 	for _, r := range results {
 		if r.overlay != nil {
-			r.overlay.findings = slices.DeleteFunc(r.overlay.findings, func(f overlayFinding) bool {
-				known := known[entryOf(f.file, f.Finding.Finding).key()]
+			r.overlay.findings = slices.DeleteFunc(r.overlay.findings, func(f placedFinding) bool {
+				known := known[entryOf(f.file, f.Finding).key()]
 				if known {
 					dropped++
 				}

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
@@ -25,10 +23,8 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // chartChecked is the outcome of rendering and checking one chart.
 type chartChecked struct {
-	root       string // absolute
-	findings   []chartFinding
-	suppressed []chartFinding
-	objects    int
+	placedFindings
+	root string // absolute
 	// rendered and placed are the render and its reported findings, for --fix.
 	rendered *helm.Chart
 	placed   []helm.Finding
@@ -37,15 +33,20 @@ type chartChecked struct {
 	engine   *analysis.Engine // what checked it
 }
 
-// chartFinding is a finding placed on a chart (helm.Placed), with the paths as the user
-// named them.
-type chartFinding struct {
-	helm.Placed
-	file     string // the template (or values file, Chart.yaml) the finding is placed in
-	template string // chart-relative path of that file
-	via      []string
-	rendered string // chart-relative path of the rendered template; "" for a render error
-	values   *valuesPlace
+// chartPlace says where in a chart a finding is, as the JSON report has it: the finding's
+// file, line and column are the template's; rendered is the rendered template and the
+// finding's line in it.
+type chartPlace struct {
+	Root     string        `json:"root"`
+	Template string        `json:"template"`
+	Via      []string      `json:"via"`
+	Rendered *renderedLine `json:"rendered,omitempty"` // nil for a chart that does not render
+}
+
+// renderedLine is a finding's rendered template (chart-relative) and its line there.
+type renderedLine struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
 }
 
 // valuesPlace is the values key behind a finding.
@@ -90,7 +91,10 @@ func checkChart(ctx context.Context, src source, ws *workspace.Workspace, opts c
 		c.excluded = true
 		return c
 	}
-	cc := &chartChecked{root: src.chart, opts: opts, render: chartOptions(v.Engine.Config(), opts), engine: v.Engine}
+	cc := &chartChecked{
+		placedFindings: placedFindings{inRenderOrder: true},
+		root:           src.chart, opts: opts, render: chartOptions(v.Engine.Config(), opts), engine: v.Engine,
+	}
 	c.chart = cc
 	rep, err := helm.Analyze(ctx, src.chart, cc.render, v.Engine)
 	if err != nil {
@@ -135,15 +139,19 @@ func chartRel(root, abs string) string {
 	return abs
 }
 
-// chartFindingOf names a placed finding's files as the reports print them; ok is false when
-// the finding is outside the file the user named.
-func chartFindingOf(src source, p helm.Placed) (chartFinding, bool) {
-	pf := chartFinding{Placed: p, file: displayPath(src, p.File), template: chartRel(src.chart, p.File)}
-	if rendered, _ := p.Rendered(); rendered != "" {
-		pf.rendered = chartRel(src.chart, rendered)
+// chartFindingOf places a chart's finding as the reports print it, with its files named as
+// the user named the chart; ok is false when the finding is outside the file the user named.
+func chartFindingOf(src source, p helm.Placed) (placedFinding, bool) {
+	pf := placedFinding{
+		Finding: p.Finding.Finding, file: displayPath(src, p.File), source: p.File,
+		span: span(p.Span), fixable: p.Fixable,
+		chart: &chartPlace{Root: src.path, Template: chartRel(src.chart, p.File), Via: []string{}},
+	}
+	if rendered, line := p.Rendered(); rendered != "" {
+		pf.chart.Rendered = &renderedLine{chartRel(src.chart, rendered), line}
 	}
 	for _, loc := range p.At.Via {
-		pf.via = append(pf.via, fmt.Sprintf("%s:%d", chartRel(src.chart, loc.File), loc.Line))
+		pf.chart.Via = append(pf.chart.Via, fmt.Sprintf("%s:%d", chartRel(src.chart, loc.File), loc.Line))
 	}
 	if v := p.Values; v != nil {
 		pf.values = &valuesPlace{Line: v.Line, Column: v.Column, Path: v.Path, Guard: p.Guard}
@@ -169,113 +177,24 @@ func (v *valuesPlace) note() string {
 	return " (values: " + where + ")"
 }
 
-// shownChart returns the chart findings a text report lists: the suppressed ones too when
-// asked, in position order.
-func (r report) shownChart(c *chartChecked) []chartFinding {
-	if !r.showSuppressed || len(c.suppressed) == 0 {
-		return c.findings
+// sarifRelated links the values key behind a chart's finding, when it is in a values file.
+func (f *placedFinding) sarifRelated() []sarifRelated {
+	v := f.values
+	if v == nil || v.File == "" {
+		return nil
 	}
-	all := append(append([]chartFinding{}, c.findings...), c.suppressed...)
-	slices.SortStableFunc(all, func(a, b chartFinding) int {
-		return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.Span.Line, b.Span.Line), cmp.Compare(a.Span.Column, b.Span.Column))
-	})
-	return all
-}
-
-// textChartFinding prints a chart finding as text does a file's: at the template line, the
-// values key after the message, then the template line with a caret.
-func (r report) textChartFinding(f chartFinding, lines fileLines, paint func(code, s string) string) {
-	msg := f.Message
-	if f.values != nil {
-		msg += f.values.note()
+	rendered := ""
+	if f.chart != nil && f.chart.Rendered != nil {
+		rendered = f.chart.Rendered.File
 	}
-	if f.Suppressed != nil {
-		msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
+	msg := "values key " + v.Path + " supplies the value (rendered from " + rendered + ")"
+	if v.Guard {
+		msg = "values key " + v.Path + " leaves out the block that would set the field (" + rendered + ")"
 	}
-	fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
-		paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", f.file, f.Span.Line, f.Span.Column)),
-		paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), msg)
-	line, ok := lines.line(f.file, f.Span.Line)
-	if !ok || len(line) > 300 {
-		return
-	}
-	fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", max(f.Span.Column-1, 0)),
-		paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(f.Span.EndColumn-f.Span.Column-1, 0))))
-}
-
-// fileLines reads the lines of the chart files a text report quotes, each file once.
-type fileLines map[string][]string
-
-func (fl fileLines) line(file string, n int) (string, bool) {
-	ls, seen := fl[file]
-	if !seen {
-		if data, err := os.ReadFile(file); err == nil {
-			ls = strings.Split(string(data), "\n")
-		}
-		fl[file] = ls
-	}
-	if n < 1 || n > len(ls) {
-		return "", false
-	}
-	return strings.ReplaceAll(strings.TrimRight(ls[n-1], "\r"), "\t", " "), true
-}
-
-// jsonChartFindings are a chart's findings (suppressed ones marked) as the JSON report has
-// them: a file's fields at the template location, and where in the chart they are.
-func jsonChartFindings(c checked) []jsonFinding {
-	var out []jsonFinding
-	all := append(append([]chartFinding{}, c.chart.findings...), c.chart.suppressed...)
-	for _, f := range all {
-		jc := &jsonChart{Root: c.src.path, Template: f.template, Via: f.via}
-		if jc.Via == nil {
-			jc.Via = []string{}
-		}
-		if f.rendered != "" {
-			jc.Rendered = &struct {
-				File string `json:"file"`
-				Line int    `json:"line"`
-			}{f.rendered, f.RenderedLine}
-		}
-		out = append(out, jsonFinding{
-			Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: f.file,
-			Line: f.Span.Line, Column: f.Span.Column, EndLine: f.Span.EndLine, EndColumn: f.Span.EndColumn,
-			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable,
-			Suppressed: f.Suppressed, Chart: jc, Values: f.values,
-		})
-	}
-	return out
-}
-
-// sarifChartResults are a chart's findings at their template lines, each with its values key
-// as a related location.
-func sarifChartResults(c *chartChecked, index map[string]int) []sarifResult {
-	var out []sarifResult
-	all := append(append([]chartFinding{}, c.findings...), c.suppressed...)
-	for _, f := range all {
-		res := sarifResult{
-			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
-			Message: sarifText{Text: f.Message},
-			Locations: []sarifLocation{{Physical: sarifPhysical{
-				Artifact: sarifArtifact{URI: filepath.ToSlash(f.file)},
-				Region:   sarifRegion{f.Span.Line, f.Span.Column, f.Span.EndLine, f.Span.EndColumn},
-			}}},
-		}
-		if f.Suppressed != nil {
-			res.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.By + ": " + f.Suppressed.Reason}}
-		}
-		if v := f.values; v != nil && v.File != "" {
-			msg := "values key " + v.Path + " supplies the value (rendered from " + f.rendered + ")"
-			if v.Guard {
-				msg = "values key " + v.Path + " leaves out the block that would set the field (" + f.rendered + ")"
-			}
-			res.Related = []sarifRelated{{ID: 1, Message: sarifText{Text: msg}, Physical: sarifPhysical{
-				Artifact: sarifArtifact{URI: filepath.ToSlash(v.File)},
-				Region:   sarifRegion{v.Line, v.Column, v.Line, v.Column + len(lastKey(v.Path))},
-			}}}
-		}
-		out = append(out, res)
-	}
-	return out
+	return []sarifRelated{{ID: 1, Message: sarifText{Text: msg}, Physical: sarifPhysical{
+		Artifact: sarifArtifact{URI: filepath.ToSlash(v.File)},
+		Region:   sarifRegion{v.Line, v.Column, v.Line, v.Column + len(lastKey(v.Path))},
+	}}}
 }
 
 // lastKey is the last key of a values path, as written in the values file.

@@ -295,14 +295,7 @@ func policyErrors(ws *workspace.Workspace, results []checked) []analysis.PolicyE
 // failing reports whether any finding reaches the threshold.
 func failing(results []checked, threshold analysis.Severity) bool {
 	for _, r := range results {
-		if r.chart != nil {
-			for _, f := range r.chart.findings {
-				if f.Severity >= threshold {
-					return true
-				}
-			}
-		}
-		if r.overlay != nil && slices.ContainsFunc(r.overlay.findings, func(f overlayFinding) bool { return f.Severity >= threshold }) {
+		if p := r.placedFindings(); p != nil && slices.ContainsFunc(p.findings, func(f placedFinding) bool { return f.Severity >= threshold }) {
 			return true
 		}
 		if r.result == nil {

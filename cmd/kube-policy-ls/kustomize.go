@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -21,21 +20,11 @@ import (
 
 // overlayChecked is the outcome of building and checking one overlay.
 type overlayChecked struct {
-	root       string // absolute
-	findings   []overlayFinding
-	suppressed []overlayFinding
-	objects    int
+	placedFindings
+	root string // absolute
 	// placed are the overlay's own findings before merging (mergeOverlays), for --fix.
 	placed []kustomize.Finding
 	supp   []kustomize.Finding
-}
-
-// overlayFinding is a finding of one or more overlays, with paths as the user named them.
-type overlayFinding struct {
-	kustomize.Finding
-	file     string
-	sp       span
-	overlays []string // as walked
 }
 
 // overlayKey names a finding of a file checked on its own: its line and rule.
@@ -123,7 +112,10 @@ func checkOverlay(ctx context.Context, src source, ws *workspace.Workspace) chec
 		c.err = err
 		return c
 	}
-	c.overlay = &overlayChecked{root: src.overlay, objects: res.Objects, placed: res.Findings, supp: res.Suppressed}
+	c.overlay = &overlayChecked{
+		placedFindings: placedFindings{objects: res.Objects},
+		root:           src.overlay, placed: res.Findings, supp: res.Suppressed,
+	}
 	if src.only != "" {
 		in := func(f kustomize.Finding) bool { return f.At.File != src.only }
 		c.overlay.placed = slices.DeleteFunc(c.overlay.placed, in)
@@ -210,94 +202,22 @@ func mergeOverlays(results []checked) {
 	}
 }
 
-func newOverlayFinding(f kustomize.Finding, names map[string]string) overlayFinding {
-	of := overlayFinding{Finding: f, sp: span{f.At.Line, f.At.Column, f.At.EndLine, f.At.EndColumn}}
+// newOverlayFinding places an overlay's finding as the reports print it.
+func newOverlayFinding(f kustomize.Finding, names map[string]string) placedFinding {
+	of := placedFinding{
+		Finding: f.Finding, source: f.At.File, fixable: f.FixFile != "",
+		span: span{f.At.Line, f.At.Column, f.At.EndLine, f.At.EndColumn},
+	}
 	for _, o := range f.Overlays {
 		of.overlays = append(of.overlays, names[o])
 	}
 	// the file as the user would name it: under the overlay's path as walked
-	first := f.Overlays[0]
+	root := f.Overlays[0]
 	of.file = f.At.File
-	if rel, err := filepath.Rel(first, f.At.File); err == nil {
-		of.file = filepath.Clean(filepath.Join(names[first], rel))
+	if rel, err := filepath.Rel(root, f.At.File); err == nil {
+		of.file = filepath.Clean(filepath.Join(names[root], rel))
 	}
 	return of
-}
-
-// shownOverlay returns the overlay findings a text report lists: the suppressed ones too
-// when asked, in file and line order.
-func (r report) shownOverlay(c *overlayChecked) []overlayFinding {
-	all := c.findings
-	if r.showSuppressed {
-		all = append(slices.Clone(all), c.suppressed...)
-	}
-	slices.SortStableFunc(all, func(a, b overlayFinding) int {
-		return cmp.Or(strings.Compare(a.file, b.file), cmp.Compare(a.sp.Line, b.sp.Line), cmp.Compare(a.sp.Column, b.sp.Column))
-	})
-	return all
-}
-
-// textOverlayFinding prints an overlay finding as text does a file's, with the overlays
-// after the message.
-func (r report) textOverlayFinding(f overlayFinding, lines fileLines, paint func(code, s string) string) {
-	msg := f.Message + overlayNote(f.overlays)
-	if f.Suppressed != nil {
-		msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
-	}
-	fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
-		paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", f.file, f.sp.Line, f.sp.Column)),
-		paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), msg)
-	line, ok := lines.line(f.At.File, f.sp.Line)
-	if !ok || len(line) > 300 {
-		return
-	}
-	width := f.sp.EndColumn - f.sp.Column
-	if f.sp.EndLine != f.sp.Line {
-		width = len([]rune(line)) - f.sp.Column + 1
-	}
-	fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", max(f.sp.Column-1, 0)),
-		paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(width-1, 0))))
-}
-
-// overlayJSON is a finding of --format json, at its placed location, with its overlays.
-func (f overlayFinding) json() jsonFinding {
-	return jsonFinding{
-		Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: f.file,
-		Line: f.sp.Line, Column: f.sp.Column, EndLine: f.sp.EndLine, EndColumn: f.sp.EndColumn,
-		Object: f.Object, Path: append(slices.Clone(f.Item), f.Path...), Fixable: f.FixFile != "",
-		Suppressed: f.Suppressed, Overlay: f.overlays[0], Overlays: f.overlays,
-	}
-}
-
-// sarifOverlayResults are an overlay's findings at their placed locations.
-func sarifOverlayResults(c *overlayChecked, index map[string]int) []sarifResult {
-	var out []sarifResult
-	for _, f := range append(slices.Clone(c.findings), c.suppressed...) {
-		res := sarifResult{
-			RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
-			Message: sarifText{Text: f.Message + overlayNote(f.overlays)},
-			Locations: []sarifLocation{{Physical: sarifPhysical{
-				Artifact: sarifArtifact{URI: filepath.ToSlash(f.file)},
-				Region:   sarifRegion{f.sp.Line, f.sp.Column, f.sp.EndLine, f.sp.EndColumn},
-			}}},
-		}
-		if f.Suppressed != nil {
-			res.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.By + ": " + f.Suppressed.Reason}}
-		}
-		out = append(out, res)
-	}
-	return out
-}
-
-// jsonOverlayFindings lists an overlay's findings (suppressed ones marked) for the findings
-// array, as jsonFindings does a file's.
-func jsonOverlayFindings(c *overlayChecked) []jsonFinding {
-	all := append(slices.Clone(c.findings), c.suppressed...)
-	fs := make([]jsonFinding, 0, len(all))
-	for _, f := range all {
-		fs = append(fs, f.json())
-	}
-	return fs
 }
 
 // first is the first of a list, "" for none.

@@ -76,91 +76,105 @@ var severityColor = map[analysis.Severity]string{
 	analysis.Low: "\x1b[1;36m", analysis.Info: "\x1b[1;34m", analysis.Hint: "\x1b[2m",
 }
 
-// text prints findings like a compiler: "file:line:col: severity rule: message", then the
-// source line and a caret under the range.
-func (r report) text() error {
-	paint := func(code, s string) string {
-		if !r.color {
-			return s
-		}
-		return code + s + "\x1b[0m"
+// paint colours s with an ANSI code when the report is coloured.
+func (r report) paint(code, s string) string {
+	if !r.color {
+		return s
 	}
-	counts := map[analysis.Severity]int{}
-	files, objects, total, suppressed := 0, 0, 0, 0
+	return code + s + "\x1b[0m"
+}
+
+// text prints findings like a compiler, then a summary line.
+func (r report) text() error {
 	lines := fileLines{}
 	for _, c := range r.results {
-		if c.chart != nil {
-			files++
-			objects += c.chart.objects
-			suppressed += len(c.chart.suppressed)
-			for _, f := range r.shownChart(c.chart) {
-				if f.Suppressed == nil {
-					total++
-					counts[f.Severity]++
-				}
-				r.textChartFinding(f, lines, paint)
-			}
-			continue
-		}
-		if c.overlay != nil {
-			files++
-			objects += c.overlay.objects
-			suppressed += len(c.overlay.suppressed)
-			for _, f := range r.shownOverlay(c.overlay) {
-				if f.Suppressed == nil {
-					total++
-					counts[f.Severity]++
-				}
-				r.textOverlayFinding(f, lines, paint)
+		if p := c.placedFindings(); p != nil {
+			for _, f := range p.shown(r.showSuppressed) {
+				line, ok := lines.line(f.source, f.span.Line)
+				r.textFinding(&f.Finding, f.file, f.span, f.note(), line, ok)
 			}
 			continue
 		}
 		if c.result == nil {
 			continue
 		}
-		files++
-		objects += c.result.Objects
-		suppressed += len(c.result.Suppressed)
 		m := c.result.Mapper
 		for _, f := range r.shown(c.result, r.showSuppressed) {
-			msg := f.Message + overlayNote(c.overlaysOf(f))
-			if f.Suppressed != nil {
-				msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
-			} else {
-				total++
-				counts[f.Severity]++
-			}
 			sp := spanOf(m, f.Range)
-			fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
-				paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", c.src.path, sp.Line, sp.Column)),
-				paint(severityColor[f.Severity], f.Severity.String()), paint("\x1b[2m", f.Rule), msg)
 			line := strings.ReplaceAll(m.Line(sp.Line-1), "\t", " ")
-			width := sp.EndColumn - sp.Column
-			if sp.EndLine != sp.Line {
-				width = len([]rune(line)) - sp.Column + 1
-			}
-			if len(line) > 300 {
-				continue // a minified line would flood the terminal
-			}
-			fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", sp.Column-1),
-				paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(width-1, 0))))
+			r.textFinding(&f, c.src.path, sp, overlayNote(c.overlaysOf(f)), line, true)
 		}
 	}
+	t := tallyOf(r.results)
 	var parts []string
 	for s := analysis.Critical; s >= analysis.Hint; s-- {
-		if counts[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		if t.bySeverity[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", t.bySeverity[s], s))
 		}
 	}
-	summary := fmt.Sprintf("%s in %s (%s checked)", plural(total, "finding"), plural(files, "file"), plural(objects, "object"))
+	summary := fmt.Sprintf("%s in %s (%s checked)", plural(t.findings, "finding"), plural(t.files, "file"), plural(t.objects, "object"))
 	if len(parts) > 0 {
-		summary = fmt.Sprintf("%s (%s) in %s (%s checked)", plural(total, "finding"), strings.Join(parts, ", "), plural(files, "file"), plural(objects, "object"))
+		summary = fmt.Sprintf("%s (%s) in %s (%s checked)", plural(t.findings, "finding"), strings.Join(parts, ", "), plural(t.files, "file"), plural(t.objects, "object"))
 	}
-	if suppressed > 0 {
-		summary += fmt.Sprintf(", %d suppressed", suppressed)
+	if t.suppressed > 0 {
+		summary += fmt.Sprintf(", %d suppressed", t.suppressed)
 	}
 	_, err := fmt.Fprintln(r.stdout, summary)
 	return err
+}
+
+// textFinding prints one finding: "file:line:col: severity rule: message note", then line,
+// the source line it is on, with a caret under its span; not when quoted is false (the line
+// could not be read).
+func (r report) textFinding(f *analysis.Finding, file string, sp span, note, line string, quoted bool) {
+	msg := f.Message + note
+	if f.Suppressed != nil {
+		msg += fmt.Sprintf(" [suppressed by %s: %s]", f.Suppressed.By, f.Suppressed.Reason)
+	}
+	fmt.Fprintf(r.stdout, "%s: %s %s: %s\n",
+		r.paint("\x1b[1m", fmt.Sprintf("%s:%d:%d", file, sp.Line, sp.Column)),
+		r.paint(severityColor[f.Severity], f.Severity.String()), r.paint("\x1b[2m", f.Rule), msg)
+	if !quoted || len(line) > 300 {
+		return // a minified line would flood the terminal
+	}
+	width := sp.EndColumn - sp.Column
+	if sp.EndLine != sp.Line {
+		width = len([]rune(line)) - sp.Column + 1
+	}
+	fmt.Fprintf(r.stdout, "  %s\n  %s%s\n", line, strings.Repeat(" ", max(sp.Column-1, 0)),
+		r.paint(severityColor[f.Severity], "^"+strings.Repeat("~", max(width-1, 0))))
+}
+
+// tally is what the summaries count: the files checked (a chart or an overlay is one), their
+// objects, and their reported findings (by severity too) and suppressed ones.
+type tally struct {
+	files, objects, findings, suppressed int
+	bySeverity                           map[analysis.Severity]int
+}
+
+func tallyOf(results []checked) tally {
+	t := tally{bySeverity: map[analysis.Severity]int{}}
+	add := func(objects, suppressed int) {
+		t.files++
+		t.objects += objects
+		t.suppressed += suppressed
+	}
+	for _, c := range results {
+		if p := c.placedFindings(); p != nil {
+			add(p.objects, len(p.suppressed))
+			for _, f := range p.findings {
+				t.bySeverity[f.Severity]++
+			}
+			t.findings += len(p.findings)
+		} else if c.result != nil {
+			add(c.result.Objects, len(c.result.Suppressed))
+			for _, f := range c.result.Findings {
+				t.bySeverity[f.Severity]++
+			}
+			t.findings += len(c.result.Findings)
+		}
+	}
+	return t
 }
 
 // catalog returns the rule catalog for reports: the union of the catalogs of every

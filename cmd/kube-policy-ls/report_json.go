@@ -24,22 +24,10 @@ type jsonFinding struct {
 	Path       []any                 `json:"path,omitempty"`
 	Fixable    bool                  `json:"fixable"`
 	Suppressed *analysis.Suppression `json:"suppressed,omitempty"`
-	Chart      *jsonChart            `json:"chart,omitempty"`    // a finding of a rendered chart
+	Chart      *chartPlace           `json:"chart,omitempty"`    // a finding of a rendered chart
 	Values     *valuesPlace          `json:"values,omitempty"`   // the values key behind it
 	Overlay    string                `json:"overlay,omitempty"`  // the first Kustomize overlay that builds it
 	Overlays   []string              `json:"overlays,omitempty"` // every overlay that builds it
-}
-
-// jsonChart says where in a chart a finding is: file, line and column of the finding are the
-// template's; rendered is the rendered template and the finding's line in it.
-type jsonChart struct {
-	Root     string   `json:"root"`
-	Template string   `json:"template"`
-	Via      []string `json:"via"`
-	Rendered *struct {
-		File string `json:"file"`
-		Line int    `json:"line"`
-	} `json:"rendered,omitempty"`
 }
 
 type jsonSummary struct {
@@ -59,29 +47,10 @@ const (
 // file's findings are encoded on their own, on every core: over a large checkout, encoding
 // megabytes of findings on one core after the checking was done took a tenth of the run.
 func (r report) json() error {
-	var sum jsonSummary
+	t := tallyOf(r.results)
+	sum := jsonSummary{Files: t.files, Objects: t.objects, Findings: t.findings, Suppressed: t.suppressed}
 	chunks := make([][]byte, len(r.results))
 	errs := make([]error, len(r.results))
-	for _, c := range r.results {
-		if c.chart != nil {
-			sum.Files++
-			sum.Objects += c.chart.objects
-			sum.Findings += len(c.chart.findings)
-			sum.Suppressed += len(c.chart.suppressed)
-		}
-		if c.overlay != nil {
-			sum.Files++
-			sum.Objects += c.overlay.objects
-			sum.Findings += len(c.overlay.findings)
-			sum.Suppressed += len(c.overlay.suppressed)
-		}
-		if c.result != nil {
-			sum.Files++
-			sum.Objects += c.result.Objects
-			sum.Findings += len(c.result.Findings)
-			sum.Suppressed += len(c.result.Suppressed)
-		}
-	}
 	parallel.Each(len(r.results), func(i int) { chunks[i], errs[i] = r.jsonFindings(r.results[i]) })
 	w := bufio.NewWriterSize(r.stdout, 64<<10)
 	w.WriteString("{\n" + jsonIndent + `"findings": [`)
@@ -112,28 +81,39 @@ func (r report) json() error {
 	return w.Flush()
 }
 
-// jsonFindings encodes one file's (or chart's) findings as elements of the findings array.
+// jsonFindings encodes one file's (chart's, overlay's) findings as elements of the findings
+// array, the suppressed ones too.
 func (r report) jsonFindings(c checked) ([]byte, error) {
-	switch {
-	case c.chart != nil:
-		return encodeJSONFindings(jsonChartFindings(c))
-	case c.overlay != nil:
-		return encodeJSONFindings(jsonOverlayFindings(c.overlay))
-	case c.result == nil:
+	if p := c.placedFindings(); p != nil {
+		all := p.all()
+		fs := make([]jsonFinding, 0, len(all))
+		for i := range all {
+			fs = append(fs, all[i].json())
+		}
+		return encodeJSONFindings(fs)
+	}
+	if c.result == nil {
 		return nil, nil
 	}
 	shown := r.shown(c.result, true)
 	fs := make([]jsonFinding, 0, len(shown))
 	for _, f := range shown {
-		sp := spanOf(c.result.Mapper, f.Range)
-		fs = append(fs, jsonFinding{
-			Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: c.src.path,
-			Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
-			Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: f.Fixable(),
-			Suppressed: f.Suppressed, Overlay: first(c.overlaysOf(f)), Overlays: c.overlaysOf(f),
-		})
+		j := jsonFindingOf(&f, c.src.path, spanOf(c.result.Mapper, f.Range), f.Fixable())
+		j.Overlay, j.Overlays = first(c.overlaysOf(f)), c.overlaysOf(f)
+		fs = append(fs, j)
 	}
 	return encodeJSONFindings(fs)
+}
+
+// jsonFindingOf is a finding of the JSON report at sp in file, without what only a chart's
+// or an overlay's has.
+func jsonFindingOf(f *analysis.Finding, file string, sp span, fixable bool) jsonFinding {
+	return jsonFinding{
+		Rule: f.Rule, Severity: f.Severity, Message: f.Message, File: file,
+		Line: sp.Line, Column: sp.Column, EndLine: sp.EndLine, EndColumn: sp.EndColumn,
+		Object: f.Object, Path: append(append([]any{}, f.Item...), f.Path...), Fixable: fixable,
+		Suppressed: f.Suppressed,
+	}
 }
 
 // encodeJSONFindings encodes findings as elements of the findings array, each on a new line

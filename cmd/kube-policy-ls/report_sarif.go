@@ -154,11 +154,11 @@ func (r report) sarif() error {
 	}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
 	for _, c := range r.results {
-		if c.chart != nil {
-			run.Results = append(run.Results, sarifChartResults(c.chart, index)...)
-		}
-		if c.overlay != nil {
-			run.Results = append(run.Results, sarifOverlayResults(c.overlay, index)...)
+		if p := c.placedFindings(); p != nil {
+			for _, f := range p.all() {
+				run.Results = append(run.Results, f.sarif(index))
+			}
+			continue
 		}
 		if c.result == nil {
 			continue
@@ -168,21 +168,9 @@ func (r report) sarif() error {
 			uri = "stdin"
 		}
 		for _, f := range r.shown(c.result, true) {
-			sp := spanOf(c.result.Mapper, f.Range)
-			var sups []sarifSuppression
-			if f.Suppressed != nil {
-				sups = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.By + ": " + f.Suppressed.Reason}}
-			}
-			run.Results = append(run.Results, sarifResult{
-				Fixes:        sarifFixes(c.result, f, uri),
-				Suppressions: sups,
-				RuleID:       f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
-				Message: sarifText{Text: f.Message + overlayNote(c.overlaysOf(f))},
-				Locations: []sarifLocation{{Physical: sarifPhysical{
-					Artifact: sarifArtifact{URI: uri},
-					Region:   sarifRegion{sp.Line, sp.Column, sp.EndLine, sp.EndColumn},
-				}}},
-			})
+			res := sarifResultOf(&f, index, f.Message+overlayNote(c.overlaysOf(f)), uri, spanOf(c.result.Mapper, f.Range))
+			res.Fixes = sarifFixes(c.result, f, uri)
+			run.Results = append(run.Results, res)
 		}
 	}
 	enc := json.NewEncoder(r.stdout)
@@ -192,6 +180,23 @@ func (r report) sarif() error {
 		Version: "2.1.0",
 		Runs:    []sarifRun{run},
 	})
+}
+
+// sarifResultOf is a finding of the SARIF report at sp in the file of uri, without what
+// only some findings have (fixes, related locations).
+func sarifResultOf(f *analysis.Finding, index map[string]int, message, uri string, sp span) sarifResult {
+	res := sarifResult{
+		RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevelOf(f.Severity),
+		Message: sarifText{Text: message},
+		Locations: []sarifLocation{{Physical: sarifPhysical{
+			Artifact: sarifArtifact{URI: uri},
+			Region:   sarifRegion{sp.Line, sp.Column, sp.EndLine, sp.EndColumn},
+		}}},
+	}
+	if f.Suppressed != nil {
+		res.Suppressions = []sarifSuppression{{Kind: "inSource", Justification: f.Suppressed.By + ": " + f.Suppressed.Reason}}
+	}
+	return res
 }
 
 // sarifFixes is the finding's fix, if it has one that applies safely.
