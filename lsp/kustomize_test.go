@@ -14,6 +14,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
@@ -37,30 +38,13 @@ spec:
         image: nginx:1.25
 `
 
-// privilegedPatch makes the container privileged (line 11).
-const privilegedPatch = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        securityContext:
-          privileged: true
-`
-
-// twoOverlays is a base and overlays a/ (with privilegedPatch) and b/ (with a resource entry
-// on line 3 whose file is missing).
+// twoOverlays is a base (overlayBase) and overlays a/ (with kustomizetest.PrivilegedPatch)
+// and b/ (with a resource entry on line 3 whose file is missing).
 func twoOverlays() map[string]string {
-	return map[string]string{
-		"base/kustomization.yaml":       "resources:\n- deploy.yaml\n",
-		"base/deploy.yaml":              overlayBase,
-		"overlays/a/kustomization.yaml": "resources:\n- ../../base\npatches:\n- path: privileged.yaml\n",
-		"overlays/a/privileged.yaml":    privilegedPatch,
-		"overlays/b/kustomization.yaml": "resources:\n- ../../base\n- missing.yaml\n",
-	}
+	files := kustomizetest.Base(overlayBase)
+	kustomizetest.AddPrivilegedOverlay(files, "overlays/a")
+	files["overlays/b/kustomization.yaml"] = "resources:\n- ../../base\n- missing.yaml\n"
+	return files
 }
 
 // overlaySession is a session on root whose overlays are never slow, however loaded the
@@ -118,7 +102,7 @@ func TestOverlayDiagnostics(t *testing.T) {
 		t.Errorf("kustomize-build says %q", msg)
 	}
 
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	d = s.diagnosticsAt(pu, 1)
 	if !hasCodeAt(d, "privileged-container", 10) {
 		t.Errorf("open patch: %v", codes(d))
@@ -150,7 +134,7 @@ func TestOverlayNamedAtFolder(t *testing.T) {
 	folder := filepath.Join(root, "overlays", "a")
 	pu := uri.File(filepath.Join(folder, "privileged.yaml"))
 	s := overlaySession(t, sessionOptions{root: folder})
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	d := s.waitDiagnostics(pu, "the patch's finding", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
 	if msg := messageOf(findAt(t, d, "privileged-container", 10)); !strings.HasSuffix(msg, " (in overlay a/)") {
 		t.Errorf("patch finding says %q", msg)
@@ -171,10 +155,10 @@ func TestOverlaySlowOnSaveOnly(t *testing.T) {
 	s.srv.overlayBudget = 0 // every overlay took longer than that
 	s.srv.mu.Unlock()
 	oa := filepath.Join(root, "overlays", "a")
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	s.waitDiagnostics(pu, "the first check", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
 	// the first check is cold: it alone does not make the overlay slow
-	s.change(pu, 2, whole(privilegedPatch+"# a comment\n"))
+	s.change(pu, 2, whole(kustomizetest.PrivilegedPatch+"# a comment\n"))
 	for deadline := time.Now().Add(waitTimeout); s.assemblyStats(oa).Published < 2; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("stats %+v: no second check", s.assemblyStats(oa))
@@ -182,7 +166,7 @@ func TestOverlaySlowOnSaveOnly(t *testing.T) {
 	}
 	started := s.assemblyStats(oa).Started
 
-	fixed := strings.Replace(privilegedPatch, "privileged: true", "privileged: false", 1)
+	fixed := strings.Replace(kustomizetest.PrivilegedPatch, "privileged: true", "privileged: false", 1)
 	s.change(pu, 3, whole(fixed))
 	s.barrier()
 	if _, err := s.srv.snapshot(s.ctx(), pu); err != nil { // its own check of version 2 is done
@@ -218,7 +202,7 @@ func TestOverlayOff(t *testing.T) {
 	bu, pu := uri.File(filepath.Join(root, "base", "deploy.yaml")), uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
 	s := newSession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	d := s.diagnosticsAt(bu, 1)
 	if msg := messageOf(findAt(t, d, "host-network", 12)); strings.Contains(msg, "overlay") {
 		t.Errorf("base finding names overlays: %q", msg)
@@ -339,7 +323,7 @@ func TestOverlayActions(t *testing.T) {
 	base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
 	bu, pu := uri.File(base), uri.File(patch)
 	s := overlaySession(t, sessionOptions{root: root, caps: vscodeCaps})
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	d := s.waitDiagnostics(pu, "the patch's finding", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
 	pd := findAt(t, d, "privileged-container", 10)
 
@@ -349,11 +333,11 @@ func TestOverlayActions(t *testing.T) {
 	}
 	actions := s.codeActions(pu, pd.Range, []protocol.Diagnostic{pd})
 	v := int32(1)
-	fixed := applyWorkspaceEdit(t, privilegedPatch, pu, actionNamed(t, actions, "Fix privileged-container in privileged.yaml").Edit, &v)
+	fixed := applyWorkspaceEdit(t, kustomizetest.PrivilegedPatch, pu, actionNamed(t, actions, "Fix privileged-container in privileged.yaml").Edit, &v)
 	if !strings.Contains(fixed, "privileged: false") {
 		t.Errorf("fixed patch:\n%s", fixed)
 	}
-	suppressed := applyWorkspaceEdit(t, privilegedPatch, pu, actionNamed(t, actions, "Suppress privileged-container for Deployment web in privileged.yaml").Edit, &v)
+	suppressed := applyWorkspaceEdit(t, kustomizetest.PrivilegedPatch, pu, actionNamed(t, actions, "Suppress privileged-container for Deployment web in privileged.yaml").Edit, &v)
 	suppressed = strings.Replace(suppressed, analysis.SuppressPlaceholder, "a debug overlay", 1)
 	s.change(pu, 2, whole(suppressed))
 	s.waitDiagnostics(pu, "the suppression typed in", func(d []protocol.Diagnostic) bool {
@@ -378,11 +362,11 @@ func TestOverlayActions(t *testing.T) {
 func TestOverlayCreatedOnDisk(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{"app/deploy.yaml": overlayBase, "app/privileged.yaml": privilegedPatch})
+	writeFiles(t, root, map[string]string{"app/deploy.yaml": overlayBase, "app/privileged.yaml": kustomizetest.PrivilegedPatch})
 	bu, pu := uri.File(filepath.Join(root, "app", "deploy.yaml")), uri.File(filepath.Join(root, "app", "privileged.yaml"))
 	s := overlaySession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	if msg := messageOf(findAt(t, s.diagnosticsAt(bu, 1), "host-network", 12)); strings.Contains(msg, "overlay") {
 		t.Fatalf("before any kustomization: %q", msg)
 	}
@@ -423,7 +407,7 @@ func TestOverlayTurnedOff(t *testing.T) {
 	bu, pu := uri.File(filepath.Join(root, "base", "deploy.yaml")), uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
 	s := overlaySession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
-	s.open(pu, "yaml", privilegedPatch)
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
 	s.waitDiagnostics(bu, "the overlays named", func(d []protocol.Diagnostic) bool {
 		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlays/b/")
 	})

@@ -11,13 +11,14 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 )
 
 // TestFixWhereTheFieldLives applies every placed fix to the file it names (the patch that set
 // the field, or the base), rebuilds, and expects those findings gone and no new one.
 func TestFixWhereTheFieldLives(t *testing.T) {
 	files := maps.Clone(overlayTree)
-	files["base/deploy.yaml"] = strings.Replace(baseDeploy, "          readOnlyRootFilesystem: true\n", "", 1)
+	files["base/deploy.yaml"] = strings.Replace(kustomizetest.Deployment, "          readOnlyRootFilesystem: true\n", "", 1)
 	dir := writeTree(t, t.TempDir(), files)
 	root := filepath.Join(dir, "prod")
 	e := newEngine(t, "default")
@@ -83,7 +84,7 @@ func pathKey(p []any) string { return fmt.Sprint(p...) }
 // and its other users still do.
 func TestPatchFix(t *testing.T) {
 	files := maps.Clone(overlayTree)
-	files["base/deploy.yaml"] = strings.Replace(baseDeploy, "          readOnlyRootFilesystem: true\n", "", 1)
+	files["base/deploy.yaml"] = strings.Replace(kustomizetest.Deployment, "          readOnlyRootFilesystem: true\n", "", 1)
 	dir := writeTree(t, t.TempDir(), files)
 	root := filepath.Join(dir, "prod")
 	e := newEngine(t, "default")

@@ -2,12 +2,14 @@ package kustomize
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 )
 
 // writeTree writes files (slash paths relative to dir) and returns dir.
@@ -25,52 +27,19 @@ func writeTree(t testing.TB, dir string, files map[string]string) string {
 	return dir
 }
 
-// baseDeploy is a Deployment that passes the default profile.
-const baseDeploy = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      automountServiceAccountToken: false
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-        runAsGroup: 10001
-        seccompProfile: {type: RuntimeDefault}
-        appArmorProfile: {type: RuntimeDefault}
-      containers:
-      - name: app
-        image: nginx:1.25
-        imagePullPolicy: Always
-        securityContext:
-          allowPrivilegeEscalation: false
-          readOnlyRootFilesystem: true
-          capabilities: {drop: [ALL]}
-        resources:
-          limits: {cpu: 500m, memory: 512Mi}
-          requests: {cpu: 100m, memory: 128Mi}
-`
-
 // overlayTree is a base and an overlay prod/ that changes it with every kind of patch and
 // transformer: a strategic-merge patch file (which also adds a container), a JSON 6902 patch
 // file, inline JSON 6902 and strategic-merge patches, images, replicas, namePrefix, and a
 // component with a patch of its own.
-var overlayTree = map[string]string{
-	"base/kustomization.yaml": "resources:\n- deploy.yaml\n",
-	"base/deploy.yaml":        baseDeploy,
-	"comp/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
+var overlayTree = func() map[string]string {
+	files := kustomizetest.Base(kustomizetest.Deployment)
+	maps.Copy(files, map[string]string{
+		"comp/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1alpha1
 kind: Component
 patches:
 - path: pid.yaml
 `,
-	"comp/pid.yaml": `apiVersion: apps/v1
+		"comp/pid.yaml": `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -79,7 +48,7 @@ spec:
     spec:
       hostPID: true
 `,
-	"prod/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+		"prod/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 namePrefix: prod-
 resources:
@@ -112,27 +81,16 @@ replicas:
 - name: web
   count: 3
 `,
-	"prod/privileged.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        securityContext:
-          privileged: true
-      - name: sidecar
-        image: busybox:1.36
-`,
-	"prod/hostnet.yaml": `- op: add
+		"prod/privileged.yaml": kustomizetest.PrivilegedPatch + "      - name: sidecar\n        image: busybox:1.36\n",
+		"prod/hostnet.yaml": `- op: add
   path: /spec/template/spec/hostNetwork
   value: true
 - op: remove
   path: /spec/template/spec/containers/0/securityContext/capabilities
 `,
-}
+	})
+	return files
+}()
 
 func newEngine(t testing.TB, profile string) *analysis.Engine {
 	t.Helper()

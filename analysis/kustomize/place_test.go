@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 )
 
 // TestPlacement checks every finding of the overlay: each must be placed on the line of the
@@ -133,13 +134,10 @@ func TestUnsavedText(t *testing.T) {
 // the build too (the built objects keep their comments); a suppression that one overlay makes
 // unused is not reported by it (whether it is used is the file's own check to say).
 func TestSuppressionThroughOverlay(t *testing.T) {
-	files := map[string]string{
-		"base/kustomization.yaml": "resources:\n- deploy.yaml\n",
-		"base/deploy.yaml": strings.Replace(baseDeploy, "        runAsUser: 10001\n",
-			"        # kube-policy-ls ignore run-as-high-uid -- the image's user\n        runAsUser: 1000\n", 1),
-		"prod/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: uid.yaml\n",
-		"prod/uid.yaml":           "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsUser: 20000\n",
-	}
+	files := kustomizetest.Base(strings.Replace(kustomizetest.Deployment, "        runAsUser: 10001\n",
+		"        # kube-policy-ls ignore run-as-high-uid -- the image's user\n        runAsUser: 1000\n", 1))
+	files["prod/kustomization.yaml"] = "resources:\n- ../base\npatches:\n- path: uid.yaml\n"
+	files["prod/uid.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsUser: 20000\n"
 	dir := writeTree(t, t.TempDir(), files)
 	e := newEngine(t, "default")
 	_, base := buildCheck(t, filepath.Join(dir, "base"), e, nil)

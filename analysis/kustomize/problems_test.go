@@ -3,19 +3,21 @@ package kustomize
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 )
 
 // TestProblems: an entry that cannot be built is one kustomize-build finding at that entry,
 // and the rest of the overlay is still built and checked.
 func TestProblems(t *testing.T) {
 	e := newEngine(t, "default")
-	privileged := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        securityContext:\n          privileged: true\n"
+	privileged := kustomizetest.PrivilegedPatch
 	for _, c := range []struct {
 		name  string
 		files map[string]string
@@ -59,10 +61,8 @@ func TestProblems(t *testing.T) {
 		}, "other.yaml", "nobody"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			files := map[string]string{"base/kustomization.yaml": "resources:\n- deploy.yaml\n", "base/deploy.yaml": baseDeploy}
-			for k, v := range c.files {
-				files[k] = v
-			}
+			files := kustomizetest.Base(kustomizetest.Deployment)
+			maps.Copy(files, c.files)
 			dir := writeTree(t, t.TempDir(), files)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -135,10 +135,9 @@ func TestOddKustomizations(t *testing.T) {
 		{"resources: [../base\n", 0},
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			dir := writeTree(t, t.TempDir(), map[string]string{
-				"base/kustomization.yaml": "resources:\n- deploy.yaml\n", "base/deploy.yaml": baseDeploy,
-				"odd/kustomization.yaml": c.k,
-			})
+			files := kustomizetest.Base(kustomizetest.Deployment)
+			files["odd/kustomization.yaml"] = c.k
+			dir := writeTree(t, t.TempDir(), files)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			b, err := Build(ctx, filepath.Join(dir, "odd"), Options{})

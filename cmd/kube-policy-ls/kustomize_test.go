@@ -8,67 +8,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
 )
 
-// writeOverlays writes a base (whose pod runs as UID 1000: run-as-high-uid) and two overlays
-// that use it; prod adds a strategic-merge patch file that makes the container privileged.
+// writeOverlays writes a base (kustomizetest.Deployment, but whose pod runs as UID 1000 on
+// line 16: run-as-high-uid) and two overlays that use it: staging renames it, prod adds
+// kustomizetest.PrivilegedPatch, which makes the container privileged.
 func writeOverlays(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	files := map[string]string{
-		"base/kustomization.yaml": "resources:\n- deploy.yaml\n",
-		"base/deploy.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 1000
-        seccompProfile: {type: RuntimeDefault}
-        appArmorProfile: {type: RuntimeDefault}
-      containers:
-      - name: app
-        image: nginx:1.25
-        securityContext:
-          allowPrivilegeEscalation: false
-          readOnlyRootFilesystem: true
-          capabilities: {drop: [ALL]}
-        resources:
-          limits: {cpu: 500m, memory: 512Mi}
-          requests: {cpu: 100m, memory: 128Mi}
-`,
-		"staging/kustomization.yaml": "resources:\n- ../base\nnamePrefix: staging-\n",
-		"prod/kustomization.yaml":    "resources:\n- ../base\npatches:\n- path: privileged.yaml\n",
-		"prod/privileged.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  template:
-    spec:
-      containers:
-      - name: app
-        securityContext:
-          privileged: true
-`,
-	}
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := kustomizetest.Base(strings.Replace(kustomizetest.Deployment, "runAsUser: 10001", "runAsUser: 1000", 1))
+	kustomizetest.AddPrivilegedOverlay(files, "prod")
+	files["staging/kustomization.yaml"] = "resources:\n- ../base\nnamePrefix: staging-\n"
+	writeTree(t, dir, files)
 	return dir
 }
 
@@ -118,8 +71,8 @@ func TestCheckOverlays(t *testing.T) {
 		case "run-as-high-uid":
 			uid++
 			want := []string{filepath.Join(dir, "base"), filepath.Join(dir, "prod"), filepath.Join(dir, "staging")}
-			if f.File != filepath.Join(dir, "base", "deploy.yaml") || f.Line != 14 || strings.Join(f.Overlays, " ") != strings.Join(want, " ") || f.Overlay != want[0] {
-				t.Errorf("run-as-high-uid at %s:%d in %v, want base/deploy.yaml:14 in %v", f.File, f.Line, f.Overlays, want)
+			if f.File != filepath.Join(dir, "base", "deploy.yaml") || f.Line != 16 || strings.Join(f.Overlays, " ") != strings.Join(want, " ") || f.Overlay != want[0] {
+				t.Errorf("run-as-high-uid at %s:%d in %v, want base/deploy.yaml:16 in %v", f.File, f.Line, f.Overlays, want)
 			}
 		default:
 			t.Errorf("unexpected finding %+v", f)

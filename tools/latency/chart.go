@@ -9,10 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
-	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/internal/lsptest"
@@ -73,16 +71,6 @@ var (
 	apiVersionLine = regexp.MustCompile(`^apiVersion:`)
 )
 
-// typingSite is where to type in text: the end of the first line matching re.
-func typingSite(text string, re *regexp.Regexp) (protocol.Position, error) {
-	for i, l := range strings.Split(text, "\n") {
-		if re.MatchString(l) {
-			return protocol.Position{Line: uint32(i), Character: utf16Len(strings.TrimRight(l, " \r"))}, nil
-		}
-	}
-	return protocol.Position{}, fmt.Errorf("no line matches %s", re)
-}
-
 func chartScenarios() error {
 	dirs, err := chartDirs(*chartsFlag)
 	if err != nil {
@@ -118,57 +106,14 @@ func chartScenarios() error {
 }
 
 // chartKeystrokes opens a chart file in a fresh server and types at the end of the first line
-// matching site.
+// matching site, each keystroke waited for until the file's diagnostics of its version are
+// published.
 func chartKeystrokes(path string, site *regexp.Regexp) (*result, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(abs)
-	if err != nil {
-		return nil, err
-	}
-	at, err := typingSite(string(data), site)
-	if err != nil {
-		return nil, err
-	}
-	s, err := start()
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = s.Stop() }()
-	u := uri.File(abs)
-	res := &result{}
-	t0 := time.Now()
-	if err := s.Server.DidOpen(s.Ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "helm", Version: 1, Text: string(data)}}); err != nil {
-		return nil, err
-	}
-	if _, err := s.WaitVersion(u, 1); err != nil {
-		return nil, err
-	}
-	res.first = time.Since(t0)
-	version := int32(1)
-	cpu0 := lsptest.CPUTime(s.Pid())
-	for i := range *editsFlag {
-		version++
-		change := &protocol.TextDocumentContentChangePartial{Text: "x", Range: protocol.Range{Start: at, End: at}}
-		if i%2 == 1 {
-			change.Text = ""
-			change.Range.End.Character++
-		}
-		t := time.Now()
-		if err := s.Server.DidChange(s.Ctx, &protocol.DidChangeTextDocumentParams{
-			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: u}, Version: version},
-			ContentChanges: []protocol.TextDocumentContentChangeEvent{change},
-		}); err != nil {
-			return nil, err
-		}
-		if _, err := s.WaitVersion(u, version); err != nil {
-			return nil, err
-		}
-		res.times = append(res.times, time.Since(t))
-	}
-	res.cpu = lsptest.CPUTime(s.Pid()) - cpu0
-	res.server = s.ServerTimes(u, false)
-	return res, nil
+	return siteTyping{path: abs, language: "helm", site: site, answers: func(s *lsptest.Session, u uri.URI) answers {
+		return published{s, u}
+	}}.run()
 }

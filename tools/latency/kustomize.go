@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"time"
 
-	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
@@ -72,17 +71,31 @@ func overlaysReading(dir, file string) (int, error) {
 	return n, nil
 }
 
-// mergeLog follows the server's debug log for its "overlay merged" lines.
+// mergeLog follows the server's debug log for its "overlay merged" lines: a version of the
+// typed file is answered once each of the n overlays that read it has merged, and its
+// server time is the largest of theirs.
 type mergeLog struct {
 	path   string
+	n      int
 	offset int64
+	times  []time.Duration // of the versions after the first
 }
 
-// wait returns once n more overlays have merged, with the largest of their times.
-func (l *mergeLog) wait(n int) (time.Duration, error) {
+func (l *mergeLog) wait(version int32) error {
+	took, err := l.merged()
+	if err == nil && version > 1 {
+		l.times = append(l.times, took)
+	}
+	return err
+}
+
+func (l *mergeLog) serverTimes() []time.Duration { return l.times }
+
+// merged returns once n more overlays have merged, with the largest of their times.
+func (l *mergeLog) merged() (time.Duration, error) {
 	var worst time.Duration
 	deadline := time.Now().Add(time.Minute)
-	for n > 0 {
+	for n := l.n; n > 0; {
 		data, err := os.ReadFile(l.path)
 		if err != nil {
 			return 0, err
@@ -120,51 +133,8 @@ func overlayKeystrokes(dir, path string, site *regexp.Regexp) (*result, int, err
 	if err != nil || n == 0 {
 		return nil, 0, fmt.Errorf("no overlay reads it (%v)", err)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	at, err := typingSite(string(data), site)
-	if err != nil {
-		return nil, 0, err
-	}
-	s, err := lsptest.Start(lsptest.Options{Bin: *binFlag, ClientName: "latency", InitializationOptions: `{"debounceMs": 0}`, DebugLog: true, Folder: dir})
-	if err != nil {
-		return nil, 0, err
-	}
-	defer func() { _ = s.Stop() }()
-	log := &mergeLog{path: s.LogPath}
-	u := uri.File(path)
-	res := &result{}
-	t0 := time.Now()
-	if err := s.Server.DidOpen(s.Ctx, &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{URI: u, LanguageID: "yaml", Version: 1, Text: string(data)}}); err != nil {
-		return nil, 0, err
-	}
-	if _, err := log.wait(n); err != nil {
-		return nil, 0, err
-	}
-	res.first = time.Since(t0)
-	version := int32(1)
-	cpu0 := lsptest.CPUTime(s.Pid())
-	for i := range *editsFlag {
-		version++
-		change := &protocol.TextDocumentContentChangePartial{Text: "x", Range: protocol.Range{Start: at, End: at}}
-		if i%2 == 1 {
-			change.Text = ""
-			change.Range.End.Character++
-		}
-		if err := s.Server.DidChange(s.Ctx, &protocol.DidChangeTextDocumentParams{
-			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: u}, Version: version},
-			ContentChanges: []protocol.TextDocumentContentChangeEvent{change},
-		}); err != nil {
-			return nil, 0, err
-		}
-		took, err := log.wait(n)
-		if err != nil {
-			return nil, 0, err
-		}
-		res.server = append(res.server, took)
-	}
-	res.cpu = lsptest.CPUTime(s.Pid()) - cpu0
-	return res, n, nil
+	r, err := siteTyping{folder: dir, path: path, language: "yaml", site: site, answers: func(s *lsptest.Session, _ uri.URI) answers {
+		return &mergeLog{path: s.LogPath, n: n}
+	}}.run()
+	return r, n, err
 }

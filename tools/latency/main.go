@@ -173,7 +173,7 @@ func keystrokesAt(name string, at where) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := start()
+	s, err := start("")
 	if err != nil {
 		return nil, err
 	}
@@ -202,15 +202,7 @@ func keystrokesAt(name string, at where) (*result, error) {
 	// type sends one keystroke at site: a character, or the removal of the one typed before.
 	typeAt := func(site protocol.Position, remove bool) error {
 		version++
-		change := &protocol.TextDocumentContentChangePartial{Text: "x", Range: protocol.Range{Start: site, End: site}}
-		if remove {
-			change.Text = ""
-			change.Range.End.Character++
-		}
-		return s.Server.DidChange(s.Ctx, &protocol.DidChangeTextDocumentParams{
-			TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: u}, Version: version},
-			ContentChanges: []protocol.TextDocumentContentChangeEvent{change},
-		})
+		return keystroke(s, u, version, site, remove)
 	}
 	site := sites[0]
 	if !pull { // the first site whose name the diagnostics follow
@@ -339,7 +331,7 @@ func startup() ([]time.Duration, error) {
 	var out []time.Duration
 	for range *startsFlag {
 		t0 := time.Now()
-		s, err := start()
+		s, err := start("")
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +347,7 @@ func memory() error {
 	if err != nil {
 		return err
 	}
-	s, err := start()
+	s, err := start("")
 	if err != nil {
 		return err
 	}
@@ -387,12 +379,14 @@ func memory() error {
 	return nil
 }
 
-// start runs a fresh server with debounceMs 0 and its debug log, for the server's own times.
-func start() (*lsptest.Session, error) {
+// start runs a fresh server with debounceMs 0 and its debug log, for the server's own times,
+// on the workspace folder, if not "".
+func start(folder string) (*lsptest.Session, error) {
 	return lsptest.Start(lsptest.Options{
 		Bin:                   *binFlag,
 		ClientName:            "latency",
 		InitializationOptions: `{"debounceMs": 0}`,
 		DebugLog:              true,
+		Folder:                folder,
 	})
 }
