@@ -123,9 +123,11 @@ func (s *Server) didChange(p *protocol.DidChangeTextDocumentParams) {
 		s.touchAssemblyLocked(d.assembly, s.debounceLocked())
 	}
 	for _, a := range d.overlays {
-		if !s.slowLocked(a) { // a slow overlay waits for the save
-			s.touchAssemblyLocked(a, s.debounceLocked())
+		if s.slowLocked(a) { // a slow overlay waits for the save
+			s.log.Debug("overlay waits for the save", zap.String("root", a.root), zap.Int32("version", version))
+			continue
 		}
+		s.touchAssemblyLocked(a, s.debounceLocked())
 	}
 }
 
