@@ -350,9 +350,11 @@ func changedBytes(docs []*yamldoc.Document, todo []int) int {
 	return n
 }
 
-// differing returns the bytes of m's text that differ from old's: the narrowest range
-// outside which the texts are equal. For a Mapper made from old by Replace only the edit's
-// bytes are compared; otherwise the whole texts are.
+// differing returns the bytes of m's text that differ from old's: a range outside which the
+// texts are equal, empty when they are. For a Mapper made from old by Replace it is the edit
+// less its equal ends, and only the edit's bytes are compared; otherwise it is the narrowest
+// such range, found by comparing the whole texts. Where equal bytes make the difference
+// ambiguous the two may differ; everything downstream takes any such range.
 func differing(old, m *yamldoc.Mapper) yamldoc.Range {
 	a, b := old.Text(), m.Text()
 	start, oldEnd, newEnd, ok := m.EditedFrom(old)
