@@ -13,7 +13,9 @@ import (
 
 // A baseline lists known findings so that a team can adopt the checker on a large repository
 // and fail the build only on new problems. Findings match by file, rule, object and JSON path,
-// never by line, so edits elsewhere in a file do not break the match.
+// never by line, so edits elsewhere in a file do not break the match. A chart's or an
+// overlay's finding is recorded at the file that set the field (a template, a values file, a
+// patch), with the object and path as rendered or built.
 type baseline struct {
 	Version  int             `json:"version"`
 	Findings []baselineEntry `json:"findings"`
@@ -66,8 +68,8 @@ func readBaseline(path string) (map[string]bool, error) {
 func writeBaseline(path string, results []checked) (int, error) {
 	b := baseline{Version: baselineVersion, Findings: []baselineEntry{}}
 	for _, r := range results {
-		if r.overlay != nil {
-			for _, f := range r.overlay.findings {
+		if p := r.placedFindings(); p != nil { // a chart's or an overlay's, at the file that set it
+			for _, f := range p.findings {
 				b.Findings = append(b.Findings, entryOf(f.file, f.Finding))
 			}
 		}
@@ -89,8 +91,8 @@ func writeBaseline(path string, results []checked) (int, error) {
 func applyBaseline(known map[string]bool, results []checked) int {
 	dropped := 0
 	for _, r := range results {
-		if r.overlay != nil {
-			r.overlay.findings = slices.DeleteFunc(r.overlay.findings, func(f placedFinding) bool {
+		if p := r.placedFindings(); p != nil {
+			p.findings = slices.DeleteFunc(p.findings, func(f placedFinding) bool {
 				known := known[entryOf(f.file, f.Finding).key()]
 				if known {
 					dropped++

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,29 @@ func TestCheckChartNamedFile(t *testing.T) {
 	code, out, _ = runCLI(t, "", "check", filepath.Join(dir, "values.yaml"))
 	if code != 1 || !strings.Contains(out, "privileged-container") {
 		t.Errorf("exit %d, want the finding whose values key is in values.yaml:\n%s", code, out)
+	}
+}
+
+// TestCheckChartBaseline: a baseline records a chart's findings at their placed files and then
+// hides them; a finding that a values change brings is still reported.
+func TestCheckChartBaseline(t *testing.T) {
+	t.Parallel()
+	dir := writeTestChart(t)
+	_, out, _ := runCLI(t, "", "check", "--format", "json", dir)
+	var rep struct{ Findings []struct{ Rule string } }
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Findings) == 0 {
+		t.Fatalf("no findings to record (%v):\n%s", err, out)
+	}
+	n := len(rep.Findings)
+	base := filepath.Join(t.TempDir(), "baseline.json")
+	if code, out, errOut := runCLI(t, "", "check", "--write-baseline", base, dir); code != 0 || !strings.Contains(errOut, fmt.Sprintf("%d findings recorded", n)) {
+		t.Fatalf("write-baseline: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", "check", "--baseline", base, dir); code != 0 || !strings.Contains(errOut, fmt.Sprintf("%d known findings", n)) {
+		t.Errorf("with the baseline: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "check", "--format", "json", "--baseline", base, "--set", "hostNetwork=true", dir)
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 || len(rep.Findings) != 1 || rep.Findings[0].Rule != "host-network" {
+		t.Errorf("a new finding under the baseline: exit %d, %+v (%v)\n%s", code, rep.Findings, err, errOut)
 	}
 }
