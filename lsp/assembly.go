@@ -85,7 +85,8 @@ type assemblyStats struct {
 // when the check started, else the disk; it records every text read, so that positions are
 // converted and fixes computed on exactly that text.
 type memberReads struct {
-	open map[string]openText // by absolute path
+	open  map[string]openText // by absolute path
+	since time.Time           // when the check started reading: a file modified after it changed
 
 	mu      sync.Mutex
 	read    map[string]string
@@ -316,7 +317,7 @@ func (s *Server) startAssemblyLocked(a *assembly) *run {
 	r := &run{gen: a.gen, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 	a.run = r
 	a.stats.Started++
-	reads := &memberReads{open: map[string]openText{}, read: map[string]string{}}
+	reads := &memberReads{open: map[string]openText{}, read: map[string]string{}, since: time.Now()}
 	for _, d := range s.docs {
 		// an overlay reads bases from anywhere: every open file is taken as the editor has it
 		if d.path != "" && !d.outOfSync && (d.assembly == a || a.kind.shared() || workspace.Within(a.root, d.path)) {

@@ -18,8 +18,8 @@ import (
 // lookup of each open document's configuration and the configured policy directories
 // polled; one without relative patterns gets the policy directories outside the workspace
 // folders polled. Polling reads file metadata only (os.Stat, directory entries), in the same
-// places the engines read; a changed configuration file is reloaded at the tick after it
-// stops changing.
+// places the engines read, and in the files that the checks of charts and overlays read; a
+// changed configuration file is reloaded at the tick after it stops changing.
 
 // pollInterval is how often the server polls.
 const pollInterval = 400 * time.Millisecond
@@ -47,10 +47,12 @@ type poller struct {
 	// unsettled are the configuration files seen changing at the last tick: they are read
 	// once a tick finds them as they were (settledConfigChanges).
 	unsettled map[string]bool
+	members   map[string]fileStamp // files (and directories) of charts and overlays
 }
 
 func newPoller() *poller {
-	return &poller{configs: map[string]fileStamp{}, policies: map[string]fileStamp{}, dirs: map[string]bool{}, unsettled: map[string]bool{}}
+	return &poller{configs: map[string]fileStamp{}, policies: map[string]fileStamp{}, dirs: map[string]bool{},
+		unsettled: map[string]bool{}, members: map[string]fileStamp{}}
 }
 
 // pollFiles polls until the server stops.
@@ -73,13 +75,17 @@ type pollTargets struct {
 	configs map[string]time.Time // configuration file -> when the engines read it
 	dirs    map[string]time.Time // policy directory -> when the engine that loads it started
 	rescope bool                 // look up the configuration of each open document again
+	// members are the files the checks of charts and overlays read that no watcher reports,
+	// and, for a client without one, their directories (a template created or deleted), with
+	// when the check that read them started.
+	members map[string]time.Time
 }
 
 // pollTargets returns what the client's watchers do not cover.
 func (s *Server) pollTargets() pollTargets {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := pollTargets{configs: map[string]time.Time{}, dirs: map[string]time.Time{}}
+	t := pollTargets{configs: map[string]time.Time{}, dirs: map[string]time.Time{}, members: map[string]time.Time{}}
 	if s.state != running {
 		return t
 	}
@@ -107,6 +113,20 @@ func (s *Server) pollTargets() pollTargets {
 			t.rescope = true
 		}
 	}
+	for _, a := range s.assemblies {
+		if a.reads == nil {
+			continue
+		}
+		for _, path := range a.reads.paths() {
+			if inFolder(path) && watchedMember(path) {
+				continue
+			}
+			t.members[path] = a.reads.since
+			if !watch {
+				t.members[filepath.Dir(path)] = a.reads.since
+			}
+		}
+	}
 	return t
 }
 
@@ -119,6 +139,9 @@ func (s *Server) pollOnce(p *poller) {
 	}
 	if t.rescope {
 		s.rescopeDocuments()
+	}
+	for _, path := range p.changedMembers(t.members) {
+		s.memberFileChanged(path)
 	}
 
 	seen := map[string]bool{}
@@ -197,6 +220,37 @@ func (p *poller) settledConfigChanges(configs map[string]time.Time) []string {
 		}
 	}
 	return settled
+}
+
+// changedMembers compares the files of charts and overlays (path -> when the check that read
+// them started) with the last tick and returns those that changed, were created or were
+// deleted since; one seen for the first time has changed if it was modified after its check
+// started. A half-written template only renders badly until the next tick finds it written.
+func (p *poller) changedMembers(members map[string]time.Time) []string {
+	var changed []string
+	for _, path := range slices.Sorted(maps.Keys(members)) {
+		var now fileStamp
+		if info, err := os.Stat(path); err == nil {
+			now = stampOf(info)
+		}
+		if last, seen := p.members[path]; (seen && now != last) || (!seen && now.mod.After(members[path])) {
+			changed = append(changed, path)
+		}
+		p.members[path] = now
+	}
+	for path := range p.members {
+		if _, ok := members[path]; !ok {
+			delete(p.members, path)
+		}
+	}
+	return changed
+}
+
+// paths returns the files an assembly's check read so far: what polling looks at.
+func (r *memberReads) paths() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Collect(maps.Keys(r.read))
 }
 
 // dirOfPolled returns the polled directory that holds path, or "".

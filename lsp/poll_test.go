@@ -4,11 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 )
 
 // TestPollingWithoutWatchers: a client that registers no watchers and sends nothing about
@@ -101,5 +104,87 @@ func TestPolledConfigIsReadOnceStill(t *testing.T) {
 	tick("created again", time.Time{})
 	if got := p.settledConfigChanges(nil); len(got) != 0 || len(p.unsettled) != 0 || len(p.configs) != 0 {
 		t.Errorf("no longer in force: reported %q, left %v and %v", got, p.unsettled, p.configs)
+	}
+}
+
+// TestPollingChartFiles: a client without a file watcher sees a chart's values edited on disk,
+// a file it does not have open, re-rendered into the open template's diagnostics.
+func TestPollingChartFiles(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, smallChart("a"))
+	tu := uri.File(filepath.Join(root, "templates", "pod.yaml"))
+	s := newSession(t, sessionOptions{root: root, initOpts: map[string]any{"debounceMs": 0}})
+	s.open(tu, "helm", readText(t, filepath.Join(root, "templates", "pod.yaml")))
+	if d := s.diagnosticsAt(tu, 1); !hasCodeAt(d, "privileged-container", 9) {
+		t.Fatalf("before: %v", codes(d))
+	}
+	writeFiles(t, root, map[string]string{"values.yaml": "privileged: false\nimage: nginx:1.27\n"})
+	s.waitDiagnostics(tu, "the values edited on disk rendered, by polling", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
+}
+
+// TestPollingOverlayFilesTheWatcherMisses: the watcher reports kustomizations and chart files,
+// not the patches and resources an overlay reads by any name; those are polled even for a
+// client that watches, so a patch edited on disk, not open, is built again.
+func TestPollingOverlayFilesTheWatcherMisses(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	writeFiles(t, root, twoOverlays())
+	patch := filepath.Join(root, "overlays", "a", "privileged.yaml")
+	s := overlaySession(t, sessionOptions{root: root, caps: watchingCaps(false), initOpts: map[string]any{"debounceMs": 0}})
+	s.open(uri.File(filepath.Join(root, "base", "deploy.yaml")), "yaml", overlayBase)
+	s.waitDiagnostics(uri.File(patch), "the patch's finding, on a file not open", func(d []protocol.Diagnostic) bool { return hasCode(d, "privileged-container") })
+	writeFiles(t, root, map[string]string{"overlays/a/privileged.yaml": strings.Replace(kustomizetest.PrivilegedPatch, "privileged: true", "privileged: false", 1)})
+	s.waitDiagnostics(uri.File(patch), "the patch edited on disk built again, by polling", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
+}
+
+func TestWatchedMember(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]bool{
+		"/w/chart/Chart.yaml":                 true,
+		"/w/chart/values-prod.yaml":           true,
+		"/w/chart/templates/_helpers.tpl":     true,
+		"/w/chart/templates/sub/deploy.yaml":  true,
+		"/w/app/overlays/a/kustomization.yml": true,
+		"/w/app/Kustomization":                true,
+		"/w/app/overlays/a/privileged.yaml":   false,
+		"/w/app/base/deploy.yaml":             false,
+		"/w/app/templatesx/deploy.yaml":       false,
+		"/w/chart/values.yml":                 false, // Helm reads values.yaml only
+	} {
+		if got := watchedMember(path); got != want {
+			t.Errorf("watchedMember(%s) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+// changedMembers reports a chart's or overlay's file at the tick after it changes, and, seen
+// for the first time, if it was modified after the check that read it started: an edit on disk
+// between the check's read and the poller's first look is not lost.
+func TestPolledMembersChange(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "values.yaml")
+	writeFile(t, file, "a: 1\n")
+	p := newPoller()
+	tick := func(when string, since time.Time, want ...string) {
+		t.Helper()
+		if got := p.changedMembers(map[string]time.Time{file: since}); !slices.Equal(got, want) {
+			t.Errorf("%s: reported %q, want %q", when, got, want)
+		}
+	}
+	tick("first look, read after it was written", time.Now().Add(time.Hour))
+	writeFile(t, file, "a: 22\n")
+	tick("written", time.Now().Add(time.Hour), file)
+	tick("unchanged", time.Now().Add(time.Hour))
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	tick("deleted", time.Now().Add(time.Hour), file)
+
+	writeFile(t, file, "a: 1\n")
+	p = newPoller()
+	tick("first look, written after its check started", time.Time{}, file)
+	if got := p.changedMembers(nil); len(got) != 0 || len(p.members) != 0 {
+		t.Errorf("no longer read: reported %q, left %v", got, p.members)
 	}
 }

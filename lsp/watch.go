@@ -98,6 +98,27 @@ func (s *Server) reloadPolicies() {
 	s.logToClient(protocol.MessageTypeInfo, fmt.Sprintf("custom policies changed (%s): reloading", summarize(changed, 3)))
 }
 
+// memberGlobs are the files of charts and overlays that the file watcher reports, below any
+// directory: the files of Helm charts (assembly.go), whose change re-renders a chart being
+// shown, and kustomizations (kustomize.go), one created, changed or deleted re-finding the
+// overlays. What else an overlay reads (its bases, patches and resources, by any name) is
+// polled (poll.go).
+var memberGlobs = []string{workspace.ChartFile, "values*.yaml", "*.tpl", "templates/**", "kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// watchedMember reports whether a file of a chart or an overlay matches memberGlobs.
+func watchedMember(path string) bool {
+	for _, g := range memberGlobs {
+		if dir, ok := strings.CutSuffix(g, "/**"); ok {
+			if slices.Contains(strings.Split(filepath.ToSlash(filepath.Dir(path)), "/"), dir) {
+				return true
+			}
+		} else if ok, _ := filepath.Match(g, filepath.Base(path)); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // watchers returns the file watchers the server wants: the configuration files and policies
 // of the workspace folders and, with relative pattern support, every configured policy
 // directory outside them.
@@ -116,14 +137,9 @@ func (s *Server) watchers() []any {
 	out := []any{
 		map[string]any{"globPattern": "**/" + analysis.ConfigFileName},
 		map[string]any{"globPattern": "**/*.rego"},
-		// the files of Helm charts (assembly.go): a change re-renders a chart being shown
-		map[string]any{"globPattern": "**/" + workspace.ChartFile},
-		map[string]any{"globPattern": "**/values*.yaml"},
-		map[string]any{"globPattern": "**/*.tpl"},
-		map[string]any{"globPattern": "**/templates/**"},
-		// kustomizations (kustomize.go): one created, changed or deleted re-finds the overlays
-		map[string]any{"globPattern": "**/kustomization.{yaml,yml}"},
-		map[string]any{"globPattern": "**/Kustomization"},
+	}
+	for _, g := range memberGlobs {
+		out = append(out, map[string]any{"globPattern": "**/" + g})
 	}
 	slices.Sort(dirs)
 	for _, dir := range slices.Compact(dirs) {
