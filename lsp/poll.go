@@ -197,52 +197,45 @@ func (s *Server) pollOnce(p *poller) {
 // text then written does not parse. A file seen for the first time counts as changed if it was
 // modified after its engine read it.
 func (p *poller) settledConfigChanges(configs map[string]time.Time) []string {
+	changed := restamp(p.configs, configs)
 	var settled []string
 	for _, path := range slices.Sorted(maps.Keys(configs)) {
-		var now fileStamp
-		if info, err := os.Stat(path); err == nil {
-			now = stampOf(info)
-		}
-		last, seen := p.configs[path]
-		p.configs[path] = now
 		switch {
-		case (seen && now != last) || (!seen && now.mod.After(configs[path])):
+		case slices.Contains(changed, path):
 			p.unsettled[path] = true
 		case p.unsettled[path]:
 			delete(p.unsettled, path)
 			settled = append(settled, path)
 		}
 	}
-	for path := range p.configs {
-		if _, ok := configs[path]; !ok {
-			delete(p.configs, path)
-			delete(p.unsettled, path)
-		}
-	}
+	maps.DeleteFunc(p.unsettled, func(path string, _ bool) bool { _, ok := configs[path]; return !ok })
 	return settled
 }
 
 // changedMembers compares the files of charts and overlays (path -> when the check that read
 // them started) with the last tick and returns those that changed, were created or were
-// deleted since; one seen for the first time has changed if it was modified after its check
-// started. A half-written template only renders badly until the next tick finds it written.
+// deleted since. A half-written template only renders badly until the next tick finds it
+// written.
 func (p *poller) changedMembers(members map[string]time.Time) []string {
+	return restamp(p.members, members)
+}
+
+// restamp records the stamps of the files of targets (path -> when their reader read them),
+// forgets the others, and returns, sorted, those whose stamp changed since the last tick or,
+// seen for the first time, that were modified after they were read.
+func restamp(stamps map[string]fileStamp, targets map[string]time.Time) []string {
 	var changed []string
-	for _, path := range slices.Sorted(maps.Keys(members)) {
+	for _, path := range slices.Sorted(maps.Keys(targets)) {
 		var now fileStamp
 		if info, err := os.Stat(path); err == nil {
 			now = stampOf(info)
 		}
-		if last, seen := p.members[path]; (seen && now != last) || (!seen && now.mod.After(members[path])) {
+		if last, seen := stamps[path]; (seen && now != last) || (!seen && now.mod.After(targets[path])) {
 			changed = append(changed, path)
 		}
-		p.members[path] = now
+		stamps[path] = now
 	}
-	for path := range p.members {
-		if _, ok := members[path]; !ok {
-			delete(p.members, path)
-		}
-	}
+	maps.DeleteFunc(stamps, func(path string, _ fileStamp) bool { _, ok := targets[path]; return !ok })
 	return changed
 }
 
