@@ -14,21 +14,8 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
-
-// writeFiles writes files (relative path -> text) under dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for rel, text := range files {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // smallChart is a chart whose one pod is privileged when values.yaml says so (line 1), its
 // template's line 10 writing the flag.
@@ -118,7 +105,7 @@ func TestChartFindingsOnTemplateAndValues(t *testing.T) {
 	root := t.TempDir()
 	chart := filepath.Join(root, "grafana")
 	copyTree(t, src, chart)
-	writeFiles(t, root, map[string]string{
+	testtree.Write(t, root, map[string]string{
 		"insecure.yaml":     grafanaInsecure,
 		".kube-policy.yaml": "helm:\n  values: [insecure.yaml]\n",
 	})
@@ -179,7 +166,7 @@ func TestChartFindingsOnTemplateAndValues(t *testing.T) {
 func TestChartRenderErrorPlaced(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	u := uri.File(tpl)
 	good := readText(t, tpl)
@@ -205,8 +192,8 @@ func TestChartRenderErrorPlaced(t *testing.T) {
 func TestChartEditsStayInTheirChart(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, filepath.Join(root, "a"), smallChart("a"))
-	writeFiles(t, filepath.Join(root, "b"), smallChart("b"))
+	testtree.Write(t, filepath.Join(root, "a"), smallChart("a"))
+	testtree.Write(t, filepath.Join(root, "b"), smallChart("b"))
 	s := newSession(t, sessionOptions{root: root})
 	ua, ub := uri.File(filepath.Join(root, "a", "values.yaml")), uri.File(filepath.Join(root, "b", "values.yaml"))
 	s.open(ua, "yaml", "privileged: true\nimage: nginx:1.27\n")
@@ -240,7 +227,7 @@ func (s *session) assemblyStats(root string) assemblyStats {
 func TestChartStaleRenderCancelled(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	u := uri.File(filepath.Join(root, "values.yaml"))
 	started, release := make(chan struct{}), make(chan struct{})
 	first := true
@@ -287,7 +274,7 @@ func TestChartStaleRenderCancelled(t *testing.T) {
 func TestChartCloseKeepsDiagnostics(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	values, tpl := filepath.Join(root, "values.yaml"), filepath.Join(root, "templates", "pod.yaml")
 	vu, tu := uri.File(values), uri.File(tpl)
 	s := newSession(t, sessionOptions{root: root})
@@ -312,7 +299,7 @@ func TestChartHoverAndSuppress(t *testing.T) {
 	root := t.TempDir()
 	files := smallChart("a")
 	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
-	writeFiles(t, root, files)
+	testtree.Write(t, root, files)
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	tu, vu := uri.File(tpl), uri.File(filepath.Join(root, "values.yaml"))
 	s := newSession(t, sessionOptions{root: root, caps: vscodeCaps})
@@ -368,7 +355,7 @@ func TestChartTemplateFixAll(t *testing.T) {
 	root := t.TempDir()
 	files := smallChart("a")
 	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
-	writeFiles(t, root, files)
+	testtree.Write(t, root, files)
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	tu := uri.File(tpl)
 	s := newSession(t, sessionOptions{root: root})
@@ -404,7 +391,7 @@ func TestChartFixAll(t *testing.T) {
 	files := smallChart("a")
 	files["values.yaml"] = "privileged: true\nimage: nginx:1.27\nsc: {runAsUser: 0}\n"
 	files["templates/pod.yaml"] += "        runAsUser: {{ .Values.sc.runAsUser }}\n"
-	writeFiles(t, root, files)
+	testtree.Write(t, root, files)
 	vu := uri.File(filepath.Join(root, "values.yaml"))
 	s := newSession(t, sessionOptions{root: root})
 	s.open(vu, "yaml", files["values.yaml"])
@@ -437,9 +424,9 @@ func TestChartSubchartAndLoneTemplate(t *testing.T) {
 	root := t.TempDir()
 	parent := smallChart("parent")
 	parent["values.yaml"] = "privileged: false\nimage: nginx:1.27\nsub:\n  privileged: true\n"
-	writeFiles(t, filepath.Join(root, "parent"), parent)
-	writeFiles(t, filepath.Join(root, "parent", "charts", "sub"), smallChart("sub"))
-	writeFiles(t, root, map[string]string{"lone/templates/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"})
+	testtree.Write(t, filepath.Join(root, "parent"), parent)
+	testtree.Write(t, filepath.Join(root, "parent", "charts", "sub"), smallChart("sub"))
+	testtree.Write(t, root, map[string]string{"lone/templates/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n"})
 	s := newSession(t, sessionOptions{root: root})
 	sub := uri.File(filepath.Join(root, "parent", "charts", "sub", "templates", "pod.yaml"))
 	s.open(sub, "helm", smallChart("sub")["templates/pod.yaml"])
@@ -465,7 +452,7 @@ func TestChartSubchartAndLoneTemplate(t *testing.T) {
 func TestChartWatchedFileChange(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	tu := uri.File(tpl)
 	s := newSession(t, sessionOptions{root: root})
@@ -474,7 +461,7 @@ func TestChartWatchedFileChange(t *testing.T) {
 		t.Fatalf("before: %v", codes(d))
 	}
 	values := filepath.Join(root, "values.yaml")
-	writeFiles(t, root, map[string]string{"values.yaml": "privileged: false\nimage: nginx:1.27\n"})
+	testtree.Write(t, root, map[string]string{"values.yaml": "privileged: false\nimage: nginx:1.27\n"})
 	s.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{
 		{URI: uri.File(values), Type: protocol.FileChangeTypeChanged},
 	}})
@@ -487,7 +474,7 @@ func TestChartWatchedFileChange(t *testing.T) {
 func TestChartAboveTheWorkspaceFolder(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	s := newSession(t, sessionOptions{root: filepath.Dir(tpl)})
 	u := uri.File(tpl)
@@ -502,7 +489,7 @@ func TestChartAboveTheWorkspaceFolder(t *testing.T) {
 func TestChartDiagnosticsBounded(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{
+	testtree.Write(t, root, map[string]string{
 		"Chart.yaml":  "apiVersion: v2\nname: many\nversion: 0.1.0\n",
 		"values.yaml": "count: 1200\n",
 		"templates/pods.yaml": `{{- range $i := until (int .Values.count) }}

@@ -7,6 +7,8 @@ import (
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // TestChartUnsavedTemplate: a template created in the editor and not saved is rendered with
@@ -19,7 +21,7 @@ func TestChartUnsavedTemplate(t *testing.T) {
 	newTemplate := files["templates/pod.yaml"]
 	// On disk, the chart's only template does not use the privileged value.
 	files["templates/pod.yaml"] = strings.Replace(newTemplate, "{{ .Values.privileged }}", "false", 1)
-	writeFiles(t, root, files)
+	testtree.Write(t, root, files)
 	s := newSession(t, sessionOptions{root: root})
 
 	nu := uri.File(filepath.Join(root, "templates", "extra", "new.yaml"))

@@ -6,6 +6,8 @@ import (
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // TestChartValuesKeyHelmMisreads: a key typed into values.yaml (unsaved) that Helm reads as a
@@ -13,7 +15,7 @@ import (
 func TestChartValuesKeyHelmMisreads(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	s := newSession(t, sessionOptions{root: root})
 	vu := uri.File(filepath.Join(root, "values.yaml"))
 	s.open(vu, "yaml", "privileged: false\nimage: nginx:1.27\nno: 3\n")

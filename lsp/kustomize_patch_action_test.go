@@ -8,6 +8,8 @@ import (
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // createCaps: versioned documentChanges with the create operation.
@@ -26,7 +28,7 @@ var createCaps = protocol.ClientCapabilities{Workspace: &protocol.WorkspaceClien
 func TestOverlayPatchAction(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	bu := uri.File(filepath.Join(root, "base", "deploy.yaml"))
 	kfile := filepath.Join(root, "overlays", "a", "kustomization.yaml")
 	patch := filepath.Join(root, "overlays", "a", "kube-policy-ls-deployment-host-network.yaml")

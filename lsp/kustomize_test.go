@@ -16,6 +16,7 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // overlayBase is a Deployment whose pod is on the host's network (line 13), a finding of the
@@ -74,7 +75,7 @@ func count(diags []protocol.Diagnostic, code string) int {
 func TestOverlayDiagnostics(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
 	bu, pu := uri.File(base), uri.File(patch)
 	ku := uri.File(filepath.Join(root, "overlays", "b", "kustomization.yaml"))
@@ -130,7 +131,7 @@ func TestOverlayDiagnostics(t *testing.T) {
 func TestOverlayNamedAtFolder(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	folder := filepath.Join(root, "overlays", "a")
 	pu := uri.File(filepath.Join(folder, "privileged.yaml"))
 	s := overlaySession(t, sessionOptions{root: folder})
@@ -147,7 +148,7 @@ func TestOverlayNamedAtFolder(t *testing.T) {
 func TestOverlaySlowOnSaveOnly(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	patch := filepath.Join(root, "overlays", "a", "privileged.yaml")
 	pu := uri.File(patch)
 	s := newSession(t, sessionOptions{root: root})
@@ -198,7 +199,7 @@ func TestOverlayOff(t *testing.T) {
 	root := t.TempDir()
 	files := twoOverlays()
 	files[".kube-policy.yaml"] = "kustomize: false\n"
-	writeFiles(t, root, files)
+	testtree.Write(t, root, files)
 	bu, pu := uri.File(filepath.Join(root, "base", "deploy.yaml")), uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
 	s := newSession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
@@ -319,7 +320,7 @@ func TestOverlaySharedDemo(t *testing.T) {
 func TestOverlayActions(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
 	bu, pu := uri.File(base), uri.File(patch)
 	s := overlaySession(t, sessionOptions{root: root, caps: vscodeCaps})
@@ -362,7 +363,7 @@ func TestOverlayActions(t *testing.T) {
 func TestOverlayCreatedOnDisk(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{"app/deploy.yaml": overlayBase, "app/privileged.yaml": kustomizetest.PrivilegedPatch})
+	testtree.Write(t, root, map[string]string{"app/deploy.yaml": overlayBase, "app/privileged.yaml": kustomizetest.PrivilegedPatch})
 	bu, pu := uri.File(filepath.Join(root, "app", "deploy.yaml")), uri.File(filepath.Join(root, "app", "privileged.yaml"))
 	s := overlaySession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
@@ -374,7 +375,7 @@ func TestOverlayCreatedOnDisk(t *testing.T) {
 		t.Fatalf("the patch before: %v", codes(d))
 	}
 	k := filepath.Join(root, "app", "kustomization.yaml")
-	writeFiles(t, root, map[string]string{"app/kustomization.yaml": "resources:\n- deploy.yaml\npatches:\n- path: privileged.yaml\n"})
+	testtree.Write(t, root, map[string]string{"app/kustomization.yaml": "resources:\n- deploy.yaml\npatches:\n- path: privileged.yaml\n"})
 	s.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{
 		{URI: uri.File(k), Type: protocol.FileChangeTypeCreated},
 	}})
@@ -403,7 +404,7 @@ func TestOverlayCreatedOnDisk(t *testing.T) {
 func TestOverlayTurnedOff(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	bu, pu := uri.File(filepath.Join(root, "base", "deploy.yaml")), uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
 	s := overlaySession(t, sessionOptions{root: root})
 	s.open(bu, "yaml", overlayBase)
@@ -411,7 +412,7 @@ func TestOverlayTurnedOff(t *testing.T) {
 	s.waitDiagnostics(bu, "the overlays named", func(d []protocol.Diagnostic) bool {
 		return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), "overlays/b/")
 	})
-	writeFiles(t, root, map[string]string{".kube-policy.yaml": "kustomize: false\n"})
+	testtree.Write(t, root, map[string]string{".kube-policy.yaml": "kustomize: false\n"})
 	s.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{
 		{URI: uri.File(filepath.Join(root, ".kube-policy.yaml")), Type: protocol.FileChangeTypeCreated},
 	}})

@@ -12,6 +12,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // TestPollingWithoutWatchers: a client that registers no watchers and sends nothing about
@@ -112,14 +113,14 @@ func TestPolledConfigIsReadOnceStill(t *testing.T) {
 func TestPollingChartFiles(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, smallChart("a"))
+	testtree.Write(t, root, smallChart("a"))
 	tu := uri.File(filepath.Join(root, "templates", "pod.yaml"))
 	s := newSession(t, sessionOptions{root: root, initOpts: map[string]any{"debounceMs": 0}})
 	s.open(tu, "helm", readText(t, filepath.Join(root, "templates", "pod.yaml")))
 	if d := s.diagnosticsAt(tu, 1); !hasCodeAt(d, "privileged-container", 9) {
 		t.Fatalf("before: %v", codes(d))
 	}
-	writeFiles(t, root, map[string]string{"values.yaml": "privileged: false\nimage: nginx:1.27\n"})
+	testtree.Write(t, root, map[string]string{"values.yaml": "privileged: false\nimage: nginx:1.27\n"})
 	s.waitDiagnostics(tu, "the values edited on disk rendered, by polling", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
 }
 
@@ -129,12 +130,12 @@ func TestPollingChartFiles(t *testing.T) {
 func TestPollingOverlayFilesTheWatcherMisses(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	writeFiles(t, root, twoOverlays())
+	testtree.Write(t, root, twoOverlays())
 	patch := filepath.Join(root, "overlays", "a", "privileged.yaml")
 	s := overlaySession(t, sessionOptions{root: root, caps: watchingCaps(false), initOpts: map[string]any{"debounceMs": 0}})
 	s.open(uri.File(filepath.Join(root, "base", "deploy.yaml")), "yaml", overlayBase)
 	s.waitDiagnostics(uri.File(patch), "the patch's finding, on a file not open", func(d []protocol.Diagnostic) bool { return hasCode(d, "privileged-container") })
-	writeFiles(t, root, map[string]string{"overlays/a/privileged.yaml": strings.Replace(kustomizetest.PrivilegedPatch, "privileged: true", "privileged: false", 1)})
+	testtree.Write(t, root, map[string]string{"overlays/a/privileged.yaml": strings.Replace(kustomizetest.PrivilegedPatch, "privileged: true", "privileged: false", 1)})
 	s.waitDiagnostics(uri.File(patch), "the patch edited on disk built again, by polling", func(d []protocol.Diagnostic) bool { return !hasCode(d, "privileged-container") })
 }
 

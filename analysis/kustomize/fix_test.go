@@ -12,6 +12,7 @@ import (
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/fix"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // TestFixWhereTheFieldLives applies every placed fix to the file it names (the patch that set
@@ -19,7 +20,7 @@ import (
 func TestFixWhereTheFieldLives(t *testing.T) {
 	files := maps.Clone(overlayTree)
 	files["base/deploy.yaml"] = strings.Replace(kustomizetest.Deployment, "          readOnlyRootFilesystem: true\n", "", 1)
-	dir := writeTree(t, t.TempDir(), files)
+	dir := testtree.Write(t, t.TempDir(), files)
 	root := filepath.Join(dir, "prod")
 	e := newEngine(t, "default")
 	_, before := buildCheck(t, root, e, nil)
@@ -85,7 +86,7 @@ func pathKey(p []any) string { return fmt.Sprint(p...) }
 func TestPatchFix(t *testing.T) {
 	files := maps.Clone(overlayTree)
 	files["base/deploy.yaml"] = strings.Replace(kustomizetest.Deployment, "          readOnlyRootFilesystem: true\n", "", 1)
-	dir := writeTree(t, t.TempDir(), files)
+	dir := testtree.Write(t, t.TempDir(), files)
 	root := filepath.Join(dir, "prod")
 	e := newEngine(t, "default")
 	b, c := buildCheck(t, root, e, nil)

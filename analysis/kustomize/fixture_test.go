@@ -4,28 +4,12 @@ import (
 	"context"
 	"maps"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 )
-
-// writeTree writes files (slash paths relative to dir) and returns dir.
-func writeTree(t testing.TB, dir string, files map[string]string) string {
-	t.Helper()
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // overlayTree is a base and an overlay prod/ that changes it with every kind of patch and
 // transformer: a strategic-merge patch file (which also adds a container), a JSON 6902 patch

@@ -10,12 +10,13 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // TestPlacement checks every finding of the overlay: each must be placed on the line of the
 // patch, transformer entry or base resource that set its field (or owns the missing field).
 func TestPlacement(t *testing.T) {
-	dir := writeTree(t, t.TempDir(), overlayTree)
+	dir := testtree.Write(t, t.TempDir(), overlayTree)
 	_, c := buildCheck(t, filepath.Join(dir, "prod"), newEngine(t, "all"), nil)
 	if len(c.Findings) == 0 {
 		t.Fatal("no findings")
@@ -71,7 +72,7 @@ func TestPlacement(t *testing.T) {
 // TestPlacementTransformers places fields that no rule reports but transformers write:
 // replicas, the name (namePrefix), and, without transformers, the base line.
 func TestPlacementTransformers(t *testing.T) {
-	dir := writeTree(t, t.TempDir(), overlayTree)
+	dir := testtree.Write(t, t.TempDir(), overlayTree)
 	b, _ := buildCheck(t, filepath.Join(dir, "prod"), newEngine(t, "default"), nil)
 	i := slices.IndexFunc(b.Objects, func(o *Object) bool { return o.Kind == "Deployment" })
 	if i < 0 || b.Objects[i].Name != "prod-web" || b.Objects[i].OrigName != "web" {
@@ -102,7 +103,7 @@ func TestPlacementTransformers(t *testing.T) {
 // TestUnsavedText builds with the editor's text in place of the disk's, and knows which
 // files the overlay reads and which of them are fragments (kustomizations, patches).
 func TestUnsavedText(t *testing.T) {
-	dir := writeTree(t, t.TempDir(), overlayTree)
+	dir := testtree.Write(t, t.TempDir(), overlayTree)
 	patch := filepath.Join(dir, "prod", "privileged.yaml")
 	read := func(path string) ([]byte, error) {
 		if path == patch {
@@ -138,7 +139,7 @@ func TestSuppressionThroughOverlay(t *testing.T) {
 		"        # kube-policy-ls ignore run-as-high-uid -- the image's user\n        runAsUser: 1000\n", 1))
 	files["prod/kustomization.yaml"] = "resources:\n- ../base\npatches:\n- path: uid.yaml\n"
 	files["prod/uid.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsUser: 20000\n"
-	dir := writeTree(t, t.TempDir(), files)
+	dir := testtree.Write(t, t.TempDir(), files)
 	e := newEngine(t, "default")
 	_, base := buildCheck(t, filepath.Join(dir, "base"), e, nil)
 	if len(base.Findings) != 0 || len(base.Suppressed) != 1 || base.Suppressed[0].Rule != "run-as-high-uid" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // TestProblems: an entry that cannot be built is one kustomize-build finding at that entry,
@@ -63,7 +64,7 @@ func TestProblems(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			files := kustomizetest.Base(kustomizetest.Deployment)
 			maps.Copy(files, c.files)
-			dir := writeTree(t, t.TempDir(), files)
+			dir := testtree.Write(t, t.TempDir(), files)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			b, err := Build(ctx, filepath.Join(dir, "prod"), Options{})
@@ -103,7 +104,7 @@ func TestProblems(t *testing.T) {
 
 // TestDeadline: a build past its deadline is an error, not a hang.
 func TestDeadline(t *testing.T) {
-	dir := writeTree(t, t.TempDir(), overlayTree)
+	dir := testtree.Write(t, t.TempDir(), overlayTree)
 	if _, err := Build(context.Background(), filepath.Join(dir, "prod"), Options{Timeout: time.Nanosecond}); err == nil {
 		t.Error("a build with a deadline of 1 ns succeeded")
 	}
@@ -137,7 +138,7 @@ func TestOddKustomizations(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			files := kustomizetest.Base(kustomizetest.Deployment)
 			files["odd/kustomization.yaml"] = c.k
-			dir := writeTree(t, t.TempDir(), files)
+			dir := testtree.Write(t, t.TempDir(), files)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			b, err := Build(ctx, filepath.Join(dir, "odd"), Options{})

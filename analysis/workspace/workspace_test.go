@@ -8,20 +8,8 @@ import (
 	"testing"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
-
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func customRule(id string) string {
 	return "# METADATA\n# title: " + id + "\n# custom:\n#   id: " + id + "\n#   severity: low\npackage acme.x\n\nviolations contains v if {\n\tinput.kind == \"Pod\"\n\tv := {\"path\": [\"metadata\"], \"message\": \"" + id + "\"}\n}\n"
@@ -30,7 +18,7 @@ func customRule(id string) string {
 func TestFileGovernance(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testtree.Write(t, dir, map[string]string{
 		".kube-policy.yaml":     "profile: pss-baseline\nexclude: [\"charts/**\"]\n",
 		"app/.kube-policy.yaml": "profile: pss-restricted\n",
 		"app/pod.yaml":          "",
@@ -59,7 +47,7 @@ func TestFileGovernance(t *testing.T) {
 func TestOverrideAndOverlay(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testtree.Write(t, dir, map[string]string{
 		".kube-policy.yaml": "profile: pss-baseline\n",
 		"other.yaml":        "profile: pss-restricted\nexclude: [\"gen\"]\n",
 	})
@@ -85,14 +73,14 @@ func TestLastGoodEngineStays(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, analysis.ConfigFileName)
-	writeFiles(t, dir, map[string]string{analysis.ConfigFileName: "profile: pss-restricted\n"})
+	testtree.Write(t, dir, map[string]string{analysis.ConfigFileName: "profile: pss-restricted\n"})
 	ctx := context.Background()
 	var mu sync.Mutex
 	var builds []Build
 	w := New(ctx, Options{Hooks: Hooks{Built: func(b Build) { mu.Lock(); builds = append(builds, b); mu.Unlock() }}})
 	pod := filepath.Join(dir, "pod.yaml")
 	first, _ := w.File(ctx, pod)
-	writeFiles(t, dir, map[string]string{analysis.ConfigFileName: "profile: pss-restricted\nrules: {no-such-rule: {enabled: false}}\n"})
+	testtree.Write(t, dir, map[string]string{analysis.ConfigFileName: "profile: pss-restricted\nrules: {no-such-rule: {enabled: false}}\n"})
 	if got := w.Reload(func(sc Scope) bool { return sc.Config == cfg }); len(got) != 1 {
 		t.Fatalf("reloaded %v", got)
 	}
@@ -141,7 +129,7 @@ func TestConcurrentCallersShareABuild(t *testing.T) {
 func TestCatalogUnion(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testtree.Write(t, dir, map[string]string{
 		"a/.kube-policy.yaml": "policies: [p]\n", "a/p/r.rego": customRule("a-rule"),
 		"b/.kube-policy.yaml": "policies: [p]\n", "b/p/r.rego": customRule("b-rule"),
 	})

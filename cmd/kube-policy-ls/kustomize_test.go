@@ -10,6 +10,7 @@ import (
 
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/shareddata"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // writeOverlays writes a base (kustomizetest.Deployment, but whose pod runs as UID 1000 on
@@ -21,7 +22,7 @@ func writeOverlays(t *testing.T) string {
 	files := kustomizetest.Base(strings.Replace(kustomizetest.Deployment, "runAsUser: 10001", "runAsUser: 1000", 1))
 	kustomizetest.AddPrivilegedOverlay(files, "prod")
 	files["staging/kustomization.yaml"] = "resources:\n- ../base\nnamePrefix: staging-\n"
-	writeTree(t, dir, files)
+	testtree.Write(t, dir, files)
 	return dir
 }
 

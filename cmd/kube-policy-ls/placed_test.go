@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // placedTree is a chart and an overlay, each with a suppressed finding and reported ones: a
@@ -51,7 +53,7 @@ spec:
 func TestCheckPlacedText(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	writeTree(t, dir, placedTree)
+	testtree.Write(t, dir, placedTree)
 	chart, overlay := filepath.Join(dir, "app"), filepath.Join(dir, "ov", "dev")
 	privileged := `app/templates/pod.yaml:13:7: critical privileged-container: container "c" sets securityContext.privileged: true (values: app/values.yaml:1:1 privileged)
         privileged: {{ .Values.privileged }}

@@ -2,25 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// writeTree writes files (relative path -> text) under dir.
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
+)
 
 // checkSummary runs check with JSON output and returns its summary.
 func checkSummary(t *testing.T, args ...string) map[string]int {
@@ -42,7 +29,7 @@ func TestCheckFixKeepsSuppressed(t *testing.T) {
 	text := suppressed + "---\n" + flagged
 	for _, fix := range []bool{false, true} {
 		dir := t.TempDir()
-		writeTree(t, dir, map[string]string{"pods.yaml": text})
+		testtree.Write(t, dir, map[string]string{"pods.yaml": text})
 		args := []string{"--profile", "pss-baseline", filepath.Join(dir, "pods.yaml")}
 		if fix {
 			args = append([]string{"--fix"}, args...)
@@ -56,7 +43,7 @@ func TestCheckFixKeepsSuppressed(t *testing.T) {
 // check leaves out what the configuration's exclude patterns name (issue 14, bug 4).
 func TestCheckExclude(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	testtree.Write(t, dir, map[string]string{
 		".kube-policy.yaml":   "exclude: [\"charts/**\"]\n",
 		"charts/sub/pod.yaml": privilegedPod,
 		"ok.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
@@ -87,7 +74,7 @@ func TestCheckSARIFSeveralConfigurations(t *testing.T) {
 		return "# METADATA\n# title: " + id + "\n# custom:\n#   id: " + id + "\n#   severity: high\npackage acme." + strings.ReplaceAll(id, "-", "_") +
 			"\n\nviolations contains v if {\n\tinput.kind == \"Pod\"\n\tv := {\"path\": [\"metadata\"], \"message\": \"" + id + "\"}\n}\n"
 	}
-	writeTree(t, dir, map[string]string{
+	testtree.Write(t, dir, map[string]string{
 		"a/.kube-policy.yaml": "policies: [policy]\n", "a/policy/a.rego": rule("a-rule"), "a/pod.yaml": privilegedPod,
 		"b/.kube-policy.yaml": "policies: [policy]\n", "b/policy/b.rego": rule("b-rule"), "b/pod.yaml": privilegedPod,
 	})
