@@ -8,24 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 const chartYAML = "apiVersion: v2\nname: demo\nversion: 0.1.0\n"
 
 // writeChart writes a chart's files under a temporary directory and returns its path.
-func writeChart(t *testing.T, files map[string]string) string {
+func writeChart(t testing.TB, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testtree.Write(t, t.TempDir(), files)
 }
 
 func TestRenderErrorsArePlaced(t *testing.T) {

@@ -2,9 +2,9 @@ package helm
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
 // BenchmarkAnalyzeLiteralChart analyses a chart whose container is literal template text,
@@ -48,16 +48,7 @@ spec:
             - containerPort: 80
 `,
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return dir
+	return testtree.Write(b, dir, files)
 }
 
 // BenchmarkAnalyzeAgainLiteralChart is BenchmarkAnalyzeLiteralChart after an earlier report,
