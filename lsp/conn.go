@@ -185,6 +185,10 @@ func (r router) Diagnostic(ctx context.Context, p *protocol.DocumentDiagnosticPa
 	return r.s.pullDiagnostics(ctx, p)
 }
 
+func (r router) DiagnosticWorkspace(ctx context.Context, p *protocol.WorkspaceDiagnosticParams) (*protocol.WorkspaceDiagnosticReport, error) {
+	return r.s.workspaceDiagnostics(ctx, p)
+}
+
 func (r router) CodeAction(ctx context.Context, p *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
 	actions, err := r.s.codeAction(ctx, p)
 	if err != nil {
@@ -225,6 +229,7 @@ var handledMethods = map[string]bool{
 	protocol.MethodWorkspaceDidChangeWorkspaceFolders: true,
 	protocol.MethodTextDocumentHover:                  true,
 	protocol.MethodTextDocumentDiagnostic:             true,
+	protocol.MethodWorkspaceDiagnostic:                true,
 	protocol.MethodTextDocumentCodeAction:             true,
 	protocol.MethodCodeActionResolve:                  true,
 	protocol.MethodWorkspaceExecuteCommand:            true,

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"runtime/debug"
 	"time"
 
@@ -281,9 +280,7 @@ func (s *Server) pullDiagnostics(ctx context.Context, p *protocol.DocumentDiagno
 	if err != nil {
 		return nil, fmt.Errorf("encoding diagnostics: %w", err)
 	}
-	h := fnv.New64a()
-	h.Write(body)
-	id := fmt.Sprintf("%016x", h.Sum64())
+	id := resultID(body)
 	if p.PreviousResultID != nil && *p.PreviousResultID == id {
 		return &protocol.RelatedUnchangedDocumentDiagnosticReport{
 			UnchangedDocumentDiagnosticReport: protocol.UnchangedDocumentDiagnosticReport{Kind: "unchanged", ResultID: id},

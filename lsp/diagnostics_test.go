@@ -277,8 +277,7 @@ func TestOutOfRangeEditResyncs(t *testing.T) {
 
 func TestPullDiagnostics(t *testing.T) {
 	t.Parallel()
-	caps := protocol.ClientCapabilities{TextDocument: &protocol.TextDocumentClientCapabilities{Diagnostic: &protocol.DiagnosticClientCapabilities{}}}
-	s := newSession(t, sessionOptions{caps: caps, initOpts: map[string]any{"debounceMs": 60000}})
+	s := newSession(t, sessionOptions{caps: pullCaps, initOpts: map[string]any{"debounceMs": 60000}})
 	u := uri.File("/work/pull.yaml")
 	s.open(u, "yaml", podYAML)
 	full := s.pull(u)

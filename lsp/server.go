@@ -182,7 +182,7 @@ func (s *Server) initialize(_ context.Context, p *protocol.InitializeParams) (*p
 			HoverProvider:      protocol.Boolean(true),
 			CodeActionProvider: &protocol.CodeActionOptions{CodeActionKinds: codeActionKinds, ResolveProvider: ptr(true)},
 			// a change of a chart file changes the diagnostics of the chart's other files
-			DiagnosticProvider:     &protocol.DiagnosticOptions{Identifier: ptr(Name), InterFileDependencies: true},
+			DiagnosticProvider:     &protocol.DiagnosticOptions{Identifier: ptr(Name), InterFileDependencies: true, WorkspaceDiagnostics: true},
 			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: slices.Clone(commands)},
 			Workspace: &protocol.WorkspaceOptions{WorkspaceFolders: &protocol.WorkspaceFoldersServerCapabilities{
 				Supported: ptr(true), ChangeNotifications: protocol.Boolean(true),

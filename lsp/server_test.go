@@ -33,8 +33,9 @@ func TestInitializeAdvertises(t *testing.T) {
 			t.Errorf("code action kinds %v lack %s", ca.CodeActionKinds, kind)
 		}
 	}
-	// a chart file's change changes the diagnostics of the chart's other files
-	if d, ok := c.DiagnosticProvider.(*protocol.DiagnosticOptions); !ok || !d.InterFileDependencies || d.WorkspaceDiagnostics {
+	// a chart file's change changes the diagnostics of the chart's other files, which a client
+	// that pulls gets from workspace/diagnostic when it has not opened them
+	if d, ok := c.DiagnosticProvider.(*protocol.DiagnosticOptions); !ok || !d.InterFileDependencies || !d.WorkspaceDiagnostics {
 		t.Errorf("diagnostic provider %+v", c.DiagnosticProvider)
 	}
 	if !slices.Equal(c.ExecuteCommandProvider.Commands, commands) {

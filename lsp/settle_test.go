@@ -71,11 +71,5 @@ func TestSettleAfterAPause(t *testing.T) {
 	s.open(u, "yaml", settleText)
 	s.diagnosticsAt(u, 1)
 	s.typeAfterValue(u, 2, 0)
-	deadline := time.Now().Add(waitTimeout)
-	for s.unsettled(u) {
-		if time.Now().After(deadline) {
-			t.Fatal("the analysis was not settled after a pause in typing")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	pollUntil(t, "the analysis settled after a pause in typing", func() bool { return !s.unsettled(u) })
 }
