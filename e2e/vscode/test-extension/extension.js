@@ -235,7 +235,8 @@ class Tester {
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await this.expectDiagnostics('diagnostics after revert', doc, 'vscode/expected/final.json');
 
-    // 10. A Helm chart (e2e/fixtures/chart): the template and values.yaml both open, the
+    // 10. A Helm chart (e2e/fixtures/chart): the template open, values.yaml's finding shown
+    //     before it is opened; then both open, the
     //     finding on the template line and on the values key; the values quick fix, applied
     //     unsaved, clears it in both after the re-render (the template keeps its other one).
     await this.chart(ws);
@@ -273,14 +274,20 @@ class Tester {
   async chart(ws) {
     const tpl = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws.uri, 'chart', 'templates', 'deployment.yaml'));
     await vscode.window.showTextDocument(tpl, { preview: false });
-    const values = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws.uri, 'chart', 'values.yaml'));
+    // values.yaml is not open yet: VS Code pulls diagnostics, so its finding comes from the
+    // server's workspace/diagnostic report.
+    const valuesUri = vscode.Uri.joinPath(ws.uri, 'chart', 'values.yaml');
+    const privileged = (d) => d.source === 'kube-policy-ls' && (d.code && d.code.value !== undefined ? d.code.value : d.code) === 'privileged-container';
+    const early = await this.waitFor(() => vscode.languages.getDiagnostics(valuesUri).some(privileged));
+    this.check(early, 'chart: values.yaml, not open, shows its finding (workspace/diagnostic)',
+      JSON.stringify(vscode.languages.getDiagnostics(valuesUri)));
+    const values = await vscode.workspace.openTextDocument(valuesUri);
     await vscode.window.showTextDocument(values, { preview: false });
     this.stepStart = this.changes;
     let ok = await this.expectDiagnostics('chart: template diagnostics', tpl, 'expected/chart-template.json');
     ok = await this.expectDiagnostics('chart: values.yaml diagnostics', values, 'expected/chart-values.json') && ok;
     if (!ok) return;
-    const vd = vscode.languages.getDiagnostics(values.uri).find((d) => d.source === 'kube-policy-ls' &&
-      (d.code && d.code.value !== undefined ? d.code.value : d.code) === 'privileged-container');
+    const vd = vscode.languages.getDiagnostics(values.uri).find(privileged);
     const actions = await this.codeActions(values, vd.range, 'quickfix');
     const fix = actions.find((a) => a.title.startsWith('Fix privileged-container in values.yaml'));
     if (!this.check(fix, 'chart: the values quick fix is offered on values.yaml', titles(actions))) return;
