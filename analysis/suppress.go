@@ -77,17 +77,11 @@ func (e *Engine) applySuppressions(d *yamldoc.Document, objs []yamldoc.Object, f
 		}
 	}
 	for line := range d.Mapper().LineCount() {
-		content := d.Mapper().Line(line)
-		m := ignoreComment.FindStringSubmatchIndex(content)
-		if m == nil {
+		s, at := parseIgnoreComment(d.Mapper().Line(line))
+		if s == nil {
 			continue
 		}
-		start := d.Mapper().LineStart(line) + m[0]
-		s := &suppressor{by: "comment", at: yamldoc.Range{Start: start, End: d.Mapper().LineEnd(line)}, lines: []int{line, line + 1}}
-		s.rules = strings.FieldsFunc(content[m[2]:m[3]], func(r rune) bool { return r == ',' || r == ' ' })
-		if m[4] >= 0 {
-			s.reason = strings.TrimSpace(content[m[4]:m[5]])
-		}
+		s.at, s.lines = yamldoc.Range{Start: d.Mapper().LineStart(line) + at, End: d.Mapper().LineEnd(line)}, []int{line, line + 1}
 		if msg := e.checkSuppression(s); msg != "" {
 			problem(s.at, yamldoc.ObjectRef{}, nil, e.Severity(RuleInvalidSuppression), RuleInvalidSuppression, msg)
 			continue
@@ -110,6 +104,38 @@ func (e *Engine) applySuppressions(d *yamldoc.Document, objs []yamldoc.Object, f
 		}
 	}
 	return append(kept, problems...), suppressed
+}
+
+// parseIgnoreComment reads a "# kube-policy-ls ignore" comment in a line: the suppressor it
+// writes (rules and reason, not yet checked) and the byte where it starts; nil when the line
+// has none.
+func parseIgnoreComment(line string) (*suppressor, int) {
+	m := ignoreComment.FindStringSubmatchIndex(line)
+	if m == nil {
+		return nil, 0
+	}
+	s := &suppressor{by: "comment", rules: strings.FieldsFunc(line[m[2]:m[3]], func(r rune) bool { return r == ',' || r == ' ' })}
+	if m[4] >= 0 {
+		s.reason = strings.TrimSpace(line[m[4]:m[5]])
+	}
+	return s, m[0]
+}
+
+// CommentSuppression returns how a "# kube-policy-ls ignore" comment in line suppresses
+// rule: nil when the line has no such comment or it does not name rule, and then, for a
+// comment that names rule but is not valid (no reason, an unknown rule), why (the message of
+// an invalid-suppression finding). It is for findings placed on a line outside the analysed
+// text, such as an overlay's finding on the kustomization entry that set the field: the
+// analysis of the text itself reads its own comments.
+func (e *Engine) CommentSuppression(line, rule string) (*Suppression, string) {
+	s, _ := parseIgnoreComment(line)
+	if s == nil || !slices.Contains(s.rules, rule) {
+		return nil, ""
+	}
+	if msg := e.checkSuppression(s); msg != "" {
+		return nil, msg
+	}
+	return &Suppression{By: s.by, Reason: s.reason}, ""
 }
 
 func matchSuppression(sups []*suppressor, d *yamldoc.Document, f Finding) *suppressor {

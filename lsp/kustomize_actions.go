@@ -116,15 +116,18 @@ func (s *Server) overlayFix(f placedFinding, related []protocol.Diagnostic, caps
 
 // overlaySuppress writes the suppression annotation (SPEC.md section 5) into the document
 // the fix would edit: a strategic-merge patch's metadata is merged into the object, so the
-// annotation suppresses the finding in every overlay that applies the patch (a comment in a
-// patch is not: kustomize's merge keeps the base's comments, not the patch's). A finding set
-// by a JSON 6902 operation or a transformer entry has no such document: none then.
+// annotation suppresses the finding in every overlay that applies the patch. A finding set
+// by a JSON 6902 operation or a transformer entry has no such document: it gets a comment
+// above the line it is placed on, which the overlays read there (kustomize.Built.Check).
 func (s *Server) overlaySuppress(f placedFinding, related []protocol.Diagnostic, caps protocol.ClientCapabilities) (protocol.CodeAction, bool) {
-	if f.out.engine == nil || f.FixFile == "" || f.FixFile != f.At.File {
+	if f.out.engine == nil {
 		return protocol.CodeAction{}, false
 	}
 	if r, ok := f.out.engine.Rule(f.Rule); !ok || r.Package == "" {
 		return protocol.CodeAction{}, false // kustomize-build is not suppressed: the entry is mended
+	}
+	if f.FixFile == "" || f.FixFile != f.At.File {
+		return s.overlaySuppressComment(f, related, caps)
 	}
 	m, version := f.out.mapper(f.FixFile)
 	sup := fix.Fix{Name: f.Rule, Ops: []fix.Op{{Op: "set", Path: []any{"metadata", "annotations", analysis.SuppressAnnotation(f.Rule)}, Value: analysis.SuppressPlaceholder}}}
@@ -141,6 +144,25 @@ func (s *Server) overlaySuppress(f placedFinding, related []protocol.Diagnostic,
 		Kind:        ptr(protocol.CodeActionKindQuickFix),
 		Diagnostics: related,
 		Edit:        s.workspaceEditOf([]fileEdits{{path: f.FixFile, uri: f.out.reads.uriOf(f.FixFile), version: version, mapper: m, edits: edits}}, caps, analysis.SuppressPlaceholder),
+	}, true
+}
+
+// overlaySuppressComment writes a suppression comment above the kustomization entry or JSON
+// 6902 operation a finding is placed on; none in a JSON file, which has no comments.
+func (s *Server) overlaySuppressComment(f placedFinding, related []protocol.Diagnostic, caps protocol.ClientCapabilities) (protocol.CodeAction, bool) {
+	if f.By == kustomize.ByResource || f.At.Line < 1 || strings.EqualFold(filepath.Ext(f.At.File), ".json") {
+		return protocol.CodeAction{}, false
+	}
+	m, version := f.out.mapper(f.At.File)
+	if m == nil || f.At.Line > m.LineCount() {
+		return protocol.CodeAction{}, false
+	}
+	return protocol.CodeAction{
+		Title:       fmt.Sprintf("Suppress %s with a comment in %s", f.Rule, filepath.Base(f.At.File)),
+		Kind:        ptr(protocol.CodeActionKindQuickFix),
+		Diagnostics: related,
+		Edit: s.workspaceEditOf([]fileEdits{{path: f.At.File, uri: f.out.reads.uriOf(f.At.File), version: version, mapper: m,
+			edits: []fix.Edit{commentAbove(m, f.At.Line-1, f.Rule)}}}, caps, analysis.SuppressPlaceholder),
 	}, true
 }
 

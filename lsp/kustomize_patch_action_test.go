@@ -9,6 +9,8 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
 
@@ -80,4 +82,29 @@ func TestOverlayPatchAction(t *testing.T) {
 	s.waitDiagnostics(bu, "overlay a without the finding", func(d []protocol.Diagnostic) bool {
 		return hasCodeAt(d, "host-network", 12) && strings.HasSuffix(messageOf(findAt(t, d, "host-network", 12)), "(in overlays base/, overlays/b/)")
 	})
+}
+
+// TestOverlaySuppressCommentOnTransformer: a finding an images entry sets (a floating tag) is
+// placed on that entry in the open kustomization; it is offered a suppression comment above
+// the entry, and once the reason is typed in the overlay reports it no more.
+func TestOverlaySuppressCommentOnTransformer(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	files := kustomizetest.Base(kustomizetest.Deployment)
+	kust := "resources:\n- ../base\nimages:\n- name: nginx\n  newTag: latest\n"
+	files["prod/kustomization.yaml"] = kust
+	testtree.Write(t, root, files)
+	ku := uri.File(filepath.Join(root, "prod", "kustomization.yaml"))
+	s := overlaySession(t, sessionOptions{root: root, initOpts: map[string]any{"debounceMs": 0, "profile": "recommended"}})
+	s.open(ku, "yaml", kust)
+	d := s.waitDiagnostics(ku, "the floating tag on its images entry", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "image-latest-tag", 4) })
+	tag := findAt(t, d, "image-latest-tag", 4)
+	v := int32(1)
+	a := actionNamed(t, s.codeActions(ku, tag.Range, []protocol.Diagnostic{tag}), "Suppress image-latest-tag with a comment in kustomization.yaml")
+	commented := applyWorkspaceEdit(t, kust, ku, a.Edit, &v)
+	if want := "- name: nginx\n  # kube-policy-ls ignore image-latest-tag -- " + analysis.SuppressPlaceholder + "\n  newTag: latest\n"; !strings.Contains(commented, want) {
+		t.Fatalf("commented:\n%s\nwant it to hold:\n%s", commented, want)
+	}
+	s.change(ku, 2, whole(strings.Replace(commented, analysis.SuppressPlaceholder, "the release job pins it", 1)))
+	s.waitDiagnostics(ku, "the suppressed finding gone", func(d []protocol.Diagnostic) bool { return !hasCode(d, "image-latest-tag") })
 }

@@ -78,6 +78,7 @@ func (b *Built) Check(ctx context.Context, e *analysis.Engine, prev *analysis.Re
 	for _, f := range res.Suppressed {
 		out.Suppressed = append(out.Suppressed, b.place(f))
 	}
+	b.suppressPlaced(e, out)
 	return out, nil
 }
 
