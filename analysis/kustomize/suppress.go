@@ -7,13 +7,12 @@ import (
 )
 
 // A comment suppresses the findings on its line and the line below (SPEC.md section 5). The
-// build carries the comments of resources and strategic-merge patches onto the objects, so the
-// analysis of the built text applies them; a finding placed on a JSON 6902 operation or a
-// transformer entry (images, replicas, a name prefix) has its field written from a line whose
-// comments no object carries, and kustomize's merge keeps the base's comments, not a
-// strategic-merge patch's. Those lines are read where the finding is placed, with the
-// editor's text when the file is open; a comment there that names the rule but is not valid
-// is an invalid-suppression finding on its line.
+// build carries a resource's comments onto its object, so the analysis of the built text
+// applies them; it carries none from a strategic-merge patch (the merge keeps the base's), a
+// JSON 6902 operation or a transformer entry (images, replicas, a name prefix). Those are read
+// on the line a finding is placed on, and the line above, with the editor's text when the
+// file is open; a comment there that names the rule but is not valid is an
+// invalid-suppression finding on its line.
 func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 	lines := map[string][]string{}
 	linesOf := func(file string) []string {
