@@ -31,8 +31,8 @@ var notCompared = map[string]string{
 	"DocResult.edited": "whether the last Reanalyze analysed the document, which Analyze never " +
 		"does: it only decides whether Compact keeps the tree",
 	"Mapper.id": "an identity, for Mapper.EditedFrom: each Mapper of a whole text has its own",
-	"Mapper.edit": "the Replace that made the Mapper, if one did: which Analyze, given a text, " +
-		"never knows; what it implies about the text is compared through the text",
+	"Mapper.edits": "the Replaces that made the Mapper, if any did: which Analyze, given a text, " +
+		"never knows; what they imply about the text is compared through the text",
 	"Mapper.ascii": "a fast-path hint: Mapper.Replace keeps it false once the text had a non-ASCII " +
 		"character rather than scan the whole text per keystroke, and conversions agree either way; " +
 		"resultDiff checks that it is never true for a text that is not ASCII",

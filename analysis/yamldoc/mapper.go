@@ -34,18 +34,23 @@ type Mapper struct {
 	ascii      bool  // the whole text is ASCII: every encoding agrees
 
 	// id tells the Mappers of whole texts apart (NewMapper, Replace; 0 for the others), and
-	// edit is the Replace that made this one, naming its Mapper by id rather than by pointer
+	// edits are what changed since each of the last few Mappers this one was made from by
+	// Replace, newest first: a server that analyses after a few keystrokes (debounced) asks
+	// from the Mapper it analysed last. They name those Mappers by id rather than by pointer
 	// so that a chain of edits does not keep every earlier text alive.
-	id   uint64
-	edit mapperEdit
+	id    uint64
+	edits []mapperEdit
 }
 
 // mapperEdit is the bytes [start, oldEnd) of the text of Mapper from, replaced by the bytes
-// [start, newEnd) of this one; from is 0 for a Mapper that no edit made.
+// [start, newEnd) of this one.
 type mapperEdit struct {
 	from                  uint64
 	start, oldEnd, newEnd int
 }
+
+// editHistory is how many earlier Mappers a Mapper knows its changes from.
+const editHistory = 8
 
 var mapperIDs atomic.Uint64
 

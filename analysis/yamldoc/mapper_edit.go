@@ -35,20 +35,32 @@ func (m *Mapper) Replace(start, end int, text string) (*Mapper, error) {
 	}
 	e := &Mapper{text: newText, lineStarts: starts, ascii: m.ascii && isASCII(text), id: mapperIDs.Add(1)}
 	if m.id != 0 {
-		e.edit = mapperEdit{from: m.id, start: start, oldEnd: end, newEnd: insEnd}
+		e.edits = make([]mapperEdit, 0, editHistory)
+		e.edits = append(e.edits, mapperEdit{from: m.id, start: start, oldEnd: end, newEnd: insEnd})
+		// What changed since m's ancestors: their ranges in m's text joined with this edit.
+		for _, a := range m.edits[:min(len(m.edits), editHistory-1)] {
+			hi := max(a.newEnd, end) // in m's text; a's bytes after a.newEnd are its old text's, shifted
+			e.edits = append(e.edits, mapperEdit{from: a.from, start: min(a.start, start), oldEnd: hi - a.newEnd + a.oldEnd, newEnd: hi + delta})
+		}
 	}
 	return e, nil
 }
 
 // EditedFrom returns the bytes that differ between old's text and m's, [start, oldEnd) of
-// old's and [start, newEnd) of m's, when m was made from old by Replace. A caller that would
-// otherwise compare the two texts (megabytes, for each keystroke) takes them from the edit.
-// The range is the edit's: bytes at its ends may be equal in both texts.
+// old's and [start, newEnd) of m's, when m was made from old by Replace, or by a few Replaces
+// in a row. A caller that would otherwise compare the two texts (megabytes, for each
+// keystroke) takes them from the edits. The range covers the edits: bytes at its ends may be
+// equal in both texts.
 func (m *Mapper) EditedFrom(old *Mapper) (start, oldEnd, newEnd int, ok bool) {
-	if old == nil || old.id == 0 || m.edit.from != old.id {
+	if old == nil || old.id == 0 {
 		return 0, 0, 0, false
 	}
-	return m.edit.start, m.edit.oldEnd, m.edit.newEnd, true
+	for _, e := range m.edits {
+		if e.from == old.id {
+			return e.start, e.oldEnd, e.newEnd, true
+		}
+	}
+	return 0, 0, 0, false
 }
 
 // isLineBreak reports whether a line ends with the byte at j: a "\n", or a "\r" not followed

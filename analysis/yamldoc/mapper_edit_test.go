@@ -1,6 +1,7 @@
 package yamldoc
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -94,7 +95,11 @@ func TestMapperEditedFrom(t *testing.T) {
 	if start, oldEnd, newEnd, ok := c.EditedFrom(b); !ok || start != 0 || oldEnd != 0 || newEnd != 4 {
 		t.Errorf("c from b: %d %d %d %v, want 0 0 4", start, oldEnd, newEnd, ok)
 	}
-	for name, m := range map[string]*Mapper{"an earlier Mapper": a, "another of b's text": NewMapper(b.Text()), "nil": nil, "a slice": b.Slice(0, 5)} {
+	// from a, two edits back: both, joined
+	if start, oldEnd, newEnd, ok := c.EditedFrom(a); !ok || start != 0 || oldEnd != 9 || newEnd != 20 {
+		t.Errorf("c from a: %d %d %d %v, want 0 9 20", start, oldEnd, newEnd, ok)
+	}
+	for name, m := range map[string]*Mapper{"another of b's text": NewMapper(b.Text()), "nil": nil, "a slice": b.Slice(0, 5)} {
 		if _, _, _, ok := c.EditedFrom(m); ok {
 			t.Errorf("c claims an edit from %s", name)
 		}
@@ -103,7 +108,41 @@ func TestMapperEditedFrom(t *testing.T) {
 		t.Error("a Mapper no edit made claims one")
 	}
 	// A Replace on a Mapper with no identity (a slice) records nothing.
-	if d, err := b.Slice(0, 5).Replace(0, 1, "K"); err != nil || d.edit.from != 0 {
-		t.Errorf("a slice's edit recorded as from %d (%v)", d.edit.from, err)
+	if d, err := b.Slice(0, 5).Replace(0, 1, "K"); err != nil || len(d.edits) != 0 {
+		t.Errorf("a slice's edit recorded: %v (%v)", d.edits, err)
+	}
+}
+
+// After random chains of Replaces, EditedFrom each of the last editHistory Mappers gives a
+// range outside which the two texts are equal, and knows none further back.
+func TestMapperEditedFromChains(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 300 {
+		chain := []*Mapper{NewMapper("apiVersion: v1\nkind: Pod\nspec: {}\n")}
+		for range 1 + r.IntN(12) {
+			m := chain[len(chain)-1]
+			start := r.IntN(len(m.Text()) + 1)
+			end := start + r.IntN(min(4, len(m.Text())-start)+1)
+			next, err := m.Replace(start, end, "xy\n"[:r.IntN(4)])
+			if err != nil {
+				t.Fatal(err)
+			}
+			chain = append(chain, next)
+		}
+		last := chain[len(chain)-1]
+		for k, old := range chain[:len(chain)-1] {
+			back := len(chain) - 1 - k
+			start, oldEnd, newEnd, ok := last.EditedFrom(old)
+			if ok != (back <= editHistory) {
+				t.Fatalf("%d edits back: known %v, want %v", back, ok, back <= editHistory)
+			}
+			if !ok {
+				continue
+			}
+			a, b := old.Text(), last.Text()
+			if a[:start] != b[:start] || len(a)-oldEnd != len(b)-newEnd || a[oldEnd:] != b[newEnd:] {
+				t.Fatalf("%d edits back: [%d,%d) -> [%d,%d) leaves out a difference between %q and %q", back, start, oldEnd, start, newEnd, a, b)
+			}
+		}
 	}
 }
