@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,48 +17,42 @@ import (
 // render again, and the flagged field (or, for a missing field, its owner) changes.
 func TestValuesAreCausal(t *testing.T) {
 	e := defaultEngine(t)
-	for _, dir := range sharedChartDirs(t) {
-		name := filepath.Base(dir)
-		for _, variant := range []string{"default", "insecure"} {
-			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts, _ := variantOptions(t, name, variant)
-				c, res := checkChart(t, e, dir, opts)
-				checked := 0
-				renders := map[string]*Chart{} // by --set pair: findings share values keys
-				for _, f := range res.Findings {
-					if f.Values == nil {
-						continue
-					}
-					checked++
-					before := fieldText(t, f.Manifest.Text, f)
-					set := causalSet(c, f)
-					changed := opts
-					changed.Set = append(append([]string{}, opts.Set...), set)
-					c2 := renders[set]
-					if c2 == nil {
-						var err error
-						if c2, err = Render(context.Background(), dir, changed); err != nil {
-							t.Errorf("%s %s: re-render with --set %s: %v", f.Rule, joinPath(f.Path), set, err)
-							continue
-						}
-						renders[set] = c2
-					}
-					after := ""
-					for _, m := range c2.Manifests {
-						if m.Name == f.Manifest.Name {
-							after = fieldText(t, m.Text, f)
-						}
-					}
-					if after == before {
-						t.Errorf("%s %s: --set %s left the flagged field as it was: %q", f.Rule, joinPath(f.Path), set, before)
-					}
+	eachSharedVariant(t, func(t *testing.T, v sharedVariant) {
+		c, res := checkChart(t, e, v.dir, v.opts)
+		checked := 0
+		renders := map[string]*Chart{} // by --set pair: findings share values keys
+		for _, f := range res.Findings {
+			if f.Values == nil {
+				continue
+			}
+			checked++
+			before := fieldText(t, f.Manifest.Text, f)
+			set := causalSet(c, f)
+			changed := v.opts
+			changed.Set = append(append([]string{}, v.opts.Set...), set)
+			c2 := renders[set]
+			if c2 == nil {
+				var err error
+				if c2, err = Render(context.Background(), v.dir, changed); err != nil {
+					t.Errorf("%s %s: re-render with --set %s: %v", f.Rule, joinPath(f.Path), set, err)
+					continue
 				}
-				if checked == 0 {
-					t.Error("no finding named a values key")
+				renders[set] = c2
+			}
+			after := ""
+			for _, m := range c2.Manifests {
+				if m.Name == f.Manifest.Name {
+					after = fieldText(t, m.Text, f)
 				}
-			})
+			}
+			if after == before {
+				t.Errorf("%s %s: --set %s left the flagged field as it was: %q", f.Rule, joinPath(f.Path), set, before)
+			}
 		}
-	}
+		if checked == 0 {
+			t.Error("no finding named a values key")
+		}
+	})
 }
 
 // causalSet is a --set pair that changes the values key a finding names: a scalar to another

@@ -3,7 +3,6 @@ package helm
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
@@ -16,58 +15,52 @@ import (
 func TestValuesFixesRemoveFindings(t *testing.T) {
 	e := defaultEngine(t)
 	total := 0
-	for _, dir := range sharedChartDirs(t) {
-		name := filepath.Base(dir)
-		for _, variant := range []string{"default", "insecure"} {
-			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts, _ := variantOptions(t, name, variant)
-				c, res := checkChart(t, e, dir, opts)
-				set := c.ValuesFixSet(res.Findings)
-				var fixed []Finding
-				for _, f := range res.Findings {
-					if c.ValuesFixes(f) != nil {
-						fixed = append(fixed, f)
-					}
-				}
-				buffers := map[string][]byte{}
-				for file, fixes := range set.Fixes {
-					text, err := os.ReadFile(file)
-					if err != nil {
-						t.Fatal(err)
-					}
-					edits, failed, err := analysis.FixText(string(text), fixes)
-					if err != nil {
-						t.Fatalf("fixing %s: %v", file, err)
-					}
-					for _, ff := range failed {
-						t.Errorf("fix %s in %s failed: %v", fixes[ff.Fix].Name, file, ff.Err)
-					}
-					out, err := fix.ApplyEdits(string(text), edits)
-					if err != nil {
-						t.Fatalf("applying the fixes to %s: %v", file, err)
-					}
-					buffers[file] = []byte(out)
-				}
-				opts.Read = func(path string) ([]byte, error) {
-					if b, ok := buffers[path]; ok {
-						return b, nil
-					}
-					return os.ReadFile(path)
-				}
-				_, after := checkChart(t, e, dir, opts)
-				remaining := map[string]bool{}
-				for _, f := range after.Findings {
-					remaining[findingKey(f)] = true
-				}
-				for _, f := range fixed {
-					if remaining[findingKey(f)] {
-						t.Errorf("%s on %s is still there after its values fix", f.Rule, findingKey(f))
-					}
-				}
-				total += len(fixed)
-			})
+	eachSharedVariant(t, func(t *testing.T, v sharedVariant) {
+		c, res := checkChart(t, e, v.dir, v.opts)
+		set := c.ValuesFixSet(res.Findings)
+		var fixed []Finding
+		for _, f := range res.Findings {
+			if c.ValuesFixes(f) != nil {
+				fixed = append(fixed, f)
+			}
 		}
-	}
+		buffers := map[string][]byte{}
+		for file, fixes := range set.Fixes {
+			text, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edits, failed, err := analysis.FixText(string(text), fixes)
+			if err != nil {
+				t.Fatalf("fixing %s: %v", file, err)
+			}
+			for _, ff := range failed {
+				t.Errorf("fix %s in %s failed: %v", fixes[ff.Fix].Name, file, ff.Err)
+			}
+			out, err := fix.ApplyEdits(string(text), edits)
+			if err != nil {
+				t.Fatalf("applying the fixes to %s: %v", file, err)
+			}
+			buffers[file] = []byte(out)
+		}
+		v.opts.Read = func(path string) ([]byte, error) {
+			if b, ok := buffers[path]; ok {
+				return b, nil
+			}
+			return os.ReadFile(path)
+		}
+		_, after := checkChart(t, e, v.dir, v.opts)
+		remaining := map[string]bool{}
+		for _, f := range after.Findings {
+			remaining[findingKey(f)] = true
+		}
+		for _, f := range fixed {
+			if remaining[findingKey(f)] {
+				t.Errorf("%s on %s is still there after its values fix", f.Rule, findingKey(f))
+			}
+		}
+		total += len(fixed)
+	})
 	if total == 0 {
 		t.Error("no finding had a values fix")
 	}

@@ -87,44 +87,60 @@ func variantOptions(t testing.TB, name, variant string) (Options, string) {
 	return Options{ValuesFiles: []string{overlay}}, overlay
 }
 
-// TestPlacements: every finding on the shared charts, with default values and with the
-// insecure overlay, lands on a template line that writes its field or owner, and matches
-// the golden placements (go test -update rewrites them).
-func TestPlacements(t *testing.T) {
-	e := defaultEngine(t)
+// sharedVariant is a shared chart in one of its variants (variantOptions): its directory and
+// name, the variant, the options that render it and the insecure values file ("" for the
+// default).
+type sharedVariant struct {
+	dir, name, variant, overlay string
+	opts                        Options
+}
+
+// eachSharedVariant runs test as a subtest, "chart/variant", for every shared chart with its
+// default values and with its insecure overlay.
+func eachSharedVariant(t *testing.T, test func(t *testing.T, v sharedVariant)) {
 	for _, dir := range sharedChartDirs(t) {
 		name := filepath.Base(dir)
 		for _, variant := range []string{"default", "insecure"} {
 			t.Run(name+"/"+variant, func(t *testing.T) {
 				opts, overlay := variantOptions(t, name, variant)
-				c, res := checkChart(t, e, dir, opts)
-				var lines []string
-				for _, f := range res.Findings {
-					checkWritesField(t, c, f)
-					lines = append(lines, describe(dir, overlay, f))
-				}
-				slices.Sort(lines)
-				golden := filepath.Join("testdata", "placements", name+"."+variant+".txt")
-				got := strings.Join(lines, "\n") + "\n"
-				if *update {
-					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to write it)", err)
-				}
-				if got != string(want) {
-					t.Errorf("placements differ from %s (go test -update rewrites it):\n%s", golden, lineDiff(string(want), got))
-				}
-				if variant == "insecure" {
-					checkInsecureFound(t, res, overlay, name)
-				}
+				test(t, sharedVariant{dir: dir, name: name, variant: variant, overlay: overlay, opts: opts})
 			})
 		}
 	}
+}
+
+// TestPlacements: every finding on the shared charts, with default values and with the
+// insecure overlay, lands on a template line that writes its field or owner, and matches
+// the golden placements (go test -update rewrites them).
+func TestPlacements(t *testing.T) {
+	e := defaultEngine(t)
+	eachSharedVariant(t, func(t *testing.T, v sharedVariant) {
+		c, res := checkChart(t, e, v.dir, v.opts)
+		var lines []string
+		for _, f := range res.Findings {
+			checkWritesField(t, c, f)
+			lines = append(lines, describe(v.dir, v.overlay, f))
+		}
+		slices.Sort(lines)
+		golden := filepath.Join("testdata", "placements", v.name+"."+v.variant+".txt")
+		got := strings.Join(lines, "\n") + "\n"
+		if *update {
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to write it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("placements differ from %s (go test -update rewrites it):\n%s", golden, lineDiff(string(want), got))
+		}
+		if v.variant == "insecure" {
+			checkInsecureFound(t, res, v.overlay, v.name)
+		}
+	})
 }
 
 // describe is a finding's placement as the golden files hold it.

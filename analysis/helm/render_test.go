@@ -2,7 +2,6 @@ package helm
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -32,53 +31,35 @@ func sharedChartDirs(t testing.TB) []string {
 // TestInstrumentedIsByteIdentical: stripping the markers of an instrumented render gives
 // exactly the plain render, template by template, on every shared chart.
 func TestInstrumentedIsByteIdentical(t *testing.T) {
-	for _, dir := range sharedChartDirs(t) {
-		for _, variant := range []string{"default", "insecure"} {
-			t.Run(filepath.Base(dir)+"/"+variant, func(t *testing.T) {
-				opts := Options{}
-				if variant == "insecure" {
-					overlay := filepath.Join(t.TempDir(), "insecure.yaml")
-					if err := os.WriteFile(overlay, []byte(insecureValues[filepath.Base(dir)]), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					opts.ValuesFiles = []string{overlay}
-				}
-				checkByteIdentical(t, dir, opts)
-			})
-		}
-	}
+	eachSharedVariant(t, func(t *testing.T, v sharedVariant) { checkByteIdentical(t, v.dir, v.opts) })
 }
 
 func checkByteIdentical(t *testing.T, dir string, opts Options) {
 	t.Helper()
-	{
-		{
-			plain, err := RenderPlain(context.Background(), dir, opts)
-			if err != nil {
-				t.Fatalf("plain render: %v", err)
-			}
-			c, err := Render(context.Background(), dir, opts)
-			if err != nil {
-				t.Fatalf("instrumented render: %v", err)
-			}
-			got := map[string]string{}
-			for _, m := range c.Manifests {
-				got[m.Name] = m.Text
-			}
-			n := 0
-			for name, want := range plain {
-				if filepath.Base(name) == "NOTES.txt" || isBlank(want) {
-					continue
-				}
-				n++
-				if got[name] != want {
-					t.Errorf("%s: instrumented output differs from the plain render:\n%s", name, firstDiff(want, got[name]))
-				}
-			}
-			if n != len(got) || n == 0 {
-				t.Errorf("%d templates rendered plain, %d instrumented", n, len(got))
-			}
+	plain, err := RenderPlain(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatalf("plain render: %v", err)
+	}
+	c, err := Render(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatalf("instrumented render: %v", err)
+	}
+	got := map[string]string{}
+	for _, m := range c.Manifests {
+		got[m.Name] = m.Text
+	}
+	n := 0
+	for name, want := range plain {
+		if filepath.Base(name) == "NOTES.txt" || isBlank(want) {
+			continue
 		}
+		n++
+		if got[name] != want {
+			t.Errorf("%s: instrumented output differs from the plain render:\n%s", name, firstDiff(want, got[name]))
+		}
+	}
+	if n != len(got) || n == 0 {
+		t.Errorf("%d templates rendered plain, %d instrumented", n, len(got))
 	}
 }
 

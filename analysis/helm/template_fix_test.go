@@ -204,34 +204,28 @@ func TestNoTemplateFix(t *testing.T) {
 func TestTemplateFixesRemoveFindings(t *testing.T) {
 	e := defaultEngine(t)
 	total := 0
-	for _, dir := range sharedChartDirs(t) {
-		name := filepath.Base(dir)
-		for _, variant := range []string{"default", "insecure"} {
-			t.Run(name+"/"+variant, func(t *testing.T) {
-				opts, _ := variantOptions(t, name, variant)
-				c, res := checkChart(t, e, dir, opts)
-				for _, f := range res.Findings {
-					tf := c.TemplateFixes(f)
-					if tf == nil {
-						continue
-					}
-					total++
-					fixed := applyTemplateFix(t, os.ReadFile, tf)
-					checkFixedAway(t, e, dir, opts, res, []Finding{f}, map[string]string{tf.File: fixed})
-				}
-				set := c.TemplateFixSet(res.Findings)
-				texts := map[string]string{}
-				var fixed []Finding
-				for _, file := range set.Files {
-					texts[file] = applyTemplateFix(t, os.ReadFile, &TemplateFix{File: file, Edits: set.Edits[file]})
-					fixed = append(fixed, set.Findings[file]...)
-				}
-				if len(texts) > 0 {
-					checkFixedAway(t, e, dir, opts, res, fixed, texts)
-				}
-			})
+	eachSharedVariant(t, func(t *testing.T, v sharedVariant) {
+		c, res := checkChart(t, e, v.dir, v.opts)
+		for _, f := range res.Findings {
+			tf := c.TemplateFixes(f)
+			if tf == nil {
+				continue
+			}
+			total++
+			fixed := applyTemplateFix(t, os.ReadFile, tf)
+			checkFixedAway(t, e, v.dir, v.opts, res, []Finding{f}, map[string]string{tf.File: fixed})
 		}
-	}
+		set := c.TemplateFixSet(res.Findings)
+		texts := map[string]string{}
+		var fixed []Finding
+		for _, file := range set.Files {
+			texts[file] = applyTemplateFix(t, os.ReadFile, &TemplateFix{File: file, Edits: set.Edits[file]})
+			fixed = append(fixed, set.Findings[file]...)
+		}
+		if len(texts) > 0 {
+			checkFixedAway(t, e, v.dir, v.opts, res, fixed, texts)
+		}
+	})
 	t.Logf("%d findings of the shared charts have a template fix", total)
 }
 
