@@ -85,6 +85,11 @@ type chartOutcome struct {
 	// actions at every cursor move)
 	fixAllOnce sync.Once
 	fixAll     []fileEdits
+
+	// the diagnostics of every file, by encoding, made when first asked: the publication, each
+	// pull of an open chart file and each workspace pull (every 2 s in VS Code) ask for them
+	diagsMu sync.Mutex
+	diags   map[yamldoc.Encoding]map[string][]protocol.Diagnostic
 }
 
 // mapper returns a Mapper over a file's text as the check read it.
@@ -150,8 +155,21 @@ func valuesNote(p *helm.Placed) string {
 }
 
 // diagnostics places every finding on its template line and, when a values file supplied
-// the value, on its values key.
+// the value, on its values key. The result is shared: callers do not change it.
 func (o *chartOutcome) diagnostics(enc yamldoc.Encoding) map[string][]protocol.Diagnostic {
+	o.diagsMu.Lock()
+	defer o.diagsMu.Unlock()
+	if d, ok := o.diags[enc]; ok {
+		return d
+	}
+	if o.diags == nil {
+		o.diags = map[yamldoc.Encoding]map[string][]protocol.Diagnostic{}
+	}
+	o.diags[enc] = o.makeDiagnostics(enc)
+	return o.diags[enc]
+}
+
+func (o *chartOutcome) makeDiagnostics(enc yamldoc.Encoding) map[string][]protocol.Diagnostic {
 	out := map[string][]protocol.Diagnostic{}
 	if o.report == nil {
 		return out
