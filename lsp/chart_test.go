@@ -291,15 +291,22 @@ func TestChartCloseKeepsDiagnostics(t *testing.T) {
 	}
 }
 
+// hostPIDChart writes smallChart("a") under root with hostPID: true written as literal text
+// in its template (a finding with a template fix), and returns its files.
+func hostPIDChart(t *testing.T, root string) map[string]string {
+	files := smallChart("a")
+	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
+	testtree.Write(t, root, files)
+	return files
+}
+
 // TestChartHoverAndSuppress: hover on a flagged template line shows the rule and the rendered
 // YAML; on the values key, where it was rendered into. The suppress action's comment, typed
 // in, silences the finding.
 func TestChartHoverAndSuppress(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	files := smallChart("a")
-	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
-	testtree.Write(t, root, files)
+	hostPIDChart(t, root)
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	tu, vu := uri.File(tpl), uri.File(filepath.Join(root, "values.yaml"))
 	s := newSession(t, sessionOptions{root: root, caps: vscodeCaps})
@@ -353,9 +360,7 @@ func TestChartHoverAndSuppress(t *testing.T) {
 func TestChartTemplateFixAll(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
-	files := smallChart("a")
-	files["templates/pod.yaml"] = strings.Replace(files["templates/pod.yaml"], "spec:\n", "spec:\n  hostPID: true\n", 1)
-	testtree.Write(t, root, files)
+	files := hostPIDChart(t, root)
 	tpl := filepath.Join(root, "templates", "pod.yaml")
 	tu := uri.File(tpl)
 	s := newSession(t, sessionOptions{root: root})
