@@ -124,18 +124,19 @@ func parseIgnoreComment(line string) (*suppressor, int) {
 // CommentSuppression returns how a "# kube-policy-ls ignore" comment in line suppresses
 // rule: nil when the line has no such comment or it does not name rule, and then, for a
 // comment that names rule but is not valid (no reason, an unknown rule), why (the message of
-// an invalid-suppression finding). It is for findings placed on a line outside the analysed
-// text, such as an overlay's finding on the kustomization entry that set the field: the
-// analysis of the text itself reads its own comments.
-func (e *Engine) CommentSuppression(line, rule string) (*Suppression, string) {
-	s, _ := parseIgnoreComment(line)
+// an invalid-suppression finding) and the byte of line where the comment starts. It is for
+// findings placed on a line outside the analysed text, such as an overlay's finding on the
+// kustomization entry that set the field: the analysis of the text itself reads its own
+// comments.
+func (e *Engine) CommentSuppression(line, rule string) (sup *Suppression, problem string, at int) {
+	s, at := parseIgnoreComment(line)
 	if s == nil || !slices.Contains(s.rules, rule) {
-		return nil, ""
+		return nil, "", 0
 	}
 	if msg := e.checkSuppression(s); msg != "" {
-		return nil, msg
+		return nil, msg, at
 	}
-	return &Suppression{By: s.by, Reason: s.reason}, ""
+	return &Suppression{By: s.by, Reason: s.reason}, "", at
 }
 
 func matchSuppression(sups []*suppressor, d *yamldoc.Document, f Finding) *suppressor {

@@ -2,6 +2,7 @@ package kustomize
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 )
@@ -29,22 +30,12 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 	seen := map[Location]bool{}
 	for _, f := range out.Findings {
 		if f.By != ByResource && f.At.File != "" && f.At.Line > 0 {
-			ls := linesOf(f.At.File)
-			for _, i := range []int{f.At.Line - 1, f.At.Line - 2} { // the finding's line, the one above
-				if i < 0 || i >= len(ls) {
-					continue
-				}
-				s, problem := e.CommentSuppression(ls[i], f.Rule)
-				if at := (Location{File: f.At.File, Line: i + 1, Column: 1, EndLine: i + 1, EndColumn: len(ls[i]) + 1}); problem != "" && !seen[at] {
-					seen[at] = true
-					invalid = append(invalid, Finding{
-						Finding:  analysis.Finding{Rule: analysis.RuleInvalidSuppression, Severity: e.Severity(analysis.RuleInvalidSuppression), Message: problem},
-						Overlays: f.Overlays, At: at, By: f.By,
-					})
-				}
-				if s != nil {
-					f.Suppressed = s
-					break
+			sup, bad := commentAt(e, linesOf(f.At.File), f)
+			f.Suppressed = sup
+			for _, b := range bad {
+				if !seen[b.At] {
+					seen[b.At] = true
+					invalid = append(invalid, b)
 				}
 			}
 		}
@@ -55,4 +46,29 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 		kept = append(kept, f)
 	}
 	out.Findings = append(kept, invalid...)
+}
+
+// commentAt reads the comments of f's rule on its line and the line above (ls are the lines
+// of its file): how one suppresses f, and the invalid-suppression findings of those that name
+// the rule but are not valid.
+func commentAt(e *analysis.Engine, ls []string, f Finding) (*analysis.Suppression, []Finding) {
+	var bad []Finding
+	for _, i := range []int{f.At.Line - 1, f.At.Line - 2} {
+		if i < 0 || i >= len(ls) {
+			continue
+		}
+		sup, problem, start := e.CommentSuppression(ls[i], f.Rule)
+		if sup != nil {
+			return sup, bad
+		}
+		if problem != "" {
+			line := strings.TrimRight(ls[i], "\r")
+			bad = append(bad, Finding{
+				Finding:  analysis.Finding{Rule: analysis.RuleInvalidSuppression, Severity: e.Severity(analysis.RuleInvalidSuppression), Message: problem},
+				Overlays: f.Overlays, By: f.By,
+				At: Location{File: f.At.File, Line: i + 1, Column: utf8.RuneCountInString(line[:start]) + 1, EndLine: i + 1, EndColumn: utf8.RuneCountInString(line) + 1},
+			})
+		}
+	}
+	return nil, bad
 }
