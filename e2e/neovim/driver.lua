@@ -397,6 +397,13 @@ local function main()
     if not check(attached, 'chart: the client attaches to the template and to values.yaml') then
       return
     end
+    -- No root marker: the chart's files join the client already running for the directory
+    -- above them. Two servers would each render the chart from their own buffers and
+    -- contradict each other on the same files.
+    local tpl_clients, values_clients = kpl.clients(tpl_buf), kpl.clients(values_buf)
+    check(#tpl_clients == 1 and #values_clients == 1 and tpl_clients[1].id == client.id
+      and values_clients[1].id == client.id, 'chart: the template and values.yaml join the running client',
+      string.format('template %d client(s), values.yaml %d, of %d in all', #tpl_clients, #values_clients, #kpl.clients()))
     step_start = publish_count
     local both = expect_diagnostics('chart: template diagnostics', e2e .. '/expected/chart-template.json', tpl_buf)
     both = expect_diagnostics('chart: values.yaml diagnostics', e2e .. '/expected/chart-values.json', values_buf) and both
@@ -458,8 +465,9 @@ local function main()
       pd = d
     end
   end
-  -- no root marker: the workspace folder is the overlay's own directory, named by its name
-  check(vim.endswith(pd.message, ' (in overlay prod/)'), 'overlay: the message names the overlay', pd.message)
+  -- no root marker: the patch joins the running client, whose workspace folder is the scratch
+  -- directory, and the overlay is named from there
+  check(vim.endswith(pd.message, ' (in overlay overlay/prod/)'), 'overlay: the message names the overlay', pd.message)
   local presp = vim.lsp.buf_request_sync(patch_buf, 'textDocument/codeAction', {
     textDocument = { uri = patch_uri }, range = pd.range, context = { diagnostics = { pd }, only = { 'quickfix' } },
   }, TIMEOUT)

@@ -102,6 +102,29 @@ function M.looks_like_manifest(bufnr)
   return false
 end
 
+-- Whether dir is root or below it.
+local function within(dir, root)
+  return dir == root or vim.startswith(dir, root:gsub('/$', '') .. '/')
+end
+
+-- The outermost directory at or above dir that holds a Chart.yaml (a subchart
+-- belongs to its parent), or nil.
+local function chart_root(dir)
+  local found
+  local cur = dir
+  while cur and cur ~= '' do
+    if vim.loop.fs_stat(cur .. '/Chart.yaml') then
+      found = cur
+    end
+    local parent = vim.fn.fnamemodify(cur, ':h')
+    if parent == cur then
+      break
+    end
+    cur = parent
+  end
+  return found
+end
+
 local function find_root(bufnr)
   local name = vim.api.nvim_buf_get_name(bufnr)
   local dir = name ~= '' and vim.fn.fnamemodify(name, ':p:h') or vim.loop.cwd()
@@ -118,7 +141,20 @@ local function find_root(bufnr)
     end
     cur = parent
   end
-  return dir
+  -- No marker. Files that are checked together must share one server: two
+  -- servers would each render a chart from their own buffers and publish
+  -- diagnostics for the same files that contradict each other. So a chart's
+  -- files take the outermost chart's directory, and a file under the root of a
+  -- running client joins that client (its workspace folder covers the file).
+  local root = chart_root(dir) or dir
+  local best
+  for _, client in ipairs(M.clients()) do
+    local r = client.config and client.config.root_dir
+    if r and not call(client, 'is_stopped') and within(root, r) and (best == nil or #r > #best) then
+      best = r
+    end
+  end
+  return best or root
 end
 
 local function executable_or_warn(cmd)
