@@ -107,20 +107,29 @@ local function within(dir, root)
   return dir == root or vim.startswith(dir, root:gsub('/$', '') .. '/')
 end
 
--- The outermost directory at or above dir that holds a Chart.yaml (a subchart
--- belongs to its parent), or nil.
-local function chart_root(dir)
-  local found
+-- dir and each directory above it, nearest first.
+local function ancestors(dir)
+  local out = {}
   local cur = dir
   while cur and cur ~= '' do
-    if vim.loop.fs_stat(cur .. '/Chart.yaml') then
-      found = cur
-    end
+    table.insert(out, cur)
     local parent = vim.fn.fnamemodify(cur, ':h')
     if parent == cur then
       break
     end
     cur = parent
+  end
+  return out
+end
+
+-- The outermost directory at or above dir that holds a Chart.yaml (a subchart
+-- belongs to its parent), or nil.
+local function chart_root(dir)
+  local found
+  for _, d in ipairs(ancestors(dir)) do
+    if vim.loop.fs_stat(d .. '/Chart.yaml') then
+      found = d
+    end
   end
   return found
 end
@@ -128,18 +137,12 @@ end
 local function find_root(bufnr)
   local name = vim.api.nvim_buf_get_name(bufnr)
   local dir = name ~= '' and vim.fn.fnamemodify(name, ':p:h') or vim.loop.cwd()
-  local cur = dir
-  while cur and cur ~= '' do
+  for _, d in ipairs(ancestors(dir)) do
     for _, marker in ipairs(config.root_markers) do
-      if vim.loop.fs_stat(cur .. '/' .. marker) then
-        return cur
+      if vim.loop.fs_stat(d .. '/' .. marker) then
+        return d
       end
     end
-    local parent = vim.fn.fnamemodify(cur, ':h')
-    if parent == cur then
-      break
-    end
-    cur = parent
   end
   -- No marker. Files that are checked together must share one server: two
   -- servers would each render a chart from their own buffers and publish
