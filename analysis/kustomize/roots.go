@@ -2,8 +2,6 @@ package kustomize
 
 import (
 	"cmp"
-	"io/fs"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -12,24 +10,10 @@ import (
 
 // Roots returns the overlay roots under dir (absolute): every directory with a kustomization
 // of kind Kustomization (a Component is built only through the overlays that use it), hidden
-// directories and node_modules left out, sorted.
+// directories, node_modules and directories that cannot be read left out, sorted. The error
+// is dir's own.
 func Roots(dir string, read ReadFunc) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		if path != dir && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
-			return filepath.SkipDir
-		}
-		if IsRoot(path, read) {
-			out = append(out, path)
-		}
-		return nil
-	})
+	out, err := walkRoots(dir, "", read, nil)
 	slices.Sort(out)
 	return out, err
 }
