@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.lsp.dev/protocol"
+	"go.uber.org/zap"
 
 	"github.com/kube-policy-ls/kube-policy-ls/analysis"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
@@ -114,14 +115,21 @@ func (o *overlayOutcome) diagnostics(yamldoc.Encoding) map[string][]protocol.Dia
 // mapper returns a Mapper over a file's text as the check read it.
 func (o *overlayOutcome) mapper(path string) (*yamldoc.Mapper, *int32) { return o.reads.mapper(path) }
 
-// overlayIndex knows the overlay roots of the workspace folders and the files each reads:
-// found on the disk when first asked, again after a kustomization file changes, and kept up
-// to date with the unsaved text by every build.
+// overlayIndex knows the overlay roots of the workspace folders, and of the directories near
+// the open documents outside every folder (overlay_nearby.go), and the files each reads:
+// found on the disk when first asked, again after a kustomization file changes or a document
+// needs another directory walked, and kept up to date with the unsaved text by every build.
 type overlayIndex struct {
 	mu        sync.Mutex
 	known     bool
 	files     map[string][]string // by overlay root: the files it reads, sorted
 	fragments map[string]bool     // the files an overlay reads as a kustomization or a patch
+	scanned   []string            // the directories the latest discovery walked
+
+	// nearMu guards near alone and is taken last: overlayName reads near under Server.mu,
+	// and a discovery under mu.
+	nearMu sync.Mutex
+	near   map[string]kustomize.Nearby // by open document outside every folder: where its overlays are looked for
 }
 
 // of returns the overlays that read the file at path, and whether one reads it as a
@@ -145,19 +153,33 @@ func (x *overlayIndex) of(s *Server, path string) ([]string, bool) {
 	return roots, x.fragments[path]
 }
 
-// discoverLocked finds the overlay roots of the workspace folders that the configuration
-// leaves on, and what each reads on the disk.
+// discoverLocked finds the overlay roots of the workspace folders and of the directories
+// near the open documents outside them that the configuration leaves on, and what each reads
+// on the disk.
 func (x *overlayIndex) discoverLocked(s *Server) {
-	x.known, x.files, x.fragments = true, map[string][]string{}, map[string]bool{}
+	x.known, x.files, x.fragments, x.scanned = true, map[string][]string{}, map[string]bool{}, nil
+	var roots []string
 	for _, folder := range s.ws.Folders() {
-		roots, _ := kustomize.Roots(folder, nil) // a directory that cannot be read has none
-		for _, root := range roots {
-			v, err := s.ws.File(s.ctx, kustomize.FileIn(root))
-			if err != nil || v.Engine == nil || v.Excluded || !v.Engine.Config().KustomizeEnabled() {
-				continue
-			}
-			x.addLocked(kustomize.Load(root, nil))
+		found, _ := kustomize.Roots(folder, nil) // a directory that cannot be read has none
+		roots, x.scanned = append(roots, found...), append(x.scanned, folder)
+	}
+	for _, n := range x.nearby() {
+		found, cut := n.Roots(nil, nearbyMaxDirs)
+		if cut {
+			s.log.Debug("overlays near an open file: the walk stopped at its directory limit",
+				zap.String("dir", n.Scan), zap.Int("maxDirs", nearbyMaxDirs))
 		}
+		roots, x.scanned = append(roots, found...), append(x.scanned, n.Scan)
+	}
+	for _, root := range roots {
+		if _, seen := x.files[root]; seen { // under a folder and near a document
+			continue
+		}
+		v, err := s.ws.File(s.ctx, kustomize.FileIn(root))
+		if err != nil || v.Engine == nil || v.Excluded || !v.Engine.Config().KustomizeEnabled() {
+			continue
+		}
+		x.addLocked(kustomize.Load(root, nil))
 	}
 }
 
@@ -209,13 +231,19 @@ func (s *Server) overlayFileChanged(path string) []string {
 }
 
 // overlayName names an overlay root in messages as the user knows it: relative to its
-// workspace folder, with a trailing slash. An overlay that is the folder itself (an editor
-// that roots the workspace at the file's directory, Neovim without a root marker) is named
-// by its directory: "./" would name nothing.
+// workspace folder, with a trailing slash; outside every folder, relative to the outermost
+// directory walked for the open documents near it (a base's parent: "overlays/prod/"), else
+// by its path. An overlay that is that directory itself (an editor that roots the workspace
+// at the file's directory, Neovim without a root marker) is named by its directory: "./"
+// would name nothing.
 func (s *Server) overlayName(root string) string {
 	name := root
-	if folder := workspace.FolderOf(s.ws.Folders(), root); folder != "" {
-		if rel, err := filepath.Rel(folder, root); err == nil {
+	dir := workspace.FolderOf(s.ws.Folders(), root)
+	if dir == "" {
+		dir = s.overlays.scanOf(root)
+	}
+	if dir != "" {
+		if rel, err := filepath.Rel(dir, root); err == nil {
 			name = filepath.ToSlash(rel)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/analysis/yamldoc"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -45,7 +46,13 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	if d.kind != kindConfig && !isPolicyFile(path) {
 		kind, root = s.memberOf(path)
 	}
+	rejoin := false
 	if d.kind == kindManifest && root == "" {
+		if s.overlays.setNear(path, s.nearbyOf(path)) {
+			// a directory more to walk: its overlays may read other open documents too
+			s.overlays.forget()
+			rejoin = true
+		}
 		overlays, fragment = s.overlays.of(s, path)
 	}
 	if d.kind == kindManifest || d.kind == kindHelm {
@@ -74,6 +81,9 @@ func (s *Server) didOpen(p *protocol.DidOpenTextDocumentParams) {
 	}
 	s.docs[u] = d
 	s.scheduleLocked(d, 0)
+	if rejoin {
+		s.goSafe("overlays", s.rejoinOverlays)
+	}
 	if a := d.assembly; a != nil && !a.readAs(path, item.Text) {
 		s.touchAssemblyLocked(a, 0)
 	}
@@ -223,6 +233,7 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
 	d.closed = true
 	d.stopLocked()
 	s.clearLocked(d)
+	dropped := d.path != "" && s.overlays.setNear(d.path, kustomize.Nearby{})
 	if a := d.assembly; a != nil && !a.readFromDisk(d.path) {
 		// the editor's text goes: the file on disk is a member again
 		s.touchAssemblyLocked(a, s.debounceLocked())
@@ -237,5 +248,9 @@ func (s *Server) didClose(p *protocol.DidCloseTextDocumentParams) {
 		}
 	}
 	s.mu.Unlock()
+	if dropped { // the last document near its overlays: they are no longer looked for
+		s.overlays.forget()
+		s.goSafe("overlays", s.rejoinOverlays)
+	}
 	s.documentClosed(d)
 }

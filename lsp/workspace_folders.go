@@ -48,6 +48,7 @@ func (s *Server) didChangeWorkspaceFolders(p *protocol.DidChangeWorkspaceFolders
 // every folder), and builds the engines of the new folders at once.
 func (s *Server) rootsChanged(added, removed, roots []string) {
 	s.rescopeDocuments()
+	s.renear()          // a document may have entered a folder, or left every one
 	s.overlays.forget() // the overlays are found in the folders
 	s.rejoinOverlays()
 	fresh := make([]scope, len(added))

@@ -1,0 +1,141 @@
+package lsp
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
+	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
+)
+
+// outsideFolders are the workspaces a file outside every folder is opened in: none at all
+// (a client that sends no folder, an editor opened on one file), and an unrelated folder.
+func outsideFolders(t *testing.T) map[string]string {
+	unrelated := testtree.Write(t, t.TempDir(), map[string]string{"notes/deploy.yaml": overlayBase})
+	return map[string]string{"no folder": "", "unrelated folder": unrelated}
+}
+
+// indexScans returns what the overlay index walked in its latest discovery and the
+// directories it walks for the open documents outside every folder.
+func indexScans(s *session) (scanned, near []string) {
+	x := &s.srv.overlays
+	x.mu.Lock()
+	scanned = slices.Clone(x.scanned)
+	x.mu.Unlock()
+	for _, n := range x.nearby() {
+		near = append(near, n.Scan)
+	}
+	return scanned, near
+}
+
+func closeDocument(s *session, u uri.URI) {
+	s.t.Helper()
+	if err := s.server.DidClose(s.ctx(), &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
+		s.t.Fatal(err)
+	}
+	s.barrier()
+}
+
+// TestOverlayOutsideFolders: a patch opened outside every workspace folder gets its
+// overlay's finding on the patch line, named relative to the overlays' directory, with the
+// fix in the patch, and is not checked as a manifest; a base opened then has the overlays'
+// findings merged as in a folder; closing both drops the directories walked for them.
+func TestOverlayOutsideFolders(t *testing.T) {
+	t.Parallel()
+	for name, folder := range outsideFolders(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			root := testtree.Write(t, t.TempDir(), twoOverlays())
+			base, patch := filepath.Join(root, "base", "deploy.yaml"), filepath.Join(root, "overlays", "a", "privileged.yaml")
+			bu, pu := uri.File(base), uri.File(patch)
+			s := overlaySession(t, sessionOptions{root: folder, caps: vscodeCaps})
+			var folders []string
+			if folder != "" {
+				folders = []string{folder}
+			}
+
+			s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
+			d := s.waitDiagnostics(pu, "the overlay's finding on the patch", func(d []protocol.Diagnostic) bool { return hasCodeAt(d, "privileged-container", 10) })
+			for _, g := range d {
+				if !strings.HasSuffix(messageOf(g), " (in overlay a/)") {
+					t.Errorf("patch diagnostic %s %q: want only overlay a/'s findings", g.Code, messageOf(g))
+				}
+			}
+			pd := findAt(t, d, "privileged-container", 10)
+			v := int32(1)
+			fixed := applyWorkspaceEdit(t, kustomizetest.PrivilegedPatch, pu, actionNamed(t, s.codeActions(pu, pd.Range, []protocol.Diagnostic{pd}), "Fix privileged-container in privileged.yaml").Edit, &v)
+			if !strings.Contains(fixed, "privileged: false") {
+				t.Errorf("fixed patch:\n%s", fixed)
+			}
+			if scanned, near := indexScans(s); !slices.Equal(near, []string{filepath.Join(root, "overlays")}) || !slices.Equal(scanned, append(folders, near...)) {
+				t.Errorf("walked %v, near %v: want the folders and the patch's overlays/", scanned, near)
+			}
+
+			s.open(bu, "yaml", overlayBase)
+			const all = "(in overlays base/, overlays/a/, overlays/b/)"
+			d = s.waitDiagnostics(bu, "the base's finding naming every overlay", func(d []protocol.Diagnostic) bool {
+				return hasCodeAt(d, "host-network", 12) && strings.Contains(messageOf(findAt(t, d, "host-network", 12)), all)
+			})
+			if n := count(d, "host-network"); n != 1 || hasCode(d, "privileged-container") {
+				t.Errorf("base diagnostics %v: want host-network once, no patch finding", codes(d))
+			}
+
+			closeDocument(s, pu)
+			if _, near := indexScans(s); !slices.Equal(near, []string{root}) {
+				t.Errorf("after closing the patch, near %v: want the base's alone", near)
+			}
+			closeDocument(s, bu)
+			if roots, _ := s.srv.overlays.of(s.srv, base); len(roots) != 0 {
+				t.Errorf("the base's overlays after it closed: %v", roots)
+			}
+			if scanned, near := indexScans(s); len(near) != 0 || !slices.Equal(scanned, folders) {
+				t.Errorf("after closing both: walked %v, near %v; want the folders alone", scanned, near)
+			}
+		})
+	}
+}
+
+// TestOverlayOutsideNoKustomization: a file outside every folder with no kustomization at or
+// above it is a plain manifest, and nothing around it is walked, even with overlays beside
+// its directory.
+func TestOverlayOutsideNoKustomization(t *testing.T) {
+	t.Parallel()
+	for name, folder := range outsideFolders(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			files := twoOverlays()
+			files["loose/privileged.yaml"] = kustomizetest.PrivilegedPatch
+			root := testtree.Write(t, t.TempDir(), files)
+			lu := uri.File(filepath.Join(root, "loose", "privileged.yaml"))
+			s := overlaySession(t, sessionOptions{root: folder})
+			s.open(lu, "yaml", kustomizetest.PrivilegedPatch)
+			d := s.diagnosticsAt(lu, 1)
+			if !hasCodeAt(d, "privileged-container", 10) {
+				t.Errorf("loose file: %v, want its own check", codes(d))
+			}
+			for _, g := range d {
+				if strings.Contains(messageOf(g), "overlay") {
+					t.Errorf("loose file diagnostic names an overlay: %q", messageOf(g))
+				}
+			}
+			var folders []string
+			if folder != "" {
+				folders = []string{folder}
+			}
+			if scanned, near := indexScans(s); len(near) != 0 || !slices.Equal(scanned, folders) {
+				t.Errorf("walked %v, near %v: want the folders alone", scanned, near)
+			}
+			s.srv.mu.Lock()
+			kind, n := s.srv.docs[lu].kind, len(s.srv.assemblies)
+			s.srv.mu.Unlock()
+			if kind != kindManifest || n != 0 {
+				t.Errorf("loose file of kind %d with %d assemblies: want a manifest, none", kind, n)
+			}
+		})
+	}
+}
