@@ -139,3 +139,35 @@ func TestOverlayOutsideNoKustomization(t *testing.T) {
 		})
 	}
 }
+
+// TestOverlayOutsideThenInFolder: a patch opened outside every folder, whose tree then
+// becomes a workspace folder, is no longer walked for on its own: its overlay is found in the
+// folder and named relative to it.
+func TestOverlayOutsideThenInFolder(t *testing.T) {
+	t.Parallel()
+	root := testtree.Write(t, t.TempDir(), twoOverlays())
+	pu := uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
+	s := overlaySession(t, sessionOptions{})
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
+	s.waitDiagnostics(pu, "the overlay's finding, named near the patch", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "privileged-container", 10) && strings.HasSuffix(messageOf(findAt(t, d, "privileged-container", 10)), " (in overlay a/)")
+	})
+	s.notify(protocol.MethodWorkspaceDidChangeWorkspaceFolders, &protocol.DidChangeWorkspaceFoldersParams{Event: protocol.WorkspaceFoldersChangeEvent{
+		Added: []protocol.WorkspaceFolder{{URI: uri.File(root), Name: "root"}},
+	}})
+	s.waitDiagnostics(pu, "the overlay's finding, named in the folder", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "privileged-container", 10) && strings.HasSuffix(messageOf(findAt(t, d, "privileged-container", 10)), " (in overlay overlays/a/)")
+	})
+	s.client.waitFor(t, "the folders changed", func() bool {
+		return slices.ContainsFunc(s.client.logs, func(m string) bool { return strings.HasPrefix(m, "workspace folders: ") })
+	})
+	if _, near := indexScans(s); len(near) != 0 {
+		t.Errorf("the patch, in the folder now, still walked for on its own: %v", near)
+	}
+	if roots, fragment := s.srv.overlays.of(s.srv, filepath.Join(root, "overlays", "a", "privileged.yaml")); !fragment || !slices.Equal(roots, []string{filepath.Join(root, "overlays", "a")}) {
+		t.Errorf("the patch's overlays in the folder: %v (fragment %v)", roots, fragment)
+	}
+	if scanned, _ := indexScans(s); !slices.Equal(scanned, []string{root}) {
+		t.Errorf("walked %v, want the folder alone", scanned)
+	}
+}
