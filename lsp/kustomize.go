@@ -164,10 +164,10 @@ func (x *overlayIndex) discoverLocked(s *Server) {
 		roots, x.scanned = append(roots, found...), append(x.scanned, folder)
 	}
 	for _, n := range x.nearby() {
-		found, cut := n.Roots(nil, nearbyMaxDirs)
+		found, cut := n.Roots(nil, kustomize.NearbyMaxDirs)
 		if cut {
 			s.log.Debug("overlays near an open file: the walk stopped at its directory limit",
-				zap.String("dir", n.Scan), zap.Int("maxDirs", nearbyMaxDirs))
+				zap.String("dir", n.Scan), zap.Int("maxDirs", kustomize.NearbyMaxDirs))
 		}
 		roots, x.scanned = append(roots, found...), append(x.scanned, n.Scan)
 	}

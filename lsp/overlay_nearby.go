@@ -16,11 +16,6 @@ import (
 // document adds its directory to those the overlay index walks; the index is found again
 // when one is added or the last document that needed one closes.
 
-// nearbyMaxDirs bounds the walk for the overlays near one document: a kustomization at the
-// top of a huge tree (a monorepo, whose parent holds every project) leaves opening a file
-// cheap, the overlays nearest the file walked first.
-const nearbyMaxDirs = 2000
-
 // nearbyOf returns where the overlays of the open document at path are looked for besides
 // the workspace folders: near it when it is outside every folder, else nowhere (the zero
 // Nearby). It looks at the file system: call it without Server.mu.

@@ -18,6 +18,12 @@ type Nearby struct {
 	Scan string // the directory walked: Dir's parent, or Dir when that is the file system's root or home
 }
 
+// NearbyMaxDirs is how many directories the editor walks for the overlays near one file: a
+// kustomization at the top of a huge tree (a monorepo, whose parent holds every project)
+// leaves opening a file cheap (BenchmarkNearbyCut), the overlays nearest the file walked
+// first. An overlay tree is far smaller: the microservices-demo has 23 directories.
+const NearbyMaxDirs = 1000
+
 // NearbyOf returns where the overlays of the file at path (absolute) are looked for; the
 // zero Nearby when no directory at or above it has a kustomization file. home is the user's
 // home directory ("" for none): a tree of unrelated projects, like the file system's root,
@@ -52,19 +58,20 @@ func (n Nearby) Roots(read ReadFunc, maxDirs int) (roots []string, cut bool) {
 	if err == nil && n.Scan != n.Dir {
 		var more []string
 		more, err = walkRoots(n.Scan, n.Dir, read, &budget)
-		roots = append(roots, more...)
+		roots = append(roots, more...) // disjoint: the second walk skips the first's tree
+		slices.Sort(roots)
 	}
-	slices.Sort(roots)
 	return roots, errors.Is(err, errWalkCut)
 }
 
 // errWalkCut stops a walk that has visited as many directories as it may.
 var errWalkCut = errors.New("directory limit reached")
 
-// walkRoots appends the overlay roots under dir, leaving out the tree at skip ("" for none),
-// hidden directories and node_modules. budget, when not nil, is how many more directories
-// may be visited: the walk stops with errWalkCut when it runs out. A directory that cannot
-// be read is left out.
+// walkRoots returns the overlay roots under dir, sorted, leaving out the tree at skip (""
+// for none), hidden directories and node_modules. budget, when not nil, is how many more
+// directories may be visited: the walk stops with errWalkCut when it runs out. A directory
+// that cannot be read is left out. A directory is asked whether it is a root only when its
+// listing has a kustomization's name in it: most have none, and asking costs a stat per name.
 func walkRoots(dir, skip string, read ReadFunc, budget *int) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -75,6 +82,9 @@ func walkRoots(dir, skip string, read ReadFunc, budget *int) ([]string, error) {
 			return err
 		}
 		if !d.IsDir() {
+			if parent := filepath.Dir(path); IsFileName(d.Name()) && IsRoot(parent, read) {
+				out = append(out, parent)
+			}
 			return nil
 		}
 		if path != dir && (path == skip || strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
@@ -86,10 +96,8 @@ func walkRoots(dir, skip string, read ReadFunc, budget *int) ([]string, error) {
 			}
 			*budget--
 		}
-		if IsRoot(path, read) {
-			out = append(out, path)
-		}
 		return nil
 	})
-	return out, err
+	slices.Sort(out)
+	return slices.Compact(out), err // a directory with two kustomization names is one root
 }

@@ -13,9 +13,7 @@ import (
 // directories, node_modules and directories that cannot be read left out, sorted. The error
 // is dir's own.
 func Roots(dir string, read ReadFunc) ([]string, error) {
-	out, err := walkRoots(dir, "", read, nil)
-	slices.Sort(out)
-	return out, err
+	return walkRoots(dir, "", read, nil)
 }
 
 // IsRoot reports whether dir is an overlay root: it has a kustomization that is not a
