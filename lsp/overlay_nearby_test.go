@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/kube-policy-ls/kube-policy-ls/analysis/kustomize"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/kustomizetest"
 	"github.com/kube-policy-ls/kube-policy-ls/internal/testtree"
 )
@@ -169,5 +171,45 @@ func TestOverlayOutsideThenInFolder(t *testing.T) {
 	}
 	if scanned, _ := indexScans(s); !slices.Equal(scanned, []string{root}) {
 		t.Errorf("walked %v, want the folder alone", scanned)
+	}
+}
+
+// TestOverlayOutsideWalkCut: a patch whose overlay sits among more directories than the walk
+// may visit still gets its overlay's finding (the overlay's own tree is walked first), and
+// the cut is logged.
+func TestOverlayOutsideWalkCut(t *testing.T) {
+	t.Parallel()
+	files := twoOverlays()
+	for i := range kustomize.NearbyMaxDirs {
+		files[fmt.Sprintf("overlays/0-filler/%04d/x", i)] = ""
+	}
+	root := testtree.Write(t, t.TempDir(), files)
+	pu := uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
+	s := overlaySession(t, sessionOptions{})
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
+	s.waitDiagnostics(pu, "the overlay's finding on the patch", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "privileged-container", 10) && strings.HasSuffix(messageOf(findAt(t, d, "privileged-container", 10)), " (in overlay a/)")
+	})
+	if !s.logged("the walk stopped at its directory limit") {
+		t.Error("the cut walk was not logged")
+	}
+}
+
+// TestOverlayOutsideOff: the configuration above a file outside every folder holds for the
+// overlays near it: with kustomize: false the patch is a manifest and no overlay is built.
+func TestOverlayOutsideOff(t *testing.T) {
+	t.Parallel()
+	files := twoOverlays()
+	files[".kube-policy.yaml"] = "kustomize: false\n"
+	root := testtree.Write(t, t.TempDir(), files)
+	pu := uri.File(filepath.Join(root, "overlays", "a", "privileged.yaml"))
+	s := overlaySession(t, sessionOptions{})
+	s.open(pu, "yaml", kustomizetest.PrivilegedPatch)
+	d := s.diagnosticsAt(pu, 1)
+	if !hasCodeAt(d, "privileged-container", 10) || strings.Contains(messageOf(findAt(t, d, "privileged-container", 10)), "overlay") {
+		t.Errorf("patch with kustomize: false: %v, want it checked as a manifest", codes(d))
+	}
+	if roots, _ := s.srv.overlays.of(s.srv, filepath.Join(root, "overlays", "a", "privileged.yaml")); len(roots) != 0 {
+		t.Errorf("overlays with kustomize: false: %v", roots)
 	}
 }
