@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -120,8 +121,11 @@ func (o *overlayOutcome) mapper(path string) (*yamldoc.Mapper, *int32) { return 
 // found on the disk when first asked, again after a kustomization file changes or a document
 // needs another directory walked, and kept up to date with the unsaved text by every build.
 type overlayIndex struct {
-	mu        sync.Mutex
-	known     bool
+	mu    sync.Mutex
+	known bool
+	// stale is set by forget, which never waits for mu: a discovery holds mu while it waits
+	// for an engine build, whose hook takes Server.mu, and forget is called under Server.mu.
+	stale     atomic.Bool
 	files     map[string][]string // by overlay root: the files it reads, sorted
 	fragments map[string]bool     // the files an overlay reads as a kustomization or a patch
 	scanned   []string            // the directories the latest discovery walked
@@ -140,7 +144,7 @@ func (x *overlayIndex) of(s *Server, path string) ([]string, bool) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if !x.known {
+	if x.stale.Swap(false) || !x.known {
 		x.discoverLocked(s)
 	}
 	var roots []string
@@ -204,9 +208,7 @@ func (x *overlayIndex) learn(o *kustomize.Overlay) {
 
 // forget makes the next question find the overlays again.
 func (x *overlayIndex) forget() {
-	x.mu.Lock()
-	x.known = false
-	x.mu.Unlock()
+	x.stale.Store(true)
 }
 
 // overlayFileChanged returns the overlays that read a file changed on disk; a kustomization

@@ -213,3 +213,32 @@ func TestOverlayOutsideOff(t *testing.T) {
 		t.Errorf("overlays with kustomize: false: %v", roots)
 	}
 }
+
+// TestOverlayIndexForgetDoesNotWait: forget is called under Server.mu (a configuration
+// change), while a discovery may hold the index waiting for an engine build whose hook takes
+// Server.mu. So forget must not wait for the index: if it did, this test would hang. A
+// discovery under way when forget is called is not trusted: the next question walks again.
+func TestOverlayIndexForgetDoesNotWait(t *testing.T) {
+	t.Parallel()
+	root := testtree.Write(t, t.TempDir(), twoOverlays())
+	s := overlaySession(t, sessionOptions{root: root, caps: vscodeCaps})
+	x := &s.srv.overlays
+	base := filepath.Join(root, "base", "deploy.yaml")
+	want, _ := x.of(s.srv, base) // the base itself and overlays a and b
+	if len(want) != 3 {
+		t.Fatalf("the base is read by %v, want itself and two overlays", want)
+	}
+	x.mu.Lock() // as a discovery holds it
+	x.forget()
+	walked := x.files
+	x.mu.Unlock()
+	if roots, _ := x.of(s.srv, base); !slices.Equal(roots, want) {
+		t.Fatalf("after forget, the base is read by %v, want %v", roots, want)
+	}
+	x.mu.Lock()
+	again := x.files
+	x.mu.Unlock()
+	if fmt.Sprintf("%p", again) == fmt.Sprintf("%p", walked) {
+		t.Error("the overlays were not found again after forget")
+	}
+}
