@@ -99,8 +99,7 @@ func (e *Engine) applySuppressions(d *yamldoc.Document, objs []yamldoc.Object, f
 	}
 	for _, s := range sups {
 		if !s.used && e.anyEnabled(s.rules) {
-			problem(s.at, yamldoc.ObjectRef{}, s.item, e.Severity(RuleUnusedSuppression), RuleUnusedSuppression,
-				fmt.Sprintf("unused suppression: no %s finding here to suppress", strings.Join(s.rules, ", ")))
+			problem(s.at, yamldoc.ObjectRef{}, s.item, e.Severity(RuleUnusedSuppression), RuleUnusedSuppression, unusedMessage(s.rules))
 		}
 	}
 	return append(kept, problems...), suppressed
@@ -121,22 +120,41 @@ func parseIgnoreComment(line string) (*suppressor, int) {
 	return s, m[0]
 }
 
-// CommentSuppression returns how a "# kube-policy-ls ignore" comment in line suppresses
-// rule: nil when the line has no such comment or it does not name rule, and then, for a
-// comment that names rule but is not valid (no reason, an unknown rule), why (the message of
-// an invalid-suppression finding) and the byte of line where the comment starts. It is for
-// findings placed on a line outside the analysed text, such as an overlay's finding on the
-// kustomization entry that set the field: the analysis of the text itself reads its own
-// comments.
-func (e *Engine) CommentSuppression(line, rule string) (sup *Suppression, problem string, at int) {
+func unusedMessage(rules []string) string {
+	return fmt.Sprintf("unused suppression: no %s finding here to suppress", strings.Join(rules, ", "))
+}
+
+// LineComment is a "# kube-policy-ls ignore" comment read in a line outside the analysed
+// text, such as a kustomization's or a patch's, whose findings are placed on their lines
+// after the analysis of the built objects: the analysis of a text reads its own comments.
+type LineComment struct {
+	Rules []string // the rules it names
+	// Suppression is how it suppresses the findings of its rules on its line and the line
+	// below; nil when it is not valid, and Problem says why (the message of an
+	// invalid-suppression finding).
+	Suppression *Suppression
+	Problem     string
+	Start       int // the byte of the line where it starts
+	// Unused is the message of an unused-suppression finding, should it suppress nothing; ""
+	// when it is not valid or none of its rules runs (it is waiting, not unused).
+	Unused string
+}
+
+// LineComment reads the "# kube-policy-ls ignore" comment of line; nil when it has none.
+func (e *Engine) LineComment(line string) *LineComment {
 	s, at := parseIgnoreComment(line)
-	if s == nil || !slices.Contains(s.rules, rule) {
-		return nil, "", 0
+	if s == nil {
+		return nil
 	}
-	if msg := e.checkSuppression(s); msg != "" {
-		return nil, msg, at
+	c := &LineComment{Rules: s.rules, Start: at}
+	if c.Problem = e.checkSuppression(s); c.Problem != "" {
+		return c
 	}
-	return &Suppression{By: s.by, Reason: s.reason}, "", at
+	c.Suppression = &Suppression{By: s.by, Reason: s.reason}
+	if e.anyEnabled(s.rules) {
+		c.Unused = unusedMessage(s.rules)
+	}
+	return c
 }
 
 func matchSuppression(sups []*suppressor, d *yamldoc.Document, f Finding) *suppressor {

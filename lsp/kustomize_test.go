@@ -244,6 +244,7 @@ func TestOverlaySharedDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	var placed []kustomize.Finding
+	var overlays []*kustomize.Overlay
 	for _, root := range roots {
 		b, err := kustomize.Build(ctx, root, kustomize.Options{})
 		if err != nil {
@@ -253,9 +254,9 @@ func TestOverlaySharedDemo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		placed = append(placed, c.Findings...)
+		placed, overlays = append(placed, c.Findings...), append(overlays, b.Overlay)
 	}
-	rest, named := kustomize.Join(placed, places)
+	rest, named := kustomize.Join(placed, places, overlays)
 	want := map[string]string{} // "line rule" -> the overlays named
 	for _, f := range own.Findings {
 		p := kustomize.Place{File: file, Line: own.Mapper.LineOf(f.Range.Start) + 1, Rule: f.Rule}

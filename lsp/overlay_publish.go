@@ -31,11 +31,15 @@ func (s *Server) withOverlaysLocked(path string, own []protocol.Diagnostic) []pr
 		return own
 	}
 	var placed []kustomize.Finding
+	var checked []*kustomize.Overlay // which read path as a fragment: kustomize.Merge
 	outs := map[string]*overlayOutcome{}
 	for root, a := range s.assemblies {
 		o, ok := a.outcome.(*overlayOutcome)
 		if !ok {
 			continue
+		}
+		if o.built != nil {
+			checked = append(checked, o.built.Overlay)
 		}
 		for _, f := range o.findings {
 			if f.At.File == path {
@@ -50,7 +54,7 @@ func (s *Server) withOverlaysLocked(path string, own []protocol.Diagnostic) []pr
 	for _, d := range own {
 		places[placeOf(path, d)] = true
 	}
-	rest, named := kustomize.Join(placed, places)
+	rest, named := kustomize.Join(placed, places, checked)
 	out := make([]protocol.Diagnostic, 0, len(own)+len(rest))
 	for _, d := range own {
 		if roots := named[placeOf(path, d)]; len(roots) > 0 {

@@ -39,8 +39,11 @@ func IsRoot(dir string, read ReadFunc) bool {
 func (o *Overlay) Fragment(file string) bool { return o.fragments[file] }
 
 // Merge joins the findings of several overlays' checks: one finding per (file, line, rule),
-// with every overlay that has it, in file and line order.
-func Merge(fs []Finding) []Finding {
+// with every overlay that has it, in file and line order. overlays are the overlays whose
+// checks are merged: a suppression comment in a fragment is unused only when every one of
+// them that reads the file as a fragment found it unused (a component's patch, read by
+// several overlays, may suppress a finding of one of them only).
+func Merge(fs []Finding, overlays []*Overlay) []Finding {
 	type key struct {
 		file string
 		line int
@@ -63,11 +66,23 @@ func Merge(fs []Finding) []Finding {
 		f.Overlays = slices.Clone(f.Overlays)
 		out = append(out, f)
 	}
+	out = slices.DeleteFunc(out, func(f Finding) bool { return f.Rule == analysis.RuleUnusedSuppression && usedElsewhere(f, overlays) })
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		return cmp.Or(strings.Compare(a.At.File, b.At.File), cmp.Compare(a.At.Line, b.At.Line),
 			cmp.Compare(a.At.Column, b.At.Column), strings.Compare(a.Rule, b.Rule))
 	})
 	return out
+}
+
+// usedElsewhere reports whether an overlay that reads the file of an unused suppression as a
+// fragment did not find it unused.
+func usedElsewhere(f Finding, overlays []*Overlay) bool {
+	for _, o := range overlays {
+		if o != nil && o.Fragment(f.At.File) && !slices.Contains(f.Overlays, o.Root) {
+			return true
+		}
+	}
+	return false
 }
 
 // Place is where a finding is reported: a file (absolute), a line (1-based) and a rule. No
@@ -81,10 +96,10 @@ type Place struct {
 // Join merges the overlays' findings with those of the files checked on their own (own, by
 // place: reported or suppressed there): an overlay finding at a place of own is that
 // finding, and its overlays are returned in named for it to name; the others are merged
-// across overlays (Merge) and returned in rest.
-func Join(placed []Finding, own map[Place]bool) (rest []Finding, named map[Place][]string) {
+// across overlays (Merge, of the checks of overlays) and returned in rest.
+func Join(placed []Finding, own map[Place]bool, overlays []*Overlay) (rest []Finding, named map[Place][]string) {
 	named = map[Place][]string{}
-	for _, f := range Merge(placed) {
+	for _, f := range Merge(placed, overlays) {
 		p := Place{f.At.File, f.At.Line, f.Rule}
 		if !own[p] {
 			rest = append(rest, f)

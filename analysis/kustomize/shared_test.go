@@ -31,6 +31,7 @@ func TestSharedDemo(t *testing.T) {
 	}
 	e := newEngine(t, "default")
 	var all []Finding
+	var overlays []*Overlay
 	for _, root := range roots {
 		b, c := buildCheck(t, root, e, nil)
 		if len(b.Problems) > 0 {
@@ -39,7 +40,7 @@ func TestSharedDemo(t *testing.T) {
 		if c.Objects == 0 {
 			t.Errorf("%s: nothing built", root)
 		}
-		all = append(all, c.Findings...)
+		all, overlays = append(all, c.Findings...), append(overlays, b.Overlay)
 	}
 	plain := map[string]bool{}
 	for _, dir := range []string{"base", "components/google-cloud-operations"} {
@@ -58,7 +59,7 @@ func TestSharedDemo(t *testing.T) {
 			}
 		}
 	}
-	merged := Merge(all)
+	merged := Merge(all, overlays)
 	if len(merged) == 0 || len(merged) >= len(all) {
 		t.Fatalf("%d findings over the overlays, %d merged", len(all), len(merged))
 	}

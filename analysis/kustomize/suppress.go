@@ -1,6 +1,7 @@
 package kustomize
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -13,7 +14,11 @@ import (
 // JSON 6902 operation or a transformer entry (images, replicas, a name prefix). Those are read
 // on the line a finding is placed on, and the line above, with the editor's text when the
 // file is open; a comment there that names the rule but is not valid is an
-// invalid-suppression finding on its line.
+// invalid-suppression finding on its line. Then every comment of the overlay's fragments
+// (its kustomizations and patch files, which are not checked as manifests) is read: one that
+// is not valid is an invalid-suppression finding, one that covers no placed finding of its
+// rules an unused-suppression finding (which Merge keeps only when every overlay that reads
+// the file has it).
 func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 	lines := map[string][]string{}
 	linesOf := func(file string) []string {
@@ -45,7 +50,81 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 		}
 		kept = append(kept, f)
 	}
-	out.Findings = append(kept, invalid...)
+	out.Findings = kept
+	for _, f := range b.fragmentComments(e, linesOf, out.Findings, out.Suppressed) {
+		if !seen[f.At] {
+			seen[f.At] = true
+			invalid = append(invalid, f)
+		}
+	}
+	out.Findings = append(out.Findings, invalid...)
+}
+
+// fragmentComments reads the comments of every fragment of the overlay: the
+// invalid-suppression findings of those that are not valid and the unused-suppression
+// findings of those that cover none of the placed findings (reported or suppressed).
+func (b *Built) fragmentComments(e *analysis.Engine, linesOf func(string) []string, placed ...[]Finding) []Finding {
+	type at struct {
+		file string
+		line int // 0-based
+		rule string
+	}
+	covered := map[at]bool{}
+	for _, fs := range placed {
+		for _, f := range fs {
+			// a comment covers its line and the line below
+			covered[at{f.At.File, f.At.Line - 1, f.Rule}] = true
+			covered[at{f.At.File, f.At.Line - 2, f.Rule}] = true
+		}
+	}
+	var out []Finding
+	for _, file := range b.Files {
+		by := b.fragmentBy(file)
+		if by == "" {
+			continue
+		}
+		for i, line := range linesOf(file) {
+			if !strings.Contains(line, "kube-policy-ls") {
+				continue
+			}
+			c := e.LineComment(line)
+			if c == nil {
+				continue
+			}
+			rule, msg := analysis.RuleInvalidSuppression, c.Problem
+			if msg == "" {
+				if c.Unused == "" || slices.ContainsFunc(c.Rules, func(r string) bool { return covered[at{file, i, r}] }) {
+					continue
+				}
+				rule, msg = analysis.RuleUnusedSuppression, c.Unused
+			}
+			out = append(out, Finding{
+				Finding:  analysis.Finding{Rule: rule, Severity: e.Severity(rule), Message: msg},
+				Overlays: []string{b.Root}, By: by, At: commentLocation(file, i, line, c.Start),
+			})
+		}
+	}
+	return out
+}
+
+// fragmentBy is what a fragment of the overlay is to it: "kustomization", or the field of
+// the patch entry that reads it; "" for a file that is not a fragment or a patch that is
+// left out of the build (it suppresses nothing because it writes nothing).
+func (b *Built) fragmentBy(file string) string {
+	if !b.Fragment(file) {
+		return ""
+	}
+	for _, k := range b.nodes {
+		if k.File == file {
+			return "kustomization"
+		}
+	}
+	for _, w := range b.Writers {
+		if w.Src != nil && w.Src.File == file {
+			return w.Field
+		}
+	}
+	return ""
 }
 
 // commentAt reads the comments of f's rule on its line and the line above (ls are the lines
@@ -57,18 +136,24 @@ func commentAt(e *analysis.Engine, ls []string, f Finding) (*analysis.Suppressio
 		if i < 0 || i >= len(ls) {
 			continue
 		}
-		sup, problem, start := e.CommentSuppression(ls[i], f.Rule)
-		if sup != nil {
-			return sup, bad
+		c := e.LineComment(ls[i])
+		if c == nil || !slices.Contains(c.Rules, f.Rule) {
+			continue
 		}
-		if problem != "" {
-			line := strings.TrimRight(ls[i], "\r")
-			bad = append(bad, Finding{
-				Finding:  analysis.Finding{Rule: analysis.RuleInvalidSuppression, Severity: e.Severity(analysis.RuleInvalidSuppression), Message: problem},
-				Overlays: f.Overlays, By: f.By,
-				At: Location{File: f.At.File, Line: i + 1, Column: utf8.RuneCountInString(line[:start]) + 1, EndLine: i + 1, EndColumn: utf8.RuneCountInString(line) + 1},
-			})
+		if c.Suppression != nil {
+			return c.Suppression, bad
 		}
+		bad = append(bad, Finding{
+			Finding:  analysis.Finding{Rule: analysis.RuleInvalidSuppression, Severity: e.Severity(analysis.RuleInvalidSuppression), Message: c.Problem},
+			Overlays: f.Overlays, By: f.By, At: commentLocation(f.At.File, i, ls[i], c.Start),
+		})
 	}
 	return nil, bad
+}
+
+// commentLocation is where a comment starting at byte start of line i (0-based) of file is:
+// to the end of the line, in code points.
+func commentLocation(file string, i int, line string, start int) Location {
+	line = strings.TrimRight(line, "\r")
+	return Location{File: file, Line: i + 1, Column: utf8.RuneCountInString(line[:start]) + 1, EndLine: i + 1, EndColumn: utf8.RuneCountInString(line) + 1}
 }

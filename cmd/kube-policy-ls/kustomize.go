@@ -25,6 +25,7 @@ type overlayChecked struct {
 	// placed are the overlay's own findings before merging (mergeOverlays), for --fix.
 	placed []kustomize.Finding
 	supp   []kustomize.Finding
+	read   *kustomize.Overlay // what it reads, for kustomize.Join
 }
 
 // overlayKey names a finding of a file checked on its own: its line and rule.
@@ -114,7 +115,7 @@ func checkOverlay(ctx context.Context, src source, ws *workspace.Workspace) chec
 	}
 	c.overlay = &overlayChecked{
 		placedFindings: placedFindings{objects: res.Objects},
-		root:           src.overlay, placed: res.Findings, supp: res.Suppressed,
+		root:           src.overlay, placed: res.Findings, supp: res.Suppressed, read: b.Overlay,
 	}
 	if src.only != "" {
 		in := func(f kustomize.Finding) bool { return f.At.File != src.only }
@@ -159,10 +160,12 @@ func mergeOverlays(results []checked) {
 	plain := map[string]int{}    // absolute file -> index in results
 	own := map[kustomize.Place]bool{}
 	var placed, supp []kustomize.Finding
+	var overlays []*kustomize.Overlay
 	for i, c := range results {
 		switch {
 		case c.overlay != nil:
 			names[c.overlay.root], owner[c.overlay.root] = overlayName(c.src), i
+			overlays = append(overlays, c.overlay.read)
 			placed = append(placed, c.overlay.placed...)
 			supp = append(supp, c.overlay.supp...)
 			c.overlay.findings, c.overlay.suppressed = nil, nil
@@ -188,13 +191,13 @@ func mergeOverlays(results []checked) {
 			}
 		}
 	}
-	rest, named := kustomize.Join(placed, own)
+	rest, named := kustomize.Join(placed, own, overlays)
 	name(named)
 	for _, f := range rest {
 		oc := results[owner[f.Overlays[0]]].overlay
 		oc.findings = append(oc.findings, newOverlayFinding(f, names))
 	}
-	rest, named = kustomize.Join(supp, own)
+	rest, named = kustomize.Join(supp, own, overlays)
 	name(named)
 	for _, f := range rest {
 		oc := results[owner[f.Overlays[0]]].overlay
