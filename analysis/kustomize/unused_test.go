@@ -95,13 +95,7 @@ func TestUnusedFragmentComments(t *testing.T) {
 // once their checks are merged; one that suppresses nothing in either is reported once,
 // naming both.
 func TestUnusedSharedComment(t *testing.T) {
-	files := kustomizetest.Base(kustomizetest.Deployment)
-	files["comp/kustomization.yaml"] = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- path: pid.yaml\n"
-	files["comp/pid.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web # kube-policy-ls ignore host-ipc -- nothing to suppress\n" +
-		"spec:\n  template:\n    spec:\n      # kube-policy-ls ignore host-pid -- the debug overlay\n      hostPID: true\n"
-	files["debug/kustomization.yaml"] = "resources:\n- ../base\ncomponents:\n- ../comp\n"
-	files["prod/kustomization.yaml"] = "resources:\n- ../base\ncomponents:\n- ../comp\npatches:\n- path: nopid.yaml\n"
-	files["prod/nopid.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostPID: false\n"
+	files := kustomizetest.SharedComponent(kustomizetest.Deployment)
 	dir := testtree.Write(t, t.TempDir(), files)
 	e := newEngine(t, "default")
 	var all, prod []Finding
@@ -110,8 +104,9 @@ func TestUnusedSharedComment(t *testing.T) {
 		b, c := buildCheck(t, filepath.Join(dir, o), e, nil)
 		all, overlays, prod = append(all, c.Findings...), append(overlays, b.Overlay), c.Findings
 	}
-	ipc := fmt.Sprintf("comp/pid.yaml:4:13-%d unused-suppression", len("  name: web # kube-policy-ls ignore host-ipc -- nothing to suppress")+1)
-	pid := fmt.Sprintf("comp/pid.yaml:8:7-%d unused-suppression", len("      # kube-policy-ls ignore host-pid -- the debug overlay")+1)
+	patch := strings.Split(kustomizetest.SharedComponentPatch, "\n")
+	ipc := fmt.Sprintf("comp/pid.yaml:4:13-%d unused-suppression", len(patch[3])+1)
+	pid := fmt.Sprintf("comp/pid.yaml:8:7-%d unused-suppression", len(patch[7])+1)
 	// each overlay alone: prod has no host-pid finding to suppress
 	if got, want := suppressionFindings(dir, all), []string{ipc + " debug", ipc + " prod", pid + " prod"}; !slices.Equal(got, want) {
 		t.Errorf("before merging:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

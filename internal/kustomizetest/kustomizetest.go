@@ -77,3 +77,30 @@ func AddPrivilegedOverlay(files map[string]string, dir string) {
 	files[path.Join(dir, "kustomization.yaml")] = "resources:\n- " + toRoot + "base\npatches:\n- path: privileged.yaml\n"
 	files[path.Join(dir, "privileged.yaml")] = PrivilegedPatch
 }
+
+// SharedComponentPatch is the patch pid.yaml of the component comp/ that SharedComponent
+// writes: it sets hostPID (line 9), and two suppression comments name rules: host-ipc on line
+// 4 (column 13), which no overlay has a finding of, and host-pid on line 8 (column 7).
+const SharedComponentPatch = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web # kube-policy-ls ignore host-ipc -- nothing to suppress
+spec:
+  template:
+    spec:
+      # kube-policy-ls ignore host-pid -- the debug overlay
+      hostPID: true
+`
+
+// SharedComponent is a tree with base/ (Base of deploy), the component comp/ with
+// SharedComponentPatch, and two overlays that use both: debug/, and prod/, whose own patch
+// sets hostPID back to false. The host-pid comment suppresses a finding of debug only.
+func SharedComponent(deploy string) map[string]string {
+	files := Base(deploy)
+	files["comp/kustomization.yaml"] = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n- path: pid.yaml\n"
+	files["comp/pid.yaml"] = SharedComponentPatch
+	files["debug/kustomization.yaml"] = "resources:\n- ../base\ncomponents:\n- ../comp\n"
+	files["prod/kustomization.yaml"] = "resources:\n- ../base\ncomponents:\n- ../comp\npatches:\n- path: nopid.yaml\n"
+	files["prod/nopid.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostPID: false\n"
+	return files
+}
