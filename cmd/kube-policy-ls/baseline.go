@@ -38,10 +38,12 @@ func (b baselineEntry) key() string {
 
 func entryOf(file string, f analysis.Finding) baselineEntry {
 	path := append(append([]any{}, f.Item...), f.Path...)
-	// a round trip through JSON makes the indexes float64, as a read baseline has them
-	data, _ := json.Marshal(path)
-	var norm []any
-	_ = json.Unmarshal(data, &norm)
+	var norm []any // no path is written as none (omitempty) and read back as nil
+	if len(path) > 0 {
+		// a round trip through JSON makes the indexes float64, as a read baseline has them
+		data, _ := json.Marshal(path)
+		_ = json.Unmarshal(data, &norm)
+	}
 	return baselineEntry{File: file, Rule: f.Rule, Object: f.Object, Path: norm}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,15 +28,17 @@ func writeOverlays(t *testing.T) string {
 }
 
 type overlayReport struct {
-	Findings []struct {
-		Rule     string   `json:"rule"`
-		File     string   `json:"file"`
-		Line     int      `json:"line"`
-		Column   int      `json:"column"`
-		Fixable  bool     `json:"fixable"`
-		Overlay  string   `json:"overlay"`
-		Overlays []string `json:"overlays"`
-	} `json:"findings"`
+	Findings []overlayFinding `json:"findings"`
+}
+
+type overlayFinding struct {
+	Rule     string   `json:"rule"`
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Column   int      `json:"column"`
+	Fixable  bool     `json:"fixable"`
+	Overlay  string   `json:"overlay"`
+	Overlays []string `json:"overlays"`
 }
 
 func checkJSON(t *testing.T, args ...string) overlayReport {
@@ -197,6 +200,41 @@ func TestCheckOverlaysBaseline(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	if code, out, errOut := runCLI(t, "", "check", "--baseline", base, dir); code != 0 || !strings.Contains(errOut, "2 known findings") {
+		t.Errorf("exit %d with the baseline\n%s%s", code, out, errOut)
+	}
+}
+
+// TestCheckOverlayUnusedComment: a component's patch read by two overlays has a comment that
+// suppresses nothing in either (reported once, naming both, in every format and known to a
+// baseline) and one that suppresses the finding of one overlay (not reported).
+func TestCheckOverlayUnusedComment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	testtree.Write(t, dir, kustomizetest.SharedComponent(kustomizetest.Deployment))
+	patch := filepath.Join(dir, "comp", "pid.yaml")
+	rep := checkJSON(t, "--fail-on", "hint", dir)
+	rep.Findings = slices.DeleteFunc(rep.Findings, func(f overlayFinding) bool { return f.Rule == "host-pid" }) // suppressed
+	if len(rep.Findings) != 1 {
+		t.Fatalf("findings %+v, want the unused host-ipc comment only", rep.Findings)
+	}
+	f := rep.Findings[0]
+	overlays := []string{filepath.Join(dir, "debug"), filepath.Join(dir, "prod")}
+	if f.Rule != "unused-suppression" || f.File != patch || f.Line != 4 || f.Column != 13 || strings.Join(f.Overlays, " ") != strings.Join(overlays, " ") {
+		t.Errorf("finding %+v, want unused-suppression at %s:4:13 in %v", f, patch, overlays)
+	}
+	code, out, _ := runCLI(t, "", "check", "--format", "text", dir)
+	if want := patch + ":4:13: hint unused-suppression: unused suppression: no host-ipc finding here to suppress (overlays "; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("exit %d (want 0: a hint), text output lacks %q:\n%s", code, want, out)
+	}
+	_, out, _ = runCLI(t, "", "check", "--format", "sarif", dir)
+	if !strings.Contains(out, `"ruleId": "unused-suppression"`) || !strings.Contains(out, `"uri": "`+filepath.ToSlash(patch)+`"`) {
+		t.Errorf("SARIF lacks the unused suppression in the patch:\n%s", out)
+	}
+	base := filepath.Join(t.TempDir(), "baseline.json")
+	if code, out, errOut := runCLI(t, "", "check", "--write-baseline", base, dir); code != 0 || !strings.Contains(errOut, "1 findings recorded") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", "check", "--fail-on", "hint", "--baseline", base, dir); code != 0 || !strings.Contains(errOut, "1 known findings") {
 		t.Errorf("exit %d with the baseline\n%s%s", code, out, errOut)
 	}
 }
