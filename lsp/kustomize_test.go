@@ -424,3 +424,30 @@ func TestOverlayTurnedOff(t *testing.T) {
 		return hasCodeAt(d, "privileged-container", 10) && !strings.Contains(messageOf(findAt(t, d, "privileged-container", 10)), "overlay")
 	})
 }
+
+// TestOverlayUnusedComment: a component's patch read by two overlays shows its comment that
+// suppresses nothing in either as one unused-suppression hint naming both, and none for its
+// comment that one overlay uses; a comment typed (unsaved) without a reason is an
+// invalid-suppression there.
+func TestOverlayUnusedComment(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	testtree.Write(t, root, kustomizetest.SharedComponent(kustomizetest.Deployment))
+	pu := uri.File(filepath.Join(root, "comp", "pid.yaml"))
+	s := overlaySession(t, sessionOptions{root: root})
+	s.open(pu, "yaml", kustomizetest.SharedComponentPatch)
+	const both = "(in overlays debug/, prod/)"
+	d := s.waitDiagnostics(pu, "the unused comment of both overlays", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "unused-suppression", 3) && strings.Contains(messageOf(findAt(t, d, "unused-suppression", 3)), both)
+	})
+	if n := count(d, "unused-suppression"); n != 1 {
+		t.Errorf("%d unused-suppression diagnostics, want 1 (the host-pid comment is used by debug/): %v", n, codes(d))
+	}
+	if r := findAt(t, d, "unused-suppression", 3).Range; r.Start.Character != 12 || r.End != (protocol.Position{Line: 3, Character: uint32(len(strings.Split(kustomizetest.SharedComponentPatch, "\n")[3]))}) {
+		t.Errorf("unused-suppression at %v, want the comment", r)
+	}
+	s.change(pu, 2, partial(0, 0, 0, 0, "# kube-policy-ls ignore host-network\n"))
+	s.waitDiagnostics(pu, "the typed comment without a reason", func(d []protocol.Diagnostic) bool {
+		return hasCodeAt(d, "invalid-suppression", 0) && hasCodeAt(d, "unused-suppression", 4)
+	})
+}

@@ -115,8 +115,9 @@ func (s *Server) overlayNote(roots []string) string {
 	return " (in overlays " + strings.Join(names, ", ") + ")"
 }
 
-// publishShared publishes again the files that overlay a has or had findings on, and its
-// open members: open documents with their own diagnostics (when their own check is current;
+// publishShared publishes again the files that overlay a has or had findings on, the files
+// shown that it reads as fragments (another overlay's unused suppression there may be used in
+// a, kustomize.Merge), and its open members: open documents with their own diagnostics (when their own check is current;
 // else that check publishes), other files with the overlays' findings alone.
 func (s *Server) publishShared(a *assembly, gen uint64, since time.Time) {
 	s.mu.Lock()
@@ -135,6 +136,14 @@ func (s *Server) publishShared(a *assembly, gen uint64, since time.Time) {
 	}
 	if s.pull {
 		return
+	}
+	if o.built != nil {
+		// another overlay's unused suppression in a fragment this one reads may be used here
+		for f := range s.shownFiles {
+			if o.built.Fragment(f) {
+				files[f] = true
+			}
+		}
 	}
 	open := map[string]*document{}
 	for _, d := range s.docs {
