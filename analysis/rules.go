@@ -127,7 +127,7 @@ var engineRules = []Rule{
 	{
 		ID:          RuleUnusedSuppression,
 		Title:       "Suppressions that suppress nothing should go",
-		Description: "A suppression that matches no finding is stale: the problem was fixed or moved. Removing it keeps suppressions meaningful, so that a new problem is not silenced by an old exception. A comment in a kustomization or a patch file is unused only when no overlay that reads the file has a finding for it to suppress; one naming only rules that are turned off is waiting, not unused.",
+		Description: "A suppression that matches no finding is stale: the problem was fixed or moved. Removing it keeps suppressions meaningful, so that a new problem is not silenced by an old exception. A comment in a kustomization or a patch file is unused only when no overlay that reads the file has a finding for it to suppress (and every one of them builds without a kustomize-build problem); one naming only rules that are turned off is waiting, not unused.",
 		Severity:    Hint,
 		Passes:      "Every suppression silences a finding.",
 		Fix:         "Remove the suppression.",

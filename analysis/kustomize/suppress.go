@@ -51,7 +51,7 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 		kept = append(kept, f)
 	}
 	out.Findings = kept
-	for _, f := range b.fragmentComments(e, linesOf, out.Findings, out.Suppressed) {
+	for _, f := range b.fragmentComments(e, out.Findings, out.Suppressed) {
 		if !seen[f.At] {
 			seen[f.At] = true
 			invalid = append(invalid, f)
@@ -60,40 +60,43 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 	out.Findings = append(out.Findings, invalid...)
 }
 
-// fragmentComments reads the comments of every fragment of the overlay: the
-// invalid-suppression findings of those that are not valid and the unused-suppression
-// findings of those that cover none of the placed findings (reported or suppressed).
-func (b *Built) fragmentComments(e *analysis.Engine, linesOf func(string) []string, placed ...[]Finding) []Finding {
+// fragmentComments reads the comments of every fragment of the overlay, in the text it was
+// built from: the invalid-suppression findings of those that are not valid and the
+// unused-suppression findings of those that cover none of the placed findings (reported or
+// suppressed). An overlay with problems (a remote base, an entry left out) calls no comment
+// unused: what it did not build may be what the comment is for.
+func (b *Built) fragmentComments(e *analysis.Engine, placed ...[]Finding) []Finding {
+	whole := len(b.Problems) == 0
 	type at struct {
 		file string
 		line int // 0-based
 		rule string
 	}
-	covered := map[at]bool{}
-	for _, fs := range placed {
-		for _, f := range fs {
-			// a comment covers its line and the line below
-			covered[at{f.At.File, f.At.Line - 1, f.Rule}] = true
-			covered[at{f.At.File, f.At.Line - 2, f.Rule}] = true
-		}
-	}
+	var covered map[at]bool
 	var out []Finding
 	for _, file := range b.Files {
-		by := b.fragmentBy(file)
-		if by == "" {
+		by, text := b.fragment(file)
+		if !strings.Contains(text, "kube-policy-ls") {
 			continue
 		}
-		for i, line := range linesOf(file) {
-			if !strings.Contains(line, "kube-policy-ls") {
-				continue
+		if covered == nil {
+			covered = map[at]bool{}
+			for _, fs := range placed {
+				for _, f := range fs {
+					// a comment covers its line and the line below
+					covered[at{f.At.File, f.At.Line - 1, f.Rule}] = true
+					covered[at{f.At.File, f.At.Line - 2, f.Rule}] = true
+				}
 			}
+		}
+		for i, line := range strings.Split(text, "\n") {
 			c := e.LineComment(line)
 			if c == nil {
 				continue
 			}
 			rule, msg := analysis.RuleInvalidSuppression, c.Problem
 			if msg == "" {
-				if c.Unused == "" || slices.ContainsFunc(c.Rules, func(r string) bool { return covered[at{file, i, r}] }) {
+				if !whole || c.Unused == "" || slices.ContainsFunc(c.Rules, func(r string) bool { return covered[at{file, i, r}] }) {
 					continue
 				}
 				rule, msg = analysis.RuleUnusedSuppression, c.Unused
@@ -107,24 +110,24 @@ func (b *Built) fragmentComments(e *analysis.Engine, linesOf func(string) []stri
 	return out
 }
 
-// fragmentBy is what a fragment of the overlay is to it: "kustomization", or the field of
-// the patch entry that reads it; "" for a file that is not a fragment or a patch that is
-// left out of the build (it suppresses nothing because it writes nothing).
-func (b *Built) fragmentBy(file string) string {
+// fragment is what a file is to the overlay, with its text: "kustomization", or the field of
+// the patch entry that reads it; "" for a file that is not a fragment or a patch left out of
+// the build (it suppresses nothing because it writes nothing).
+func (b *Built) fragment(file string) (by, text string) {
 	if !b.Fragment(file) {
-		return ""
+		return "", ""
 	}
 	for _, k := range b.nodes {
 		if k.File == file {
-			return "kustomization"
+			return "kustomization", k.Text
 		}
 	}
 	for _, w := range b.Writers {
-		if w.Src != nil && w.Src.File == file {
-			return w.Field
+		if w.Src != nil && w.Src.File == file && w.Src.lineBase < 0 {
+			return w.Field, w.Src.Text
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // commentAt reads the comments of f's rule on its line and the line above (ls are the lines

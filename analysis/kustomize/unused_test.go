@@ -88,6 +88,15 @@ func TestUnusedFragmentComments(t *testing.T) {
 	if len(b.Problems) > 0 {
 		t.Errorf("problems: %v", b.Problems)
 	}
+
+	// a component the overlay cannot read: what it is not built from may be what a comment
+	// is for, so none is unused; the invalid ones still are
+	testtree.Write(t, dir, map[string]string{"prod/kustomization.yaml": files["prod/kustomization.yaml"] + "components:\n- ../missing\n"})
+	b, c = buildCheck(t, filepath.Join(dir, "prod"), e, nil)
+	invalid := slices.DeleteFunc(want, func(w string) bool { return strings.Contains(w, "unused-suppression") })
+	if got := suppressionFindings(dir, c.Findings); len(b.Problems) != 1 || !slices.Equal(got, invalid) {
+		t.Errorf("with a missing resource (problems %v):\n%s\nwant:\n%s", b.Problems, strings.Join(got, "\n"), strings.Join(invalid, "\n"))
+	}
 }
 
 // TestUnusedSharedComment: a component's patch is read by two overlays, one of which sets
