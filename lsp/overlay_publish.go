@@ -117,8 +117,9 @@ func (s *Server) overlayNote(roots []string) string {
 
 // publishShared publishes again the files that overlay a has or had findings on, the files
 // shown that it reads as fragments (another overlay's unused suppression there may be used in
-// a, kustomize.Merge), and its open members: open documents with their own diagnostics (when their own check is current;
-// else that check publishes), other files with the overlays' findings alone.
+// a, kustomize.Merge), and its open members: open documents with their own diagnostics (when
+// their own check is current; else that check publishes), other files with the overlays'
+// findings alone.
 func (s *Server) publishShared(a *assembly, gen uint64, since time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
