@@ -31,18 +31,10 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 		}
 		return ls
 	}
-	var kept, invalid []Finding
-	seen := map[Location]bool{}
+	var kept []Finding
 	for _, f := range out.Findings {
 		if f.By != ByResource && f.At.File != "" && f.At.Line > 0 {
-			sup, bad := commentAt(e, linesOf(f.At.File), f)
-			f.Suppressed = sup
-			for _, b := range bad {
-				if !seen[b.At] {
-					seen[b.At] = true
-					invalid = append(invalid, b)
-				}
-			}
+			f.Suppressed = commentAt(e, linesOf(f.At.File), f)
 		}
 		if f.Suppressed != nil {
 			out.Suppressed = append(out.Suppressed, f)
@@ -50,14 +42,9 @@ func (b *Built) suppressPlaced(e *analysis.Engine, out *Checked) {
 		}
 		kept = append(kept, f)
 	}
-	out.Findings = kept
-	for _, f := range b.fragmentComments(e, out.Findings, out.Suppressed) {
-		if !seen[f.At] {
-			seen[f.At] = true
-			invalid = append(invalid, f)
-		}
-	}
-	out.Findings = append(out.Findings, invalid...)
+	// the comments that are not valid, or suppress nothing: a placed finding's file is a
+	// fragment, so its comments are among those read here
+	out.Findings = append(kept, b.fragmentComments(e, kept, out.Suppressed)...)
 }
 
 // fragmentComments reads the comments of every fragment of the overlay, in the text it was
@@ -131,27 +118,18 @@ func (b *Built) fragment(file string) (by, text string) {
 }
 
 // commentAt reads the comments of f's rule on its line and the line above (ls are the lines
-// of its file): how one suppresses f, and the invalid-suppression findings of those that name
-// the rule but are not valid.
-func commentAt(e *analysis.Engine, ls []string, f Finding) (*analysis.Suppression, []Finding) {
-	var bad []Finding
+// of its file): how one suppresses f, nil for none. Those that are not valid are reported by
+// fragmentComments.
+func commentAt(e *analysis.Engine, ls []string, f Finding) *analysis.Suppression {
 	for _, i := range []int{f.At.Line - 1, f.At.Line - 2} {
 		if i < 0 || i >= len(ls) {
 			continue
 		}
-		c := e.LineComment(ls[i])
-		if c == nil || !slices.Contains(c.Rules, f.Rule) {
-			continue
+		if c := e.LineComment(ls[i]); c != nil && c.Suppression != nil && slices.Contains(c.Rules, f.Rule) {
+			return c.Suppression
 		}
-		if c.Suppression != nil {
-			return c.Suppression, bad
-		}
-		bad = append(bad, Finding{
-			Finding:  analysis.Finding{Rule: analysis.RuleInvalidSuppression, Severity: e.Severity(analysis.RuleInvalidSuppression), Message: c.Problem},
-			Overlays: f.Overlays, By: f.By, At: commentLocation(f.At.File, i, ls[i], c.Start),
-		})
 	}
-	return nil, bad
+	return nil
 }
 
 // commentLocation is where a comment starting at byte start of line i (0-based) of file is:
