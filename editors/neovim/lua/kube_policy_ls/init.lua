@@ -267,8 +267,7 @@ function M.in_chart(bufnr)
   if name == '' then
     return false
   end
-  local dir = vim.fn.fnamemodify(name, ':p:h')
-  return vim.fn.findfile('Chart.yaml', vim.fn.fnameescape(dir) .. ';') ~= ''
+  return chart_root(vim.fn.fnamemodify(name, ':p:h')) ~= nil
 end
 
 --- Starts (or reuses) the client for the buffer's root and attaches it, when
